@@ -1,0 +1,108 @@
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+import type { Store } from '../types.js';
+
+/** Upstream endpoints used when the configuration names none. vLLM and Ollama are self-hosted. */
+export const DEFAULT_BASE_URLS = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
+  gemini: 'https://generativelanguage.googleapis.com',
+  vllm: 'http://127.0.0.1:8000/v1',
+  ollama: 'http://127.0.0.1:11434',
+} as const;
+
+/**
+ * Path segments a provider's own API starts with. A profile id equal to one of them would make
+ * `/v1/openai/<id>/...` ambiguous, so such ids are refused.
+ */
+const RESERVED_PROFILE_IDS = new Set(['v1', 'v1beta', 'api', 'chat', 'models', 'responses', 'embeddings', 'completions']);
+
+const httpUrl = z
+  .string()
+  .refine((value) => /^https?:\/\/[^/?#]+/.test(value) && URL.canParse(value), {
+    message: 'expected an http(s) URL such as https://api.openai.com/v1',
+  })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const providerSchema = z.strictObject({
+  /** Upstream base URL; the client's native path is appended to it. */
+  baseUrl: httpUrl.optional(),
+  /** Key used upstream when the client sends none. */
+  apiKey: z.string().min(1).optional(),
+});
+
+const providersSchema = z.strictObject({
+  openai: providerSchema.optional(),
+  anthropic: providerSchema.optional(),
+  gemini: providerSchema.optional(),
+  vllm: providerSchema.optional(),
+  ollama: providerSchema.optional(),
+});
+
+const profileSchema = z.strictObject({
+  /** Per-profile provider keys; the upstream base URLs stay global. */
+  providers: z
+    .record(z.enum(['openai', 'anthropic', 'gemini', 'vllm', 'ollama']), z.strictObject({ apiKey: z.string().min(1) }))
+    .optional(),
+});
+
+const profileId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected 1-64 letters, digits, "_" or "-"')
+  .refine((id) => !RESERVED_PROFILE_IDS.has(id) && id !== 'default', {
+    message: 'this id is reserved (it is the start of a provider path, or "default")',
+  });
+
+export const proxyConfigSchema = z.strictObject({
+  providers: providersSchema.default({}),
+  /** Named proxy profiles, reached as `/<provider>/<profileId>/...`. */
+  profiles: z.record(profileId, profileSchema).default({}),
+  /**
+   * The store: a SQLite file path, `:memory:`, or your own `Store`.
+   * @default ':memory:'
+   */
+  store: z.union([z.string().min(1), z.custom<Store>((value) => isStore(value), 'expected a Store')]).default(':memory:'),
+  audit: z
+    .strictObject({
+      /** Keep request and response bodies in the audit trail. @default true */
+      bodies: z.boolean().default(true),
+      /** Longest body kept per row; longer bodies are cut. @default 262144 @unit bytes */
+      maxBodyBytes: z.number().int().positive().default(262_144),
+      /** How long rows wait to be written in one batch. @default 20 @unit ms */
+      flushIntervalMs: z.number().int().nonnegative().default(20),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      /** Largest request body accepted; larger gets 413. @default 10485760 @unit bytes */
+      maxRequestBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
+    })
+    .prefault({}),
+  upstream: z
+    .strictObject({
+      /** @default 10000 @unit ms */
+      connectTimeoutMs: z.number().int().positive().default(10_000),
+      /** Time to wait for the upstream's response headers. @default 300000 @unit ms */
+      headersTimeoutMs: z.number().int().positive().default(300_000),
+      /** Longest silence between two body chunks. @default 300000 @unit ms */
+      bodyTimeoutMs: z.number().int().positive().default(300_000),
+      /** Keep-alive connections per upstream origin. @default 128 */
+      connections: z.number().int().positive().default(128),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      /** The prom-client registry to register on; a new one per proxy by default. */
+      registry: z.custom<Registry>((value) => typeof value === 'object' && value !== null && 'registerMetric' in value, 'expected a prom-client Registry').optional(),
+    })
+    .prefault({}),
+});
+
+function isStore(value: unknown): value is Store {
+  return typeof value === 'object' && value !== null && 'saveInteractions' in value && 'listInteractions' in value;
+}
+
+/** What you write: every field optional. */
+export type ProxyConfig = z.input<typeof proxyConfigSchema>;
+/** What the proxy runs with: defaults filled in. */
+export type ResolvedConfig = z.output<typeof proxyConfigSchema>;

@@ -1,0 +1,140 @@
+import { performance } from 'node:perf_hooks';
+import type { ResolvedConfig } from '../config/schema.js';
+import { openaiAdapter } from '../providers/openai/index.js';
+import type { ProviderAdapter } from '../providers/types.js';
+import type { ProviderName } from '../types.js';
+import { parseContext } from './context.js';
+import { type UpstreamClient, upstreamHeaders } from './forward.js';
+import { inspectSseStream } from './inspect-stream.js';
+import { readBody } from './read-body.js';
+import type { Recorder } from './record.js';
+import type { RouteResult } from './route.js';
+
+export interface DispatchDeps {
+  config: ResolvedConfig;
+  upstream: UpstreamClient;
+  /** Upstream base URL per provider, from the configuration. */
+  baseUrls: Record<ProviderName, string>;
+}
+
+/** Status recorded for a request whose client went away before the answer (nginx's convention). */
+const CLIENT_CLOSED = 499;
+
+const utf8 = new TextDecoder();
+
+/**
+ * The pipeline for one request: route -> context -> auth -> decode -> forward -> inspect ->
+ * record. Every exit calls `recorder.finish()` (or hands the recorder to the stream, which does),
+ * so every request leaves one audit row.
+ */
+export async function dispatch(request: Request, search: string, route: RouteResult, recorder: Recorder, deps: DispatchDeps): Promise<Response> {
+  if (route.kind === 'unknown-provider') {
+    // No provider, so no dialect: OpenAI's error shape is the one most clients parse.
+    return reject(recorder, null, 404, route.message, 'not_found_error');
+  }
+  const { adapter } = route;
+  recorder.provider = adapter.name;
+  recorder.proxyId = route.profileId;
+  if (route.kind === 'unknown-path') return reject(recorder, adapter, 404, route.message, 'not_found_error');
+  recorder.operation = route.route.operation;
+
+  const context = parseContext(request.headers);
+  if (!context.success) return reject(recorder, adapter, 400, context.message, 'invalid_request_error');
+  recorder.context = context.context;
+
+  const key = adapter.readCredential(request.headers) ?? configuredKey(deps.config, adapter.name, route.profileId);
+  if (key === undefined && adapter.requiresCredential) {
+    return reject(recorder, adapter, 401, 'No API key was provided, and the proxy has none configured for this provider.', 'authentication_error');
+  }
+
+  let body: Uint8Array | string | null = null;
+  let injectedUsage = false;
+  if (route.route.hasBody) {
+    const read = await readBody(request, deps.config.limits.maxRequestBodyBytes);
+    if (!read.success) return reject(recorder, adapter, read.status, read.message, 'invalid_request_error');
+    const text = utf8.decode(read.bytes);
+    recorder.setRequestBody(text);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return reject(recorder, adapter, 400, 'The request body is not valid JSON.', 'invalid_request_error');
+    }
+    const decoded = adapter.decodeRequest(route.route.operation, json);
+    if (!decoded.success) return reject(recorder, adapter, 400, decoded.message, 'invalid_request_error');
+    recorder.model = decoded.view.model;
+    recorder.stream = decoded.view.stream;
+    // Streams report usage only when asked; ask, and hide the extra event from the client.
+    injectedUsage = decoded.view.stream && adapter.requestStreamUsage(decoded.json);
+    // An unchanged request goes upstream as its original bytes.
+    body = injectedUsage ? JSON.stringify(decoded.json) : read.bytes;
+  } else if (route.route.segments.includes('*')) {
+    recorder.model = route.nativePath.split('/').at(-1) ?? null;
+  }
+
+  const url = `${deps.baseUrls[adapter.name]}${route.nativePath}${search}`;
+  recorder.startSpan(new URL(url).host);
+  const headers = upstreamHeaders(request.headers, adapter.credentialHeaders);
+  if (key !== undefined) {
+    const [name, value] = adapter.credentialHeader(key);
+    headers[name] = value;
+  }
+  if (body !== null) headers['content-type'] = 'application/json';
+
+  recorder.markUpstreamStart(performance.now());
+  const result = await deps.upstream.forward({ url, method: request.method, headers, body, signal: request.signal });
+  if (!result.success) {
+    if (result.aborted) return finishWith(recorder, new Response(null, { status: CLIENT_CLOSED }), 'client_aborted', result.message);
+    return finishWith(recorder, adapter.errorResponse(result.status, result.message, 'upstream_error'), 'upstream_unreachable', result.message);
+  }
+  if (result.status >= 300 && result.status < 400) {
+    result.body.destroy();
+    const message = `The upstream answered with a redirect (${result.status}); the proxy does not follow redirects.`;
+    return finishWith(recorder, adapter.errorResponse(502, message, 'upstream_error'), 'upstream_error', message);
+  }
+
+  const contentType = result.headers.get('content-type') ?? '';
+  if (result.status === 200 && contentType.startsWith('text/event-stream')) {
+    recorder.stream = true;
+    const stream = inspectSseStream(result.body, adapter, recorder, injectedUsage, result.status);
+    return new Response(stream, { status: result.status, headers: result.headers });
+  }
+
+  let text: string;
+  try {
+    text = await result.body.text();
+  } catch {
+    const aborted = request.signal.aborted;
+    const message = aborted ? 'The client went away before the answer.' : 'The upstream connection broke off.';
+    return finishWith(recorder, adapter.errorResponse(502, message, 'upstream_error'), aborted ? 'client_aborted' : 'upstream_error', message);
+  }
+  recorder.appendResponseBody(text);
+  if (result.status < 300 && contentType.includes('json')) {
+    try {
+      const { usage, model } = adapter.readResponse(JSON.parse(text));
+      recorder.usage = usage;
+      recorder.responseModel = model;
+    } catch {
+      // A body that is not JSON still reaches the client unchanged; it just has no usage.
+    }
+  }
+  const response = new Response(text, { status: result.status, headers: result.headers });
+  // Upstream errors reach the client unchanged, so its SDK raises its own error class.
+  return result.status >= 400 ? finishWith(recorder, response, 'upstream_error', `The upstream answered ${result.status}.`) : finishWith(recorder, response, 'ok', null);
+}
+
+function configuredKey(config: ResolvedConfig, provider: ProviderName, profileId: string): string | undefined {
+  return config.profiles[profileId]?.providers?.[provider]?.apiKey ?? config.providers[provider]?.apiKey;
+}
+
+function reject(recorder: Recorder, adapter: ProviderAdapter | null, status: number, message: string, type: string): Response {
+  const response = (adapter ?? openaiAdapter).errorResponse(status, message, type);
+  return finishWith(recorder, response, 'rejected', message);
+}
+
+function finishWith(recorder: Recorder, response: Response, outcome: 'ok' | 'rejected' | 'upstream_error' | 'upstream_unreachable' | 'client_aborted', error: string | null): Response {
+  const now = performance.now();
+  recorder.markFirstByte(now);
+  recorder.finish({ status: response.status, outcome, error }, now);
+  return response;
+}

@@ -1,0 +1,41 @@
+/** The outcome of reading a request body under a size limit. */
+export type BodyResult = { success: true; bytes: Uint8Array } | { success: false; status: 413 | 400; message: string };
+
+/**
+ * Reads the body, refusing it as soon as it passes `limit` bytes: a declared `Content-Length`
+ * over the limit is refused before a byte is read, a chunked body as soon as it crosses it.
+ */
+export async function readBody(request: Request, limit: number): Promise<BodyResult> {
+  const declared = request.headers.get('content-length');
+  if (declared !== null && Number(declared) > limit) return tooLarge(limit);
+  if (request.body === null) return { success: true, bytes: new Uint8Array(0) };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel();
+        return tooLarge(limit);
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return { success: false, status: 400, message: 'The request body could not be read.' };
+  }
+  if (chunks.length === 1 && chunks[0]) return { success: true, bytes: chunks[0] };
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { success: true, bytes };
+}
+
+function tooLarge(limit: number): BodyResult {
+  return { success: false, status: 413, message: `The request body is larger than the proxy's limit of ${limit} bytes.` };
+}

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import type { Span } from '@opentelemetry/api';
+import type { Usage } from '../providers/types.js';
+import type { AuditLog } from '../store/audit-log.js';
+import type { ProxyMetrics } from '../telemetry/metrics.js';
+import * as semconv from '../telemetry/semconv.js';
+import { endLlmSpan, startLlmSpan } from '../telemetry/tracing.js';
+import type { InteractionRecord, Outcome, ProviderName, RequestContext } from '../types.js';
+
+export interface RecorderDeps {
+  metrics: ProxyMetrics;
+  auditLog: AuditLog;
+  keepBodies: boolean;
+  maxBodyBytes: number;
+}
+
+export interface Finish {
+  status: number;
+  outcome: Outcome;
+  error?: string | null;
+}
+
+/**
+ * Collects what one request did and, once it ends, writes it everywhere: the interaction row,
+ * the metrics and the span. `finish()` runs once whatever the path (answered, refused, aborted),
+ * so every request leaves exactly one row.
+ */
+export class Recorder {
+  readonly id = randomUUID();
+  private readonly createdAt = new Date().toISOString();
+  private readonly receivedAt: number;
+  private upstreamStartedAt: number | null = null;
+  private firstTokenAt: number | null = null;
+  private firstByteAt: number | null = null;
+  private span: Span | null = null;
+  private finished = false;
+  private requestBody: string | null = null;
+  private responseParts: string[] = [];
+  private responseBytes = 0;
+
+  proxyId = 'default';
+  provider: ProviderName | null = null;
+  operation: string | null = null;
+  model: string | null = null;
+  responseModel: string | null = null;
+  stream = false;
+  context: RequestContext = {};
+  usage: Usage = { inputTokens: null, outputTokens: null };
+
+  constructor(private readonly deps: RecorderDeps, receivedAt: number) {
+    this.receivedAt = receivedAt;
+  }
+
+  /** Opens the span once provider, operation and model are known. */
+  startSpan(serverAddress: string): void {
+    const attributes: Record<string, string | boolean> = {
+      [semconv.ATTR_GEN_AI_SYSTEM]: this.provider ?? 'unknown',
+      [semconv.ATTR_GEN_AI_PROVIDER_NAME]: this.provider ?? 'unknown',
+      [semconv.ATTR_GEN_AI_OPERATION_NAME]: this.operation ?? 'unknown',
+      [semconv.ATTR_GEN_AI_REQUEST_STREAMING]: this.stream,
+      [semconv.ATTR_ARCHESTRA_PROXY_ID]: this.proxyId,
+      [semconv.ATTR_SERVER_ADDRESS]: serverAddress,
+    };
+    if (this.model) attributes[semconv.ATTR_GEN_AI_REQUEST_MODEL] = this.model;
+    if (this.context.sessionId) attributes[semconv.ATTR_GEN_AI_CONVERSATION_ID] = this.context.sessionId;
+    if (this.context.agentId) {
+      attributes[semconv.ATTR_GEN_AI_AGENT_ID] = this.context.agentId;
+      attributes[semconv.ATTR_ARCHESTRA_EXTERNAL_AGENT_ID] = this.context.agentId;
+    }
+    if (this.context.userId) attributes[semconv.ATTR_ARCHESTRA_USER_ID] = this.context.userId;
+    if (this.context.executionId) attributes[semconv.ATTR_ARCHESTRA_EXECUTION_ID] = this.context.executionId;
+    this.span = startLlmSpan(`${this.operation ?? 'request'} ${this.model ?? this.provider ?? ''}`.trim(), attributes);
+  }
+
+  setRequestBody(body: string): void {
+    if (this.deps.keepBodies) this.requestBody = this.cut(body);
+  }
+
+  /** Appends to the recorded response body (the stream as the client saw it), up to the cap. */
+  appendResponseBody(text: string): void {
+    if (!this.deps.keepBodies || this.responseBytes >= this.deps.maxBodyBytes) return;
+    this.responseParts.push(text);
+    this.responseBytes += text.length;
+  }
+
+  markUpstreamStart(now: number): void {
+    this.upstreamStartedAt = now;
+  }
+
+  markFirstToken(now: number): void {
+    this.firstTokenAt ??= now;
+  }
+
+  markFirstByte(now: number): void {
+    this.firstByteAt ??= now;
+  }
+
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  finish({ status, outcome, error = null }: Finish, now: number): void {
+    if (this.finished) return;
+    this.finished = true;
+    const durationMs = now - this.receivedAt;
+    const ttftMs = this.stream && this.firstTokenAt !== null && this.upstreamStartedAt !== null ? this.firstTokenAt - this.upstreamStartedAt : null;
+    this.observeMetrics(status, durationMs, ttftMs);
+    this.endSpan(status, error);
+    this.deps.auditLog.append(this.toRecord(status, outcome, error, durationMs, ttftMs));
+  }
+
+  private observeMetrics(status: number, durationMs: number, ttftMs: number | null): void {
+    if (!this.provider) return;
+    const { metrics } = this.deps;
+    const labels = { provider: this.provider, model: this.model ?? 'unknown', external_agent_id: this.context.agentId ?? '' };
+    metrics.observeRequest(labels, status, durationMs / 1000);
+    metrics.observeTokens(labels, this.usage.inputTokens, this.usage.outputTokens);
+    if (ttftMs !== null) metrics.observeTimeToFirstToken(labels, ttftMs / 1000);
+    if (this.firstByteAt !== null) metrics.observeTimeToFirstByte(labels, (this.firstByteAt - this.receivedAt) / 1000);
+    if (this.usage.outputTokens && this.upstreamStartedAt !== null && this.firstTokenAt !== null) {
+      const seconds = (this.receivedAt + durationMs - this.upstreamStartedAt) / 1000;
+      if (seconds > 0) metrics.observeTokensPerSecond(labels, this.usage.outputTokens / seconds);
+    }
+    if (this.context.executionId) metrics.countExecution(this.context.agentId ?? '', this.context.executionId);
+  }
+
+  private endSpan(status: number, error: string | null): void {
+    if (!this.span) return;
+    const attributes: Record<string, string | number> = { [semconv.ATTR_HTTP_RESPONSE_STATUS_CODE]: status };
+    if (this.responseModel) attributes[semconv.ATTR_GEN_AI_RESPONSE_MODEL] = this.responseModel;
+    if (this.usage.inputTokens !== null) attributes[semconv.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = this.usage.inputTokens;
+    if (this.usage.outputTokens !== null) attributes[semconv.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = this.usage.outputTokens;
+    if (error) attributes[semconv.ATTR_ERROR_TYPE] = status >= 500 ? 'upstream_error' : String(status);
+    endLlmSpan(this.span, attributes, error);
+  }
+
+  private toRecord(status: number, outcome: Outcome, error: string | null, durationMs: number, ttftMs: number | null): InteractionRecord {
+    return {
+      id: this.id,
+      createdAt: this.createdAt,
+      proxyId: this.proxyId,
+      provider: this.provider,
+      operation: this.operation,
+      model: this.model,
+      responseModel: this.responseModel,
+      agentId: this.context.agentId ?? null,
+      userId: this.context.userId ?? null,
+      sessionId: this.context.sessionId ?? null,
+      executionId: this.context.executionId ?? null,
+      status,
+      outcome,
+      error,
+      stream: this.stream,
+      durationMs: round(durationMs),
+      timeToFirstTokenMs: ttftMs === null ? null : round(ttftMs),
+      inputTokens: this.usage.inputTokens,
+      outputTokens: this.usage.outputTokens,
+      requestBody: this.requestBody,
+      responseBody: this.deps.keepBodies && this.responseParts.length > 0 ? this.cut(this.responseParts.join('')) : null,
+    };
+  }
+
+  private cut(text: string): string {
+    const max = this.deps.maxBodyBytes;
+    return text.length > max ? `${text.slice(0, max)}…[truncated]` : text;
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

@@ -1,0 +1,13 @@
+import type { ProviderName } from '../types.js';
+import { openaiAdapter } from './openai/index.js';
+import type { ProviderAdapter } from './types.js';
+
+/**
+ * Provider name -> adapter. vLLM serves OpenAI's wire format at its own base URL, so it reuses the
+ * OpenAI adapter under its own name. Providers without an adapter yet are absent: their paths 404.
+ */
+export const providerAdapters: Partial<Record<ProviderName, ProviderAdapter>> = {
+  openai: openaiAdapter,
+  // A self-hosted vLLM often runs without a key.
+  vllm: { ...openaiAdapter, name: 'vllm', requiresCredential: false },
+};

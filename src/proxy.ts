@@ -1,0 +1,140 @@
+import { performance } from 'node:perf_hooks';
+import type { Registry } from 'prom-client';
+import { DEFAULT_BASE_URLS, type ProxyConfig } from './config/schema.js';
+import { validateConfig } from './config/validate-config.js';
+import { ArchestraError } from './errors.js';
+import { dispatch } from './pipeline/dispatch.js';
+import { createUpstreamClient } from './pipeline/forward.js';
+import { Recorder } from './pipeline/record.js';
+import { DEFAULT_PROFILE_ID, routeNative, routePath } from './pipeline/route.js';
+import { providerAdapters } from './providers/registry.js';
+import type { ProviderAdapter } from './providers/types.js';
+import { createAuditLog } from './store/audit-log.js';
+import { createSqliteStore } from './store/sqlite-store.js';
+import { createProxyMetrics } from './telemetry/metrics.js';
+import { PROVIDER_NAMES, type ProviderName, type Store } from './types.js';
+
+/** Where a request that was addressed to the provider itself (in-process) should go. */
+export interface InProcessTarget {
+  /** The profile to serve it with. @default 'default' */
+  proxyId?: string;
+}
+
+export interface Proxy {
+  /**
+   * Serves one request addressed as `/<provider>[/<proxyId>]/<native path>` (relative to where
+   * the proxy is mounted) and answers in that provider's wire format. Never throws.
+   */
+  handle(request: Request): Promise<Response>;
+  /** Writes the queued audit rows to the store. */
+  flush(): Promise<void>;
+  /** Flushes, closes the upstream connections and the store. */
+  close(): Promise<void>;
+  readonly store: Store;
+  /** The prom-client registry holding the proxy's metrics. */
+  readonly registry: Registry;
+  /** The profiles the proxy serves: `default` plus every named one. */
+  readonly profileIds: readonly string[];
+  /** @internal Used by `createProxyFetch`: serves a request addressed to the upstream URL. */
+  readonly [IN_PROCESS]: (request: Request, target: InProcessTarget) => Promise<Response>;
+}
+
+export const IN_PROCESS = Symbol.for('archestra.proxy.in-process');
+
+interface BaseUrlMatch {
+  adapter: ProviderAdapter;
+  origin: string;
+  pathPrefix: string;
+}
+
+/**
+ * Builds a proxy from a configuration (validated here; a bad field throws `ConfigError`).
+ *
+ * @example
+ * const proxy = createProxy({ providers: { openai: { apiKey: process.env.OPENAI_API_KEY } } });
+ * const response = await proxy.handle(new Request('http://proxy/openai/models'));
+ */
+export function createProxy(input: ProxyConfig = {}): Proxy {
+  const config = validateConfig(input);
+  const baseUrls = Object.fromEntries(PROVIDER_NAMES.map((name) => [name, config.providers[name]?.baseUrl ?? DEFAULT_BASE_URLS[name]])) as Record<ProviderName, string>;
+  const store = typeof config.store === 'string' ? createSqliteStore(config.store) : config.store;
+  const metrics = createProxyMetrics(config.metrics.registry);
+  const auditLog = createAuditLog(store, config.audit.flushIntervalMs, (error) => {
+    console.error('[archestra] could not write audit rows; they are kept and retried:', error instanceof Error ? error.message : error);
+  });
+  const upstream = createUpstreamClient(config.upstream);
+  const profileIds = new Set(Object.keys(config.profiles));
+  const recorderDeps = { metrics, auditLog, keepBodies: config.audit.bodies, maxBodyBytes: config.audit.maxBodyBytes };
+  const deps = { config, upstream, baseUrls };
+  const baseUrlMatches = upstreamBaseUrls(baseUrls);
+  let closed = false;
+
+  async function run(request: Request, search: string, route: Parameters<typeof dispatch>[2], recorder: Recorder): Promise<Response> {
+    if (closed) throw new ArchestraError('ARCHESTRA_CLOSED', 'This proxy has been closed.');
+    try {
+      return await dispatch(request, search, route, recorder, deps);
+    } catch (error) {
+      // A bug must not become a hang or a stack trace on the wire; it is still recorded.
+      console.error('[archestra] internal error:', error instanceof Error ? error.message : error);
+      const adapter = route.kind === 'unknown-provider' ? providerAdapters.openai! : route.adapter;
+      const response = adapter.errorResponse(500, 'The proxy failed to handle this request.', 'proxy_error');
+      recorder.finish({ status: 500, outcome: 'upstream_error', error: 'internal proxy error' }, performance.now());
+      return response;
+    }
+  }
+
+  return {
+    store,
+    registry: metrics.registry,
+    profileIds: [DEFAULT_PROFILE_ID, ...profileIds],
+    handle(request) {
+      const recorder = new Recorder(recorderDeps, performance.now());
+      const url = new URL(request.url);
+      return run(request, url.search, routePath(request.method, url.pathname, profileIds), recorder);
+    },
+    [IN_PROCESS](request, target) {
+      const recorder = new Recorder(recorderDeps, performance.now());
+      const url = new URL(request.url);
+      const profileId = target.proxyId ?? DEFAULT_PROFILE_ID;
+      const match = matchBaseUrl(baseUrlMatches, url);
+      if (!match) {
+        const message = `The proxy cannot tell which provider ${url.origin} is. Set providers.<name>.baseUrl to it.`;
+        return run(request, '', { kind: 'unknown-provider', message }, recorder);
+      }
+      if (profileId !== DEFAULT_PROFILE_ID && !profileIds.has(profileId)) {
+        return run(request, '', { kind: 'unknown-path', adapter: match.adapter, profileId, message: `Unknown proxy profile "${profileId}".` }, recorder);
+      }
+      const rest = url.pathname.slice(match.pathPrefix.length);
+      const segments = rest.split('/').slice(1);
+      return run(request, url.search, routeNative(match.adapter, request.method, segments, profileId), recorder);
+    },
+    flush: () => auditLog.flush(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await auditLog.flush();
+      await upstream.close();
+      await store.close();
+    },
+  };
+}
+
+/** Each provider is recognised by its configured base URL and by its public default. */
+function upstreamBaseUrls(baseUrls: Record<ProviderName, string>): BaseUrlMatch[] {
+  const matches: BaseUrlMatch[] = [];
+  for (const name of PROVIDER_NAMES) {
+    const adapter = providerAdapters[name];
+    if (!adapter) continue;
+    const candidates = new Set([baseUrls[name], DEFAULT_BASE_URLS[name]]);
+    for (const candidate of candidates) {
+      const url = new URL(candidate);
+      matches.push({ adapter, origin: url.origin, pathPrefix: url.pathname.replace(/\/+$/, '') });
+    }
+  }
+  // Longest prefix first, so a more specific base URL wins.
+  return matches.sort((a, b) => b.pathPrefix.length - a.pathPrefix.length);
+}
+
+function matchBaseUrl(matches: readonly BaseUrlMatch[], url: URL): BaseUrlMatch | undefined {
+  return matches.find((match) => url.origin === match.origin && (url.pathname === match.pathPrefix || url.pathname.startsWith(`${match.pathPrefix}/`)));
+}

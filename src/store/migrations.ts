@@ -1,0 +1,29 @@
+/** Schema migrations, applied in order; `PRAGMA user_version` records how many ran. */
+export const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE interactions (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    proxy_id TEXT NOT NULL,
+    provider TEXT,
+    operation TEXT,
+    model TEXT,
+    response_model TEXT,
+    agent_id TEXT,
+    user_id TEXT,
+    session_id TEXT,
+    execution_id TEXT,
+    status INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    error TEXT,
+    stream INTEGER NOT NULL,
+    duration_ms REAL NOT NULL,
+    ttft_ms REAL,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    request_body TEXT,
+    response_body TEXT
+  );
+  CREATE INDEX interactions_created_at ON interactions (created_at);
+  CREATE INDEX interactions_agent ON interactions (agent_id, created_at);
+  CREATE INDEX interactions_session ON interactions (session_id, created_at);`,
+];

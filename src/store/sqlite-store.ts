@@ -1,0 +1,91 @@
+import Database from 'better-sqlite3';
+import type { InteractionQuery, InteractionRecord, Store } from '../types.js';
+import { MIGRATIONS } from './migrations.js';
+
+const COLUMNS = [
+  'id', 'created_at', 'proxy_id', 'provider', 'operation', 'model', 'response_model', 'agent_id', 'user_id',
+  'session_id', 'execution_id', 'status', 'outcome', 'error', 'stream', 'duration_ms', 'ttft_ms',
+  'input_tokens', 'output_tokens', 'request_body', 'response_body',
+] as const;
+
+type Row = Record<(typeof COLUMNS)[number], string | number | null>;
+
+export interface SqliteStoreOptions {
+  /**
+   * `FULL` makes every committed row survive power loss; `NORMAL` survives a process crash only.
+   * @default 'FULL'
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+/**
+ * The default store: better-sqlite3 in WAL mode with prepared statements. Rows arrive in batches,
+ * each written in one transaction.
+ */
+export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions = {}): Store {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+
+  const insert = db.prepare(`INSERT INTO interactions (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`);
+  const insertAll = db.transaction((rows: readonly InteractionRecord[]) => {
+    for (const row of rows) insert.run(toRow(row));
+  });
+
+  return {
+    saveInteractions(rows) {
+      if (rows.length > 0) insertAll(rows);
+    },
+    async listInteractions(query: InteractionQuery = {}) {
+      const where: string[] = [];
+      const params: Record<string, string | number> = { limit: query.limit ?? 100 };
+      if (query.agentId !== undefined) { where.push('agent_id = @agentId'); params.agentId = query.agentId; }
+      if (query.sessionId !== undefined) { where.push('session_id = @sessionId'); params.sessionId = query.sessionId; }
+      if (query.proxyId !== undefined) { where.push('proxy_id = @proxyId'); params.proxyId = query.proxyId; }
+      const sql = `SELECT * FROM interactions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
+      return (db.prepare(sql).all(params) as Row[]).map(fromRow);
+    },
+    close() {
+      if (!db.open) return;
+      if (path !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');
+      db.close();
+    },
+  };
+}
+
+function migrate(db: Database.Database): void {
+  const applied = db.pragma('user_version', { simple: true }) as number;
+  for (let version = applied; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] ?? '');
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}
+
+function toRow(record: InteractionRecord): Row {
+  return {
+    id: record.id, created_at: record.createdAt, proxy_id: record.proxyId, provider: record.provider,
+    operation: record.operation, model: record.model, response_model: record.responseModel,
+    agent_id: record.agentId, user_id: record.userId, session_id: record.sessionId, execution_id: record.executionId,
+    status: record.status, outcome: record.outcome, error: record.error, stream: record.stream ? 1 : 0,
+    duration_ms: record.durationMs, ttft_ms: record.timeToFirstTokenMs, input_tokens: record.inputTokens,
+    output_tokens: record.outputTokens, request_body: record.requestBody, response_body: record.responseBody,
+  };
+}
+
+function fromRow(row: Row): InteractionRecord {
+  return {
+    id: String(row.id), createdAt: String(row.created_at), proxyId: String(row.proxy_id),
+    provider: row.provider as InteractionRecord['provider'], operation: row.operation as string | null,
+    model: row.model as string | null, responseModel: row.response_model as string | null,
+    agentId: row.agent_id as string | null, userId: row.user_id as string | null,
+    sessionId: row.session_id as string | null, executionId: row.execution_id as string | null,
+    status: Number(row.status), outcome: row.outcome as InteractionRecord['outcome'], error: row.error as string | null,
+    stream: row.stream === 1, durationMs: Number(row.duration_ms), timeToFirstTokenMs: row.ttft_ms as number | null,
+    inputTokens: row.input_tokens as number | null, outputTokens: row.output_tokens as number | null,
+    requestBody: row.request_body as string | null, responseBody: row.response_body as string | null,
+  };
+}

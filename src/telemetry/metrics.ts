@@ -1,0 +1,86 @@
+import { Counter, Histogram, Registry } from 'prom-client';
+
+/** Labels on every LLM metric; named as Archestra names them so existing dashboards carry over. */
+const LLM_LABELS = ['provider', 'model', 'external_agent_id'] as const;
+
+type LlmLabels = Record<(typeof LLM_LABELS)[number], string>;
+
+/** Remembered execution ids, to count each once; oldest forgotten first past this many. */
+const MAX_REMEMBERED_EXECUTIONS = 100_000;
+
+export interface ProxyMetrics {
+  readonly registry: Registry;
+  observeRequest(labels: LlmLabels, statusCode: number, seconds: number): void;
+  observeTokens(labels: LlmLabels, input: number | null, output: number | null): void;
+  observeTimeToFirstToken(labels: LlmLabels, seconds: number): void;
+  observeTimeToFirstByte(labels: LlmLabels, seconds: number): void;
+  observeTokensPerSecond(labels: LlmLabels, tokensPerSecond: number): void;
+  countExecution(externalAgentId: string, executionId: string): void;
+}
+
+/** The metric table. One registry per proxy unless the user passes their own. */
+export function createProxyMetrics(registry: Registry = new Registry()): ProxyMetrics {
+  const requestDuration = new Histogram({
+    name: 'llm_request_duration_seconds',
+    help: 'LLM request duration in seconds',
+    labelNames: [...LLM_LABELS, 'status_code'],
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const tokens = new Counter({
+    name: 'llm_tokens_total',
+    help: 'Total tokens used',
+    labelNames: [...LLM_LABELS, 'type'],
+    registers: [registry],
+  });
+  const timeToFirstToken = new Histogram({
+    name: 'llm_time_to_first_token_seconds',
+    help: 'Time to first token in seconds (streaming latency): upstream call to first chunk',
+    labelNames: LLM_LABELS,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers: [registry],
+  });
+  const timeToFirstByte = new Histogram({
+    name: 'llm_time_to_first_byte_seconds',
+    help: 'Time from request receipt to the first byte sent to the client, in seconds',
+    labelNames: LLM_LABELS,
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers: [registry],
+  });
+  const tokensPerSecond = new Histogram({
+    name: 'llm_tokens_per_second',
+    help: 'Output tokens per second throughput',
+    labelNames: LLM_LABELS,
+    buckets: [5, 10, 25, 50, 75, 100, 150, 200, 300],
+    registers: [registry],
+  });
+  const executions = new Counter({
+    name: 'agent_executions_total',
+    help: 'Total unique agent executions',
+    labelNames: ['external_agent_id'],
+    registers: [registry],
+  });
+  const seenExecutions = new Set<string>();
+
+  return {
+    registry,
+    observeRequest: (labels, statusCode, seconds) => requestDuration.observe({ ...labels, status_code: String(statusCode) }, seconds),
+    observeTokens(labels, input, output) {
+      if (input !== null && input > 0) tokens.inc({ ...labels, type: 'input' }, input);
+      if (output !== null && output > 0) tokens.inc({ ...labels, type: 'output' }, output);
+    },
+    observeTimeToFirstToken: (labels, seconds) => timeToFirstToken.observe(labels, seconds),
+    observeTimeToFirstByte: (labels, seconds) => timeToFirstByte.observe(labels, seconds),
+    observeTokensPerSecond: (labels, value) => tokensPerSecond.observe(labels, value),
+    countExecution(externalAgentId, executionId) {
+      const key = `${externalAgentId}\u0000${executionId}`;
+      if (seenExecutions.has(key)) return;
+      if (seenExecutions.size >= MAX_REMEMBERED_EXECUTIONS) {
+        const oldest = seenExecutions.values().next().value;
+        if (oldest !== undefined) seenExecutions.delete(oldest);
+      }
+      seenExecutions.add(key);
+      executions.inc({ external_agent_id: externalAgentId });
+    },
+  };
+}

@@ -1,0 +1,71 @@
+/** Public types. Implementation types live next to their modules. */
+
+export type ProviderName = 'openai' | 'anthropic' | 'gemini' | 'vllm' | 'ollama';
+
+export const PROVIDER_NAMES: readonly ProviderName[] = ['openai', 'anthropic', 'gemini', 'vllm', 'ollama'];
+
+/** Who is calling, from the `X-Archestra-*` headers. Every field is optional. */
+export interface RequestContext {
+  agentId?: string;
+  userId?: string;
+  sessionId?: string;
+  executionId?: string;
+}
+
+/** How a request ended, as recorded in the audit trail. */
+export type Outcome =
+  | 'ok'
+  | 'upstream_error'
+  | 'upstream_unreachable'
+  | 'client_aborted'
+  | 'rejected';
+
+/** One row of the audit trail: one per request the proxy handled. */
+export interface InteractionRecord {
+  id: string;
+  /** ISO-8601 time the request arrived. */
+  createdAt: string;
+  /** The proxy profile that served the request (`default` when the URL named none). */
+  proxyId: string;
+  provider: ProviderName | null;
+  /** The provider operation, e.g. `chat`, `models`. */
+  operation: string | null;
+  /** The model the client asked for. */
+  model: string | null;
+  /** The model the upstream said it used, when it said. */
+  responseModel: string | null;
+  agentId: string | null;
+  userId: string | null;
+  sessionId: string | null;
+  executionId: string | null;
+  /** HTTP status sent to the client. */
+  status: number;
+  outcome: Outcome;
+  /** A short, secret-free reason when the outcome is not `ok`. */
+  error: string | null;
+  stream: boolean;
+  /** Request receipt to the last byte sent. */
+  durationMs: number;
+  /** Upstream call to the first streamed chunk; null when not streaming. */
+  timeToFirstTokenMs: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  requestBody: string | null;
+  responseBody: string | null;
+}
+
+export interface InteractionQuery {
+  limit?: number;
+  agentId?: string;
+  sessionId?: string;
+  proxyId?: string;
+}
+
+/** Where the proxy keeps its state. The default is SQLite (better-sqlite3). */
+export interface Store {
+  /** Writes a batch of rows in one transaction. */
+  saveInteractions(rows: readonly InteractionRecord[]): void | Promise<void>;
+  /** Newest first. */
+  listInteractions(query?: InteractionQuery): Promise<InteractionRecord[]>;
+  close(): void | Promise<void>;
+}

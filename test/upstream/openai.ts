@@ -1,0 +1,211 @@
+/**
+ * A scripted OpenAI upstream for end-to-end tests: a plain `node:http` server on
+ * 127.0.0.1:0 that speaks OpenAI's real wire format (chat.completion JSON,
+ * chat.completion.chunk SSE, /v1/models, OpenAI error bodies).
+ *
+ *   const up = await startOpenAIUpstream();
+ *   up.reply({ kind: 'chat', content: 'hi' }, { splitBytes: 7 });
+ *   // ... point the proxy (or an SDK) at up.baseUrl ...
+ *   expect(up.requests[0]!.json.model).toBe('gpt-4o-mini');
+ *   await up.close();
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  chunkPayloads, completionBody, DEFAULT_CHAT_REPLY, hex, MODELS, openAIError, type OpenAIReply,
+} from './openai-wire.js';
+
+export * from './openai-wire.js';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export interface RecordedRequest {
+  method: string;
+  /** Path plus query string, e.g. `/v1/chat/completions?x=1`. */
+  path: string;
+  /** Lower-cased header names; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  body: string;
+  /** `body` parsed as JSON, or undefined when empty / not JSON. */
+  json: any;
+}
+
+/** Pacing for streamed chat replies (request has `stream: true`) and raw bodies. */
+export interface StreamOptions {
+  /** Wait this long between writes (events, or byte pieces with splitBytes; with splitBytes alone, pieces are one event-loop turn apart). */
+  chunkDelayMs?: number;
+  /** Write the SSE bytes in pieces of this many bytes, splitting events and UTF-8 characters. */
+  splitBytes?: number;
+  /** Send this many SSE events, then never finish: the socket stays open until the client goes away. */
+  hangAfterEvents?: number;
+}
+
+export type ReplyScript = OpenAIReply | ((req: RecordedRequest) => OpenAIReply);
+
+export interface ScriptedOpenAI {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** url + '/v1' — what an OpenAI SDK `baseURL` would be. */
+  baseUrl: string;
+  /** Every request received, recorded before replying. */
+  requests: RecordedRequest[];
+  /** Set the chat-completions reply for all following requests until changed. */
+  reply(r: ReplyScript, stream?: StreamOptions): void;
+  /** Queue a one-shot reply, used (FIFO) before the `reply()` default. */
+  replyOnce(r: ReplyScript, stream?: StreamOptions): void;
+  /** Number of responses whose client went away before the response finished. */
+  readonly abortCount: number;
+  /**
+   * Resolves when a response's client goes away before it finished (e.g. the proxy
+   * aborting the upstream mid-stream). Each abort satisfies one call, so an abort
+   * that happened before the call is not missed. Rejects after `timeoutMs`.
+   */
+  waitForAbort(timeoutMs?: number): Promise<void>;
+  /** Clear recorded requests, queued replies, abort counters; restore the default reply. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startOpenAIUpstream(): Promise<ScriptedOpenAI> {
+  const requests: RecordedRequest[] = [];
+  let current: { r: ReplyScript; stream: StreamOptions } = { r: DEFAULT_CHAT_REPLY, stream: {} };
+  let queue: { r: ReplyScript; stream: StreamOptions }[] = [];
+  let abortCount = 0;
+  let unclaimedAborts = 0;
+  let abortWaiters: (() => void)[] = [];
+  let closing = false;
+
+  const noteAbort = () => {
+    if (closing) return;
+    abortCount++;
+    const w = abortWaiters.shift();
+    if (w) w(); else unclaimedAborts++;
+  };
+
+  /** Write `parts` with pacing; stop early if the client went away. Returns true when all were written. */
+  async function writeParts(res: ServerResponse, parts: string[], opts: StreamOptions): Promise<boolean> {
+    const pieces: (string | Buffer)[] = [];
+    if (opts.splitBytes && opts.splitBytes > 0) {
+      const buf = Buffer.from(parts.join(''), 'utf8');
+      for (let i = 0; i < buf.length; i += opts.splitBytes) pieces.push(buf.subarray(i, i + opts.splitBytes));
+    } else pieces.push(...parts);
+    const paced = opts.chunkDelayMs !== undefined || opts.splitBytes !== undefined;
+    for (const [i, p] of pieces.entries()) {
+      if (res.destroyed) return false;
+      // chunkDelayMs, else at least one event-loop turn so each piece is its own socket write
+      if (i > 0 && paced) await (opts.chunkDelayMs ? sleep(opts.chunkDelayMs) : new Promise<void>((r) => setImmediate(r)));
+      if (res.destroyed) return false;
+      res.write(p);
+    }
+    return !res.destroyed;
+  }
+
+  async function handleChat(req: RecordedRequest, res: ServerResponse, headers: Record<string, string>) {
+    if (req.json === null || typeof req.json !== 'object') {
+      return sendJson(res, 400, openAIError('We could not parse the JSON body of your request.'), headers);
+    }
+    const next = queue.shift() ?? current;
+    const reply = typeof next.r === 'function' ? next.r(req) : next.r;
+    const opts = next.stream;
+    if (reply.kind === 'error') return sendJson(res, reply.status, reply.body, { ...headers, ...reply.headers });
+    if (reply.kind === 'raw') {
+      res.writeHead(reply.status, { ...headers, ...reply.headers });
+      if (await writeParts(res, [reply.body], opts)) res.end();
+      return;
+    }
+    const model = reply.model ?? (typeof req.json.model === 'string' ? req.json.model : 'gpt-4o-mini');
+    if (req.json.stream !== true) return sendJson(res, 200, completionBody(reply, model), headers);
+
+    const includeUsage = req.json.stream_options?.include_usage === true;
+    let events = chunkPayloads(reply, model, includeUsage).map((d) => `data: ${d}\n\n`);
+    const hang = opts.hangAfterEvents !== undefined;
+    if (hang) events = events.slice(0, opts.hangAfterEvents);
+    res.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.flushHeaders();
+    if ((await writeParts(res, events, opts)) && !hang) res.end();
+    // when hanging: leave `res` open until the client goes away (or close()).
+  }
+
+  function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>) {
+    res.writeHead(status, { ...headers, 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  const server = createServer(async (inc: IncomingMessage, res: ServerResponse) => {
+    const started = Date.now();
+    const chunks: Buffer[] = [];
+    try {
+      for await (const c of inc) chunks.push(c as Buffer);
+    } catch {
+      return; // client went away while sending the body
+    }
+    const body = Buffer.concat(chunks).toString('utf8');
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(inc.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    let json: any;
+    try { json = body ? JSON.parse(body) : undefined; } catch { json = undefined; }
+    const rec: RecordedRequest = { method: inc.method ?? 'GET', path: inc.url ?? '/', headers, body, json };
+    requests.push(rec);
+
+    res.on('close', () => { if (!res.writableEnded) noteAbort(); });
+    const replyHeaders = {
+      'x-request-id': `req_${hex(16)}`,
+      'openai-processing-ms': String(Math.max(1, Date.now() - started)),
+      'openai-version': '2020-10-01',
+    };
+    const path = rec.path.split('?')[0];
+    try {
+      if (rec.method === 'POST' && path === '/v1/chat/completions') return await handleChat(rec, res, replyHeaders);
+      if (rec.method === 'GET' && path === '/v1/models') {
+        const created = 1_700_000_000;
+        return sendJson(res, 200, { object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created, owned_by: 'openai' })) }, replyHeaders);
+      }
+      sendJson(res, 404, openAIError(`Invalid URL (${rec.method} ${path})`), replyHeaders);
+    } catch (err) {
+      if (!res.headersSent) sendJson(res, 500, openAIError(`scripted upstream failed: ${String(err)}`, 'server_error'), replyHeaders);
+      else res.destroy(err as Error);
+    }
+  });
+  server.keepAliveTimeout = 100;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    url,
+    baseUrl: `${url}/v1`,
+    requests,
+    reply(r, stream = {}) { current = { r, stream }; },
+    replyOnce(r, stream = {}) { queue.push({ r, stream }); },
+    get abortCount() { return abortCount; },
+    waitForAbort(timeoutMs = 5000) {
+      if (unclaimedAborts > 0) { unclaimedAborts--; return Promise.resolve(); }
+      return new Promise<void>((resolve, reject) => {
+        const waiter = () => { clearTimeout(timer); resolve(); };
+        const timer = setTimeout(() => {
+          abortWaiters = abortWaiters.filter((w) => w !== waiter);
+          reject(new Error(`scripted upstream: no client abort within ${timeoutMs}ms`));
+        }, timeoutMs);
+        abortWaiters.push(waiter);
+      });
+    },
+    reset() {
+      requests.length = 0;
+      queue = [];
+      current = { r: DEFAULT_CHAT_REPLY, stream: {} };
+      abortCount = 0;
+      unclaimedAborts = 0;
+    },
+    close() {
+      closing = true;
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
