@@ -1,0 +1,40 @@
+import { execFileSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+/** Runs a snippet in a fresh Node process, from the built package, and returns its stdout. */
+function run(args: string[]): string {
+  return execFileSync(process.execPath, args, { encoding: 'utf8' }).trim();
+}
+
+const SUBPATHS = ['@archestra/llm-proxy', '@archestra/llm-proxy/node', '@archestra/llm-proxy/express', '@archestra/llm-proxy/koa', '@archestra/llm-proxy/fastify'];
+
+describe('the built package', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, ['node_modules/tsup/dist/cli-default.js', '--silent'], { stdio: 'inherit' });
+  }, 120_000);
+
+  it.each(SUBPATHS)('%s loads with require() and import()', (subpath) => {
+    const required = run(['-e', `console.log(Object.keys(require(${JSON.stringify(subpath)})).length)`]);
+    const imported = run(['--input-type=module', '-e', `const m = await import(${JSON.stringify(subpath)}); console.log(Object.keys(m).length)`]);
+    expect(Number(required)).toBeGreaterThan(0);
+    expect(imported).toBe(required);
+  });
+
+  it('importing the core loads no web framework', () => {
+    const loaded = run(['-e', `require('@archestra/llm-proxy'); console.log(JSON.stringify(Object.keys(require.cache).filter((file) => /node_modules\\/(express|koa|fastify)\\//.test(file))))`]);
+    expect(JSON.parse(loaded)).toEqual([]);
+  });
+
+  it('an error from the CJS build is recognised by the ESM build', () => {
+    const output = run(['--input-type=module', '-e', `
+      import { createRequire } from 'node:module';
+      const cjs = createRequire(import.meta.url)('@archestra/llm-proxy');
+      const esm = await import('@archestra/llm-proxy');
+      console.log(esm.isArchestraError(new cjs.ConfigError('x')));`]);
+    expect(output).toBe('true');
+  });
+
+  it('the archestra-proxy bin prints its usage', () => {
+    expect(run(['dist/cli.js', '--help'])).toContain('Usage: archestra-proxy serve');
+  });
+});
