@@ -96,17 +96,17 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
       const recorder = new Recorder(recorderDeps, performance.now());
       const url = new URL(request.url);
       const profileId = target.proxyId ?? DEFAULT_PROFILE_ID;
-      const match = matchBaseUrl(baseUrlMatches, url);
-      if (!match) {
+      const found = matchBaseUrl(baseUrlMatches, url);
+      if (!found) {
         const message = `The proxy cannot tell which provider ${url.origin} is. Set providers.<name>.baseUrl to it.`;
         return run(request, '', { kind: 'unknown-provider', message }, recorder);
       }
       if (profileId !== DEFAULT_PROFILE_ID && !profileIds.has(profileId)) {
-        return run(request, '', { kind: 'unknown-path', adapter: match.adapter, profileId, message: `Unknown proxy profile "${profileId}".` }, recorder);
+        return run(request, '', { kind: 'unknown-path', adapter: found.adapter, profileId, message: `Unknown proxy profile "${profileId}".` }, recorder);
       }
-      const rest = url.pathname.slice(match.pathPrefix.length);
+      const rest = url.pathname.slice(found.pathPrefix.length);
       const segments = rest.split('/').slice(1);
-      return run(request, url.search, routeNative(match.adapter, request.method, segments, profileId), recorder);
+      return run(request, url.search, routeNative(found.adapter, request.method, segments, profileId), recorder);
     },
     flush: () => auditLog.flush(),
     async close() {

@@ -5,7 +5,7 @@ import type { ProviderAdapter } from '../providers/types.js';
 import type { ProviderName } from '../types.js';
 import { parseContext } from './context.js';
 import { type UpstreamClient, upstreamHeaders } from './forward.js';
-import { inspectSseStream } from './inspect-stream.js';
+import { inspectStream } from './inspect-stream.js';
 import { readBody } from './read-body.js';
 import type { Recorder } from './record.js';
 import type { RouteResult } from './route.js';
@@ -36,20 +36,23 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   recorder.provider = adapter.name;
   recorder.proxyId = route.profileId;
   if (route.kind === 'unknown-path') return reject(recorder, adapter, 404, route.message, 'not_found_error');
-  recorder.operation = route.route.operation;
+  const { match } = route;
+  const operation = match.route.operation;
+  recorder.operation = operation;
+  const query = new URLSearchParams(search);
 
   const context = parseContext(request.headers);
   if (!context.success) return reject(recorder, adapter, 400, context.message, 'invalid_request_error');
   recorder.context = context.context;
 
-  const key = adapter.readCredential(request.headers) ?? configuredKey(deps.config, adapter.name, route.profileId);
+  const key = adapter.readCredential(request.headers, query) ?? configuredKey(deps.config, adapter.name, route.profileId);
   if (key === undefined && adapter.requiresCredential) {
     return reject(recorder, adapter, 401, 'No API key was provided, and the proxy has none configured for this provider.', 'authentication_error');
   }
 
   let body: Uint8Array | string | null = null;
   let injectedUsage = false;
-  if (route.route.hasBody) {
+  if (match.route.hasBody) {
     const read = await readBody(request, deps.config.limits.maxRequestBodyBytes);
     if (!read.success) return reject(recorder, adapter, read.status, read.message, 'invalid_request_error');
     const text = utf8.decode(read.bytes);
@@ -60,19 +63,22 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     } catch {
       return reject(recorder, adapter, 400, 'The request body is not valid JSON.', 'invalid_request_error');
     }
-    const decoded = adapter.decodeRequest(route.route.operation, json);
+    const decoded = adapter.decodeRequest(match, json, query);
     if (!decoded.success) return reject(recorder, adapter, 400, decoded.message, 'invalid_request_error');
     recorder.model = decoded.view.model;
     recorder.stream = decoded.view.stream;
     // Streams report usage only when asked; ask, and hide the extra event from the client.
-    injectedUsage = decoded.view.stream && adapter.requestStreamUsage(decoded.json);
+    injectedUsage = decoded.view.stream && adapter.requestStreamUsage(operation, decoded.json);
     // An unchanged request goes upstream as its original bytes.
     body = injectedUsage ? JSON.stringify(decoded.json) : read.bytes;
-  } else if (route.route.segments.includes('*')) {
-    recorder.model = route.nativePath.split('/').at(-1) ?? null;
+  } else if (match.params[0] !== undefined) {
+    recorder.model = match.params[0];
   }
 
-  const url = `${deps.baseUrls[adapter.name]}${route.nativePath}${search}`;
+  // A key sent in the query (Gemini's `?key=`) moves to a header: URLs end up in logs.
+  for (const name of adapter.credentialQueryParams) query.delete(name);
+  const upstreamSearch = query.size > 0 ? `?${query.toString()}` : '';
+  const url = `${deps.baseUrls[adapter.name]}${match.nativePath}${upstreamSearch}`;
   recorder.startSpan(new URL(url).host);
   const headers = upstreamHeaders(request.headers, adapter.credentialHeaders);
   if (key !== undefined) {
@@ -94,9 +100,11 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   }
 
   const contentType = result.headers.get('content-type') ?? '';
-  if (result.status === 200 && contentType.startsWith('text/event-stream')) {
+  const streamFormat = result.status === 200 ? streamFormatOf(contentType) : null;
+  if (streamFormat) {
     recorder.stream = true;
-    const stream = inspectSseStream(result.body, adapter, recorder, injectedUsage, result.status);
+    const reader = adapter.streamReader({ operation, injectedUsage });
+    const stream = inspectStream(result.body, streamFormat, reader, adapter, recorder, result.status);
     return new Response(stream, { status: result.status, headers: result.headers });
   }
 
@@ -111,9 +119,9 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   recorder.appendResponseBody(text);
   if (result.status < 300 && contentType.includes('json')) {
     try {
-      const { usage, model } = adapter.readResponse(JSON.parse(text));
-      recorder.usage = usage;
-      recorder.responseModel = model;
+      const view = adapter.readResponse(operation, JSON.parse(text));
+      recorder.usage = view.usage;
+      recorder.responseModel = view.model;
     } catch {
       // A body that is not JSON still reaches the client unchanged; it just has no usage.
     }
@@ -121,6 +129,13 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   const response = new Response(text, { status: result.status, headers: result.headers });
   // Upstream errors reach the client unchanged, so its SDK raises its own error class.
   return result.status >= 400 ? finishWith(recorder, response, 'upstream_error', `The upstream answered ${result.status}.`) : finishWith(recorder, response, 'ok', null);
+}
+
+/** SSE and NDJSON bodies are streams, read event by event; anything else is read whole. */
+function streamFormatOf(contentType: string): 'sse' | 'ndjson' | null {
+  if (contentType.startsWith('text/event-stream')) return 'sse';
+  if (contentType.startsWith('application/x-ndjson') || contentType.startsWith('application/jsonl')) return 'ndjson';
+  return null;
 }
 
 function configuredKey(config: ResolvedConfig, provider: ProviderName, profileId: string): string | undefined {

@@ -1,23 +1,31 @@
 import { performance } from 'node:perf_hooks';
 import { createParser } from 'eventsource-parser';
+import { createNdjsonSplitter } from '../providers/shared/ndjson.js';
 import { encodeSseComment, encodeSseEvent } from '../providers/shared/sse.js';
-import type { ProviderAdapter } from '../providers/types.js';
+import type { ProviderAdapter, StreamEvent, StreamReader } from '../providers/types.js';
 import type { Recorder } from './record.js';
 
-/** One event larger than this without a line end is refused (fail closed, bounded memory). */
+/** One event larger than this without its line end is refused (fail closed, bounded memory). */
 const MAX_EVENT_BYTES = 8 * 1024 * 1024;
 
 interface UpstreamBody extends AsyncIterable<Buffer> {
   destroy(error?: Error): unknown;
 }
 
+/** Feeds decoded text in, calls back with each complete event. */
+interface EventSplitter {
+  feed(text: string): void;
+  end(): void;
+}
+
 /**
- * Turns the upstream's SSE body into the client's: events are decoded, read for usage and
- * errors, and re-encoded one by one as they arrive, so nothing is held back but an incomplete
- * event. Reading is pulled by the client (backpressure reaches the upstream socket), and a client
- * that cancels destroys the upstream body, which closes the upstream request.
+ * Turns the upstream's streamed body (SSE or NDJSON) into the client's: events are decoded, read
+ * by the provider's stream reader (usage, errors, the answer so far), and re-encoded one by one as
+ * they arrive, so nothing is held back but an incomplete event. Reading is pulled by the client
+ * (backpressure reaches the upstream socket), and a client that cancels destroys the upstream
+ * body, which closes the upstream request.
  */
-export function inspectSseStream(body: UpstreamBody, adapter: ProviderAdapter, recorder: Recorder, injectedUsage: boolean, status: number): ReadableStream<Uint8Array> {
+export function inspectStream(body: UpstreamBody, format: 'sse' | 'ndjson', reader: StreamReader, adapter: ProviderAdapter, recorder: Recorder, status: number): ReadableStream<Uint8Array> {
   const iterator = body[Symbol.asyncIterator]();
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
@@ -28,37 +36,34 @@ export function inspectSseStream(body: UpstreamBody, adapter: ProviderAdapter, r
   /** A reason to stop reading at once: the client gets an error event in its dialect. */
   let fatalError: string | null = null;
 
-  const parser = createParser({
-    maxBufferSize: MAX_EVENT_BYTES,
-    onEvent(event) {
-      const info = adapter.readStreamEvent(event.data, event.event, injectedUsage);
-      recorder.markFirstToken(performance.now());
-      if (info.usage) recorder.usage = info.usage;
-      if (info.model) recorder.responseModel = info.model;
-      if (info.error) reportedError = info.error;
-      if (info.terminal) terminated = true;
-      if (!info.dropFromClient) pending += encodeSseEvent(event);
-    },
-    onComment(comment) {
-      pending += encodeSseComment(comment);
-    },
-    onError(error) {
-      if (error.type === 'max-buffer-size-exceeded') fatalError = 'An upstream event exceeded the size limit.';
-    },
-  });
-
-  function finish(controller: ReadableStreamDefaultController<Uint8Array>, error: string | null, tellClient: boolean): void {
-    if (pending) emit(controller, pending);
-    pending = '';
-    if (error && tellClient) emit(controller, adapter.streamErrorEvent(error));
-    recorder.finish({ status, outcome: error ? 'upstream_error' : 'ok', error }, performance.now());
-    controller.close();
+  function onEvent(event: StreamEvent, encoded: string): void {
+    const info = reader.read(event);
+    recorder.markFirstToken(performance.now());
+    if (info.error) reportedError = info.error;
+    if (info.terminal) terminated = true;
+    if (!info.dropFromClient) pending += encoded;
   }
+  const overflow = () => {
+    fatalError = 'An upstream event exceeded the size limit.';
+  };
+  const splitter: EventSplitter =
+    format === 'sse' ? sseSplitter(onEvent, (comment) => (pending += encodeSseComment(comment)), overflow) : createNdjsonSplitter({ onLine: (line) => onEvent({ data: line }, `${line}\n`), onOverflow: overflow, maxLineLength: MAX_EVENT_BYTES });
 
   function emit(controller: ReadableStreamDefaultController<Uint8Array>, text: string): void {
     recorder.markFirstByte(performance.now());
     recorder.appendResponseBody(text);
     controller.enqueue(encoder.encode(text));
+  }
+
+  function finish(controller: ReadableStreamDefaultController<Uint8Array>, error: string | null, tellClient: boolean): void {
+    if (pending) emit(controller, pending);
+    pending = '';
+    if (error && tellClient) emit(controller, adapter.streamErrorEvent(error, format));
+    const view = reader.view();
+    recorder.usage = view.usage;
+    if (view.model) recorder.responseModel = view.model;
+    recorder.finish({ status, outcome: error ? 'upstream_error' : 'ok', error }, performance.now());
+    controller.close();
   }
 
   return new ReadableStream<Uint8Array>(
@@ -73,12 +78,14 @@ export function inspectSseStream(body: UpstreamBody, adapter: ProviderAdapter, r
             return finish(controller, 'The upstream connection broke off mid-stream.', true);
           }
           if (next.done) {
-            parser.feed(decoder.decode());
+            splitter.feed(decoder.decode());
+            splitter.end();
             if (reportedError) return finish(controller, reportedError, false);
             // Without its terminator the answer may be cut short: the client must not take it as whole.
-            return terminated ? finish(controller, null, false) : finish(controller, 'The upstream stream ended without its terminator.', true);
+            if (terminated || reader.endsAtEof) return finish(controller, null, false);
+            return finish(controller, 'The upstream stream ended without its terminator.', true);
           }
-          parser.feed(decoder.decode(next.value, { stream: true }));
+          splitter.feed(decoder.decode(next.value, { stream: true }));
           if (fatalError) {
             body.destroy();
             return finish(controller, fatalError, true);
@@ -92,9 +99,27 @@ export function inspectSseStream(body: UpstreamBody, adapter: ProviderAdapter, r
       },
       cancel() {
         body.destroy();
+        const view = reader.view();
+        recorder.usage = view.usage;
         recorder.finish({ status, outcome: 'client_aborted', error: 'The client went away mid-stream.' }, performance.now());
       },
     },
     { highWaterMark: 0 },
   );
+}
+
+function sseSplitter(onEvent: (event: StreamEvent, encoded: string) => void, onComment: (comment: string) => void, onOverflow: () => void): EventSplitter {
+  const parser = createParser({
+    maxBufferSize: MAX_EVENT_BYTES,
+    onEvent: (event) => onEvent(event, encodeSseEvent(event)),
+    onComment,
+    onError(error) {
+      if (error.type === 'max-buffer-size-exceeded') onOverflow();
+    },
+  });
+  return {
+    feed: (text) => parser.feed(text),
+    // An event without its closing blank line is incomplete: it is not emitted (WHATWG).
+    end: () => {},
+  };
 }

@@ -1,14 +1,11 @@
 import { providerAdapters } from '../providers/registry.js';
-import type { OperationRoute, ProviderAdapter } from '../providers/types.js';
+import type { OperationRoute, ProviderAdapter, RouteMatch } from '../providers/types.js';
 import { PROVIDER_NAMES, type ProviderName } from '../types.js';
 
 export const DEFAULT_PROFILE_ID = 'default';
 
-/** A wildcard segment must look like an id: no dots-only segments, no encoded slashes. */
-const SAFE_SEGMENT = /^(?!\.{1,2}$)[A-Za-z0-9._~:@+-]{1,256}$/;
-
 export type RouteResult =
-  | { kind: 'match'; adapter: ProviderAdapter; profileId: string; route: OperationRoute; nativePath: string }
+  | { kind: 'match'; adapter: ProviderAdapter; profileId: string; match: RouteMatch }
   | { kind: 'unknown-path'; adapter: ProviderAdapter; profileId: string; message: string }
   | { kind: 'unknown-provider'; message: string };
 
@@ -34,20 +31,29 @@ export function routePath(method: string, pathname: string, profileIds: Readonly
 
 /** Routes a path relative to the provider's base URL, given as segments. */
 export function routeNative(adapter: ProviderAdapter, method: string, segments: readonly string[], profileId: string): RouteResult {
-  const route = adapter.routes.find((candidate) => matches(candidate, method, segments));
-  if (!route) {
-    const path = `/${segments.join('/')}`;
-    return { kind: 'unknown-path', adapter, profileId, message: `Unknown request URL: ${method} ${truncate(path)}. The proxy serves only ${adapter.name}'s API paths.` };
+  const nativePath = `/${segments.join('/')}`;
+  for (const route of adapter.routes) {
+    const params = matchSegments(route, method, segments);
+    if (params) return { kind: 'match', adapter, profileId, match: { route, params, nativePath } };
   }
-  return { kind: 'match', adapter, profileId, route, nativePath: `/${segments.join('/')}` };
+  return { kind: 'unknown-path', adapter, profileId, message: `Unknown request URL: ${method} ${truncate(nativePath)}. The proxy serves only ${adapter.name}'s API paths.` };
 }
 
-function matches(route: OperationRoute, method: string, segments: readonly string[]): boolean {
-  if (route.method !== method || route.segments.length !== segments.length) return false;
-  return route.segments.every((expected, index) => {
+/** The parameters the route's patterns capture, or null when the route does not match. */
+function matchSegments(route: OperationRoute, method: string, segments: readonly string[]): string[] | null {
+  if (route.method !== method || route.segments.length !== segments.length) return null;
+  const params: string[] = [];
+  for (const [index, expected] of route.segments.entries()) {
     const actual = segments[index] ?? '';
-    return expected === '*' ? SAFE_SEGMENT.test(actual) : expected === actual;
-  });
+    if (typeof expected === 'string') {
+      if (expected !== actual) return null;
+      continue;
+    }
+    const found = expected.exec(actual);
+    if (!found) return null;
+    params.push(found[1] ?? found[0]);
+  }
+  return params;
 }
 
 function unknownProvider(pathname: string): RouteResult {

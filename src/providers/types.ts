@@ -6,32 +6,56 @@ export interface Usage {
   outputTokens: number | null;
 }
 
+/**
+ * One path segment of a route: a literal, or a pattern whose first capture group (or the whole
+ * match) is a parameter such as the model in Gemini's `models/{model}:generateContent`.
+ */
+export type SegmentPattern = string | RegExp;
+
 /** One operation of a provider's API, matched on method and path (relative to its base URL). */
 export interface OperationRoute {
-  method: 'GET' | 'POST';
-  /** Path segments; `*` matches one segment of safe characters. */
-  segments: readonly string[];
+  method: 'GET' | 'POST' | 'DELETE';
+  segments: readonly SegmentPattern[];
   /** The name recorded in the audit trail and used as `gen_ai.operation.name`. */
   operation: string;
   /** Whether the request carries a JSON body the proxy decodes. */
   hasBody: boolean;
 }
 
+/** A route matched against a request: the parameters its patterns captured, in order. */
+export interface RouteMatch {
+  route: OperationRoute;
+  params: readonly string[];
+  /** The native path, as it is appended to the upstream base URL. */
+  nativePath: string;
+}
+
+/** Where a message came from; the policy engine decides trust from it. */
+export type MessageRole = 'system' | 'user' | 'assistant' | 'tool';
+
 /** One message of the conversation as the policy engine sees it; `index` is its position. */
 export interface MessageView {
   index: number;
-  role: 'system' | 'user' | 'assistant' | 'tool';
+  role: MessageRole;
   text: string;
   toolCalls: ToolCallView[];
-  /** Set on a tool result: which call it answers. */
-  toolCallId?: string;
+  /** Tool results this message carries (an Anthropic user turn may carry several). */
+  toolResults: ToolResultView[];
 }
 
 export interface ToolCallView {
   id: string;
   name: string;
-  /** The raw JSON text of the arguments, as the model produced it. */
+  /** The JSON text of the arguments, as the model produced it. */
   arguments: string;
+}
+
+export interface ToolResultView {
+  /** The id of the call this answers (Gemini answers by name: then the name). */
+  toolCallId: string;
+  /** The tool's name when the format says it. */
+  name?: string;
+  text: string;
 }
 
 export interface ToolDefinitionView {
@@ -48,21 +72,53 @@ export interface RequestView {
   tools: ToolDefinitionView[];
 }
 
+/** The provider-neutral view of an answer, from a JSON body or assembled from a stream. */
+export interface ResponseView {
+  model: string | null;
+  text: string;
+  toolCalls: ToolCallView[];
+  usage: Usage;
+  finishReason: string | null;
+}
+
 /** The result of decoding a request body: either a view, or the reason the body is unacceptable. */
 export type DecodeResult =
   | { success: true; view: RequestView; json: Record<string, unknown> }
   | { success: false; message: string; param?: string };
 
-/** Reads one streamed event and tells what it means for the audit trail. */
+/** What one streamed event means to the proxy. */
 export interface StreamEventInfo {
-  usage?: Usage;
-  model?: string;
   /** The event is a usage report the proxy asked for itself: keep it from the client. */
   dropFromClient?: boolean;
-  /** The event ends the stream successfully (OpenAI's `[DONE]`). */
+  /** The event ends the stream successfully (`[DONE]`, `message_stop`, `done: true`, ...). */
   terminal?: boolean;
-  /** The event carries an upstream error. */
+  /** The event carries an error the upstream reported. */
   error?: string;
+}
+
+/** A streamed event: SSE events have a `data` and maybe an `event` name; NDJSON lines only `data`. */
+export interface StreamEvent {
+  event?: string | undefined;
+  data: string;
+}
+
+/**
+ * Reads one stream's events in order and assembles the answer (text, tool calls with their
+ * argument pieces joined, usage). One per response: it keeps state between events.
+ */
+export interface StreamReader {
+  read(event: StreamEvent): StreamEventInfo;
+  /** The answer so far; complete once the stream ended. */
+  view(): ResponseView;
+  /** Whether the stream's end of body is itself its successful end (Gemini has no terminator). */
+  readonly endsAtEof: boolean;
+}
+
+/** What the core knows of a request once decoded; handed back to the adapter for the response. */
+export interface ExchangeInfo {
+  operation: string;
+  /** The proxy asked the upstream for usage on the client's behalf: hide that event. */
+  injectedUsage: boolean;
 }
 
 /**
@@ -75,24 +131,27 @@ export interface ProviderAdapter {
   readonly routes: readonly OperationRoute[];
   /** Whether a request without any credential is refused before it reaches the upstream. */
   readonly requiresCredential: boolean;
-  /** The client's credential for this provider, if it sent one. */
-  readCredential(headers: Headers): string | undefined;
+  /** The client's credential for this provider, if it sent one (headers, or a query parameter). */
+  readCredential(headers: Headers, query: URLSearchParams): string | undefined;
   /** Header name and value that carry `key` upstream. */
   credentialHeader(key: string): [name: string, value: string];
-  /** Request headers that carry a credential and are replaced by `credentialHeader()`. */
+  /** Request headers that carry a credential; never forwarded as the client sent them. */
   readonly credentialHeaders: readonly string[];
+  /** Query parameters that carry a credential; removed before forwarding (the key moves to a header). */
+  readonly credentialQueryParams: readonly string[];
   /** A response in the provider's own error shape, so its SDK raises its own error class. */
   errorResponse(status: number, message: string, type: string, headers?: Record<string, string>): Response;
   /** An error event in the provider's own stream dialect, for a stream that breaks after it began. */
-  streamErrorEvent(message: string): string;
-  decodeRequest(operation: string, json: unknown): DecodeResult;
+  streamErrorEvent(message: string, format: 'sse' | 'ndjson'): string;
+  /** Decodes a request body; `match` carries the path parameters, `query` the query string. */
+  decodeRequest(match: RouteMatch, json: unknown, query: URLSearchParams): DecodeResult;
   /**
    * Changes a streaming request so the upstream reports usage; returns true if it changed the
    * body (the extra usage event is then kept from the client).
    */
-  requestStreamUsage(json: Record<string, unknown>): boolean;
-  /** Usage and model from a complete JSON response. */
-  readResponse(json: unknown): { usage: Usage; model: string | null };
-  /** Reads one SSE event (`data` already joined) of a streamed response. */
-  readStreamEvent(data: string, event: string | undefined, injectedUsage: boolean): StreamEventInfo;
+  requestStreamUsage(operation: string, json: Record<string, unknown>): boolean;
+  /** The answer in a complete JSON response. */
+  readResponse(operation: string, json: unknown): ResponseView;
+  /** A reader for one streamed response. */
+  streamReader(exchange: ExchangeInfo): StreamReader;
 }

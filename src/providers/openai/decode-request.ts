@@ -1,5 +1,5 @@
 import { isRecord } from '../shared/json.js';
-import type { DecodeResult, MessageView, ToolCallView, ToolDefinitionView } from '../types.js';
+import type { DecodeResult, MessageView, ToolCallView, ToolDefinitionView, ToolResultView } from '../types.js';
 
 const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
@@ -35,13 +35,19 @@ export function decodeChatRequest(json: unknown): DecodeResult {
 
 function decodeMessage(message: Record<string, unknown>, index: number): MessageView {
   const role = message.role === 'developer' ? 'system' : message.role === 'function' ? 'tool' : (message.role as MessageView['role']);
-  const view: MessageView = { index, role, text: contentText(message.content), toolCalls: decodeToolCalls(message.tool_calls) };
-  if (typeof message.tool_call_id === 'string') view.toolCallId = message.tool_call_id;
-  return view;
+  const text = contentText(message.content);
+  if (role === 'tool') {
+    // A tool result: its text is what the tool returned, kept apart from the conversation's own words.
+    const toolCallId = typeof message.tool_call_id === 'string' ? message.tool_call_id : typeof message.name === 'string' ? message.name : '';
+    const result: ToolResultView = { toolCallId, text };
+    if (typeof message.name === 'string') result.name = message.name;
+    return { index, role, text: '', toolCalls: [], toolResults: [result] };
+  }
+  return { index, role, text, toolCalls: decodeToolCalls(message.tool_calls), toolResults: [] };
 }
 
 /** Text of a message: a string, or the text parts of a multimodal content array. */
-function contentText(content: unknown): string {
+export function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   return content

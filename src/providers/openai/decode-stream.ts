@@ -1,0 +1,64 @@
+import { isRecord, safeParseJson } from '../shared/json.js';
+import type { ExchangeInfo, StreamEventInfo, StreamReader, ToolCallView } from '../types.js';
+import { emptyResponseView } from './decode-response.js';
+import { readOpenAIUsage } from './usage.js';
+
+/**
+ * Reads a Chat Completions stream: text deltas are joined, tool calls assembled by `index` (the
+ * first delta of a call carries its id and name, the following ones pieces of its arguments).
+ */
+export function chatStreamReader(exchange: ExchangeInfo): StreamReader {
+  const view = emptyResponseView();
+  const calls = new Map<number, ToolCallView>();
+  const textParts: string[] = [];
+
+  return {
+    endsAtEof: false,
+    read({ data }): StreamEventInfo {
+      if (data === '[DONE]') return { terminal: true };
+      const parsed = safeParseJson(data);
+      if (!parsed.success || !isRecord(parsed.value)) return {};
+      const chunk = parsed.value;
+      if (isRecord(chunk.error)) return { error: typeof chunk.error.message === 'string' ? chunk.error.message : 'upstream stream error' };
+      if (typeof chunk.model === 'string') view.model = chunk.model;
+      const info: StreamEventInfo = {};
+      const usage = readOpenAIUsage(chunk.usage);
+      if (usage) {
+        view.usage = usage;
+        // The usage-only chunk (`choices: []`) exists because the proxy asked for it: hide it.
+        if (exchange.injectedUsage && Array.isArray(chunk.choices) && chunk.choices.length === 0) info.dropFromClient = true;
+      }
+      const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+      if (isRecord(choice)) {
+        if (typeof choice.finish_reason === 'string') view.finishReason = choice.finish_reason;
+        const delta = choice.delta;
+        if (isRecord(delta)) {
+          if (typeof delta.content === 'string') textParts.push(delta.content);
+          if (Array.isArray(delta.tool_calls)) for (const part of delta.tool_calls) addToolCallDelta(calls, part);
+        }
+      }
+      return info;
+    },
+    view() {
+      view.text = textParts.join('');
+      view.toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
+      return view;
+    },
+  };
+}
+
+function addToolCallDelta(calls: Map<number, ToolCallView>, part: unknown): void {
+  if (!isRecord(part)) return;
+  const index = typeof part.index === 'number' ? part.index : calls.size;
+  let call = calls.get(index);
+  if (!call) {
+    call = { id: '', name: '', arguments: '' };
+    calls.set(index, call);
+  }
+  if (typeof part.id === 'string') call.id = part.id;
+  const fn = part.function;
+  if (isRecord(fn)) {
+    if (typeof fn.name === 'string') call.name += fn.name;
+    if (typeof fn.arguments === 'string') call.arguments += fn.arguments;
+  }
+}
