@@ -1,6 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
 import { DEFAULT_BASE_URLS, type ProxyConfig } from './config/schema.js';
+import { createJwtVerifier } from './auth/jwks.js';
+import { createSecretBox } from './auth/secret-box.js';
+import { type VirtualKeys, createVirtualKeys } from './auth/virtual-key.js';
 import { validateConfig } from './config/validate-config.js';
 import { ArchestraError } from './errors.js';
 import { dispatch } from './pipeline/dispatch.js';
@@ -31,6 +34,8 @@ export interface Proxy {
   /** Flushes, closes the upstream connections and the store. */
   close(): Promise<void>;
   readonly store: Store;
+  /** Issue, list and revoke virtual keys. */
+  readonly keys: VirtualKeys;
   /** The prom-client registry holding the proxy's metrics. */
   readonly registry: Registry;
   /** The profiles the proxy serves: `default` plus every named one. */
@@ -65,7 +70,15 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
   const upstream = createUpstreamClient(config.upstream);
   const profileIds = new Set(Object.keys(config.profiles));
   const recorderDeps = { metrics, auditLog, keepBodies: config.audit.bodies, maxBodyBytes: config.audit.maxBodyBytes };
-  const deps = { config, upstream, baseUrls };
+  const secretBox = createSecretBox(config.masterKey ?? process.env.ARCHESTRA_MASTER_KEY);
+  const jwtVerifiers = new Map<string, ReturnType<typeof createJwtVerifier>>();
+  if (config.auth.jwks) jwtVerifiers.set(DEFAULT_PROFILE_ID, createJwtVerifier(config.auth.jwks));
+  for (const [id, profile] of Object.entries(config.profiles)) {
+    const jwks = (profile.auth ?? config.auth).jwks;
+    if (jwks) jwtVerifiers.set(id, createJwtVerifier(jwks));
+  }
+  const deps = { config, upstream, baseUrls, store, secretBox, jwtVerifiers };
+  const keys = createVirtualKeys(store, secretBox);
   const baseUrlMatches = upstreamBaseUrls(baseUrls);
   let closed = false;
 
@@ -85,6 +98,7 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
 
   return {
     store,
+    keys,
     registry: metrics.registry,
     profileIds: [DEFAULT_PROFILE_ID, ...profileIds],
     handle(request) {

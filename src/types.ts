@@ -52,6 +52,10 @@ export interface InteractionRecord {
   outputTokens: number | null;
   requestBody: string | null;
   responseBody: string | null;
+  /** How the caller authenticated: `provider_key`, `virtual_key`, `jwt`, `configured_key` (no credential sent), or null when refused before. */
+  authMethod: string | null;
+  /** The virtual key used, by id (never the key). */
+  virtualKeyId: string | null;
 }
 
 export interface InteractionQuery {
@@ -61,11 +65,35 @@ export interface InteractionQuery {
   proxyId?: string;
 }
 
+/** A virtual key as stored: the key itself only as its SHA-256, provider secrets sealed. */
+export interface VirtualKeyRecord {
+  id: string;
+  name: string;
+  /** SHA-256 of the key, hex. */
+  keyHash: string;
+  /** The key's first characters, to recognise it in a list. */
+  keyPrefix: string;
+  /** Providers it may call; null for any. */
+  providers: ProviderName[] | null;
+  /** Proxy profiles it may use; null for any. */
+  proxyIds: string[] | null;
+  /** Provider secrets, sealed with AES-256-GCM under the master key; null when it has none. */
+  sealedSecrets: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
 /** Where the proxy keeps its state. The default is SQLite (better-sqlite3). */
 export interface Store {
   /** Writes a batch of rows in one transaction. */
   saveInteractions(rows: readonly InteractionRecord[]): void | Promise<void>;
   /** Newest first. */
   listInteractions(query?: InteractionQuery): Promise<InteractionRecord[]>;
+  saveVirtualKey(record: VirtualKeyRecord): void | Promise<void>;
+  findVirtualKeyByHash(keyHash: string): VirtualKeyRecord | undefined | Promise<VirtualKeyRecord | undefined>;
+  listVirtualKeys(): VirtualKeyRecord[] | Promise<VirtualKeyRecord[]>;
+  /** Marks a key revoked; false when no key has that id. */
+  revokeVirtualKey(id: string, revokedAt: string): boolean | Promise<boolean>;
   close(): void | Promise<void>;
 }

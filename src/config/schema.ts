@@ -39,7 +39,42 @@ const providersSchema = z.strictObject({
   ollama: providerSchema.optional(),
 });
 
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+
+const jwksSchema = z.strictObject({
+  /** The identity provider's JWKS URL. */
+  url: httpUrl,
+  /** Expected `iss`. */
+  issuer: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  /** Expected `aud`. */
+  audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  /** Accepted signature algorithms; asymmetric only, so a public key can never be used as an HMAC secret. */
+  algorithms: z.array(z.enum(ALGORITHMS)).min(1),
+  /** Allowed clock skew for `exp`/`nbf`. @default 30 @unit seconds */
+  clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
+  /** The claim that becomes the interaction's user id. @default 'sub' */
+  userClaim: z.string().min(1).default('sub'),
+  /** @default 5000 @unit ms */
+  timeoutMs: z.number().int().positive().default(5_000),
+  /** Least time between two key-set fetches caused by unknown `kid`s. @default 30000 @unit ms */
+  cooldownMs: z.number().int().nonnegative().default(30_000),
+});
+
+const authSchema = z.strictObject({
+  /**
+   * Accept the client's own provider key and pass it upstream; a client that sends no key then
+   * gets the configured one. Turn off to require virtual keys or JWTs. @default true
+   */
+  providerKeys: z.boolean().default(true),
+  /** Accept virtual keys (`arch_...`) issued by this proxy. @default true */
+  virtualKeys: z.boolean().default(true),
+  /** Accept JWTs from an external identity provider, verified against its JWKS. */
+  jwks: jwksSchema.optional(),
+});
+
 const profileSchema = z.strictObject({
+  /** How callers of this profile authenticate; the top-level `auth` when absent. */
+  auth: authSchema.optional(),
   /** Per-profile provider keys; the upstream base URLs stay global. */
   providers: z
     .record(z.enum(['openai', 'anthropic', 'gemini', 'vllm', 'ollama']), z.strictObject({ apiKey: z.string().min(1) }))
@@ -55,6 +90,13 @@ const profileId = z
 
 export const proxyConfigSchema = z.strictObject({
   providers: providersSchema.default({}),
+  /** How callers authenticate (the default profile, and every profile without its own). */
+  auth: authSchema.prefault({}),
+  /**
+   * Seals provider secrets at rest (AES-256-GCM): 32 bytes as 64 hex or 44 base64 characters.
+   * Defaults to process.env['ARCHESTRA_MASTER_KEY'].
+   */
+  masterKey: z.string().min(1).optional(),
   /** Named proxy profiles, reached as `/<provider>/<profileId>/...`. */
   profiles: z.record(profileId, profileSchema).default({}),
   /**
@@ -106,3 +148,4 @@ function isStore(value: unknown): value is Store {
 export type ProxyConfig = z.input<typeof proxyConfigSchema>;
 /** What the proxy runs with: defaults filled in. */
 export type ResolvedConfig = z.output<typeof proxyConfigSchema>;
+export type AuthConfig = z.output<typeof authSchema>;

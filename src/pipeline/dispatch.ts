@@ -1,8 +1,12 @@
 import { performance } from 'node:perf_hooks';
+import { readAnyCredential } from '../auth/credential.js';
+import { authenticate } from '../auth/index.js';
+import type { JwtResult } from '../auth/jwks.js';
+import type { SecretBox } from '../auth/secret-box.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { openaiAdapter } from '../providers/openai/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
-import type { ProviderName } from '../types.js';
+import type { ProviderName, Store } from '../types.js';
 import { parseContext } from './context.js';
 import { type UpstreamClient, upstreamHeaders } from './forward.js';
 import { inspectStream } from './inspect-stream.js';
@@ -12,6 +16,10 @@ import type { RouteResult } from './route.js';
 
 export interface DispatchDeps {
   config: ResolvedConfig;
+  store: Store;
+  secretBox: SecretBox | null;
+  /** JWT verifiers by profile id, for the profiles that accept JWTs. */
+  jwtVerifiers: ReadonlyMap<string, (token: string) => Promise<JwtResult>>;
   upstream: UpstreamClient;
   /** Upstream base URL per provider, from the configuration. */
   baseUrls: Record<ProviderName, string>;
@@ -45,10 +53,26 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (!context.success) return reject(recorder, adapter, 400, context.message, 'invalid_request_error');
   recorder.context = context.context;
 
-  const key = adapter.readCredential(request.headers, query) ?? configuredKey(deps.config, adapter.name, route.profileId);
-  if (key === undefined && adapter.requiresCredential) {
-    return reject(recorder, adapter, 401, 'No API key was provided, and the proxy has none configured for this provider.', 'authentication_error');
+  const auth = await authenticate(
+    {
+      credential: adapter.readCredential(request.headers, query) ?? readAnyCredential(request.headers),
+      provider: adapter.name,
+      proxyId: route.profileId,
+      auth: deps.config.profiles[route.profileId]?.auth ?? deps.config.auth,
+      configuredKey: configuredKey(deps.config, adapter.name, route.profileId),
+      requiresCredential: adapter.requiresCredential,
+    },
+    { store: deps.store, secretBox: deps.secretBox, verifyJwt: deps.jwtVerifiers.get(route.profileId) },
+  );
+  if (!auth.success) {
+    const type = auth.status === 403 ? 'permission_error' : auth.status === 503 ? 'upstream_error' : 'authentication_error';
+    return reject(recorder, adapter, auth.status, auth.message, type);
   }
+  recorder.authMethod = auth.principal.method;
+  recorder.virtualKeyId = auth.principal.virtualKeyId ?? null;
+  // An identity the token proves wins over one the headers merely claim.
+  if (auth.principal.userId !== undefined) recorder.context = { ...recorder.context, userId: auth.principal.userId };
+  const key = auth.upstreamKey;
 
   let body: Uint8Array | string | null = null;
   let injectedUsage = false;

@@ -1,6 +1,7 @@
 import { Agent, errors as undiciErrors, request as undiciRequest } from 'undici';
 import type { Dispatcher } from 'undici';
 import { connectionListed, isHopByHop } from '../providers/shared/hop-by-hop.js';
+import { CREDENTIAL_HEADERS } from '../auth/credential.js';
 import { isArchestraHeader } from './context.js';
 
 /**
@@ -62,12 +63,12 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   };
 }
 
-/** Client headers minus hop-by-hop, `X-Archestra-*`, credentials and the headers in the drop list. */
+/** Client headers minus hop-by-hop, `X-Archestra-*`, every credential header and the drop list. */
 export function upstreamHeaders(incoming: Headers, credentialHeaders: readonly string[]): Record<string, string> {
   const listed = connectionListed(incoming.get('connection'));
   const headers: Record<string, string> = {};
   for (const [name, value] of incoming) {
-    if (isHopByHop(name, listed) || isArchestraHeader(name) || DROPPED_REQUEST_HEADERS.has(name) || credentialHeaders.includes(name)) continue;
+    if (isHopByHop(name, listed) || isArchestraHeader(name) || DROPPED_REQUEST_HEADERS.has(name) || CREDENTIAL_HEADERS.has(name) || credentialHeaders.includes(name)) continue;
     headers[name] = value;
   }
   headers['accept-encoding'] = 'identity';

@@ -46,6 +46,8 @@ export class Recorder {
   stream = false;
   context: RequestContext = {};
   usage: Usage = { inputTokens: null, outputTokens: null };
+  authMethod: string | null = null;
+  virtualKeyId: string | null = null;
 
   constructor(private readonly deps: RecorderDeps, receivedAt: number) {
     this.receivedAt = receivedAt;
@@ -157,6 +159,8 @@ export class Recorder {
       outputTokens: this.usage.outputTokens,
       requestBody: this.requestBody,
       responseBody: this.deps.keepBodies && this.responseParts.length > 0 ? this.cut(this.responseParts.join('')) : null,
+      authMethod: this.authMethod,
+      virtualKeyId: this.virtualKeyId,
     };
   }
 

@@ -26,4 +26,18 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX interactions_created_at ON interactions (created_at);
   CREATE INDEX interactions_agent ON interactions (agent_id, created_at);
   CREATE INDEX interactions_session ON interactions (session_id, created_at);`,
+  `CREATE TABLE virtual_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    key_hash TEXT NOT NULL UNIQUE,
+    key_prefix TEXT NOT NULL,
+    providers TEXT,
+    proxy_ids TEXT,
+    sealed_secrets TEXT,
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT
+  );
+  ALTER TABLE interactions ADD COLUMN auth_method TEXT;
+  ALTER TABLE interactions ADD COLUMN virtual_key_id TEXT;`,
 ];

@@ -1,12 +1,16 @@
 import Database from 'better-sqlite3';
-import type { InteractionQuery, InteractionRecord, Store } from '../types.js';
+import type { InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 
 const COLUMNS = [
   'id', 'created_at', 'proxy_id', 'provider', 'operation', 'model', 'response_model', 'agent_id', 'user_id',
   'session_id', 'execution_id', 'status', 'outcome', 'error', 'stream', 'duration_ms', 'ttft_ms',
-  'input_tokens', 'output_tokens', 'request_body', 'response_body',
+  'input_tokens', 'output_tokens', 'request_body', 'response_body', 'auth_method', 'virtual_key_id',
 ] as const;
+
+const KEY_COLUMNS = ['id', 'name', 'key_hash', 'key_prefix', 'providers', 'proxy_ids', 'sealed_secrets', 'created_at', 'expires_at', 'revoked_at'] as const;
+
+type KeyRow = Record<(typeof KEY_COLUMNS)[number], string | null>;
 
 type Row = Record<(typeof COLUMNS)[number], string | number | null>;
 
@@ -34,7 +38,25 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
     for (const row of rows) insert.run(toRow(row));
   });
 
+  const insertKey = db.prepare(`INSERT INTO virtual_keys (${KEY_COLUMNS.join(', ')}) VALUES (${KEY_COLUMNS.map((c) => `@${c}`).join(', ')})`);
+  const findKey = db.prepare('SELECT * FROM virtual_keys WHERE key_hash = ?');
+  const listKeys = db.prepare('SELECT * FROM virtual_keys ORDER BY created_at DESC, rowid DESC');
+  const revokeKey = db.prepare('UPDATE virtual_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?');
+
   return {
+    saveVirtualKey(record) {
+      insertKey.run(toKeyRow(record));
+    },
+    findVirtualKeyByHash(keyHash) {
+      const row = findKey.get(keyHash) as KeyRow | undefined;
+      return row && fromKeyRow(row);
+    },
+    listVirtualKeys() {
+      return (listKeys.all() as KeyRow[]).map(fromKeyRow);
+    },
+    revokeVirtualKey(id, revokedAt) {
+      return revokeKey.run(revokedAt, id).changes > 0;
+    },
     saveInteractions(rows) {
       if (rows.length > 0) insertAll(rows);
     },
@@ -73,6 +95,24 @@ function toRow(record: InteractionRecord): Row {
     status: record.status, outcome: record.outcome, error: record.error, stream: record.stream ? 1 : 0,
     duration_ms: record.durationMs, ttft_ms: record.timeToFirstTokenMs, input_tokens: record.inputTokens,
     output_tokens: record.outputTokens, request_body: record.requestBody, response_body: record.responseBody,
+    auth_method: record.authMethod, virtual_key_id: record.virtualKeyId,
+  };
+}
+
+function toKeyRow(record: VirtualKeyRecord): KeyRow {
+  return {
+    id: record.id, name: record.name, key_hash: record.keyHash, key_prefix: record.keyPrefix,
+    providers: record.providers && JSON.stringify(record.providers), proxy_ids: record.proxyIds && JSON.stringify(record.proxyIds),
+    sealed_secrets: record.sealedSecrets, created_at: record.createdAt, expires_at: record.expiresAt, revoked_at: record.revokedAt,
+  };
+}
+
+function fromKeyRow(row: KeyRow): VirtualKeyRecord {
+  return {
+    id: String(row.id), name: String(row.name), keyHash: String(row.key_hash), keyPrefix: String(row.key_prefix),
+    providers: row.providers === null ? null : (JSON.parse(row.providers) as VirtualKeyRecord['providers']),
+    proxyIds: row.proxy_ids === null ? null : (JSON.parse(row.proxy_ids) as string[]),
+    sealedSecrets: row.sealed_secrets, createdAt: String(row.created_at), expiresAt: row.expires_at, revokedAt: row.revoked_at,
   };
 }
 
@@ -87,5 +127,6 @@ function fromRow(row: Row): InteractionRecord {
     stream: row.stream === 1, durationMs: Number(row.duration_ms), timeToFirstTokenMs: row.ttft_ms as number | null,
     inputTokens: row.input_tokens as number | null, outputTokens: row.output_tokens as number | null,
     requestBody: row.request_body as string | null, responseBody: row.response_body as string | null,
+    authMethod: row.auth_method as string | null, virtualKeyId: row.virtual_key_id as string | null,
   };
 }
