@@ -13,15 +13,18 @@ import { createProxy } from '../proxy.js';
 import { providerAdapters } from '../providers/registry.js';
 import { PROVIDER_NAMES } from '../types.js';
 import { VERSION } from '../version.js';
+import { KEYS_USAGE, keysCommand } from './keys.js';
 import { MOUNT, startServer } from './server.js';
 
 const USAGE = `Usage: archestra-proxy serve [--config proxy.json] [--host 127.0.0.1] [--port 9000] [--db archestra.db]
+${KEYS_USAGE.replace('Usage: ', '       ')}
 
-Environment: ARCHESTRA_PORT, ARCHESTRA_HOST, ARCHESTRA_DB,
+Environment: ARCHESTRA_PORT, ARCHESTRA_HOST, ARCHESTRA_DB, ARCHESTRA_MASTER_KEY,
              ARCHESTRA_<PROVIDER>_BASE_URL, ARCHESTRA_<PROVIDER>_API_KEY
              (PROVIDER: ${PROVIDER_NAMES.map((name) => name.toUpperCase()).join(', ')})`;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'keys') return keysCommand(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -1,0 +1,87 @@
+import { parseArgs } from 'node:util';
+import { createSecretBox } from '../auth/secret-box.js';
+import { createVirtualKeys } from '../auth/virtual-key.js';
+import { loadConfig } from '../config/load-config.js';
+import { ConfigError } from '../errors.js';
+import { createSqliteStore } from '../store/sqlite-store.js';
+import { PROVIDER_NAMES, type ProviderName } from '../types.js';
+
+export const KEYS_USAGE = `Usage: archestra-proxy keys create --name NAME [--provider openai ...] [--proxy-id ID ...]
+                                  [--secret-env VAR] [--expires 2027-01-01T00:00:00Z]
+       archestra-proxy keys list
+       archestra-proxy keys revoke ID
+Common: [--config proxy.json] [--db archestra.db]; secrets are sealed with ARCHESTRA_MASTER_KEY.
+--secret-env names an environment variable holding the provider key the virtual key stands for
+(--provider must then name exactly one provider); keeping it out of the command line keeps it
+out of your shell history.`;
+
+/** `archestra-proxy keys ...`: manages virtual keys in the store the server uses. */
+export async function keysCommand(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      db: { type: 'string' },
+      name: { type: 'string' },
+      provider: { type: 'string', multiple: true },
+      'proxy-id': { type: 'string', multiple: true },
+      'secret-env': { type: 'string' },
+      expires: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const [action, id] = positionals;
+  const loaded = await loadConfig({ ...(values.config ? { configPath: values.config } : {}), overrides: values.db ? { store: values.db } : {} });
+  const storePath = typeof loaded.proxy.store === 'string' ? loaded.proxy.store : 'archestra.db';
+  const store = createSqliteStore(storePath);
+  const keys = createVirtualKeys(store, createSecretBox(loaded.proxy.masterKey ?? process.env.ARCHESTRA_MASTER_KEY));
+  try {
+    if (action === 'create') {
+      if (!values.name) throw new ConfigError('keys create needs --name.');
+      const providers = (values.provider ?? []).map(parseProvider);
+      const secrets: Partial<Record<ProviderName, string>> = {};
+      if (values['secret-env']) {
+        const secret = process.env[values['secret-env']];
+        if (!secret) throw new ConfigError(`The environment variable ${values['secret-env']} is empty or unset.`);
+        if (providers.length !== 1 || !providers[0]) throw new ConfigError('--secret-env needs exactly one --provider: the provider the secret is for.');
+        secrets[providers[0]] = secret;
+      }
+      const expiresAt = values.expires ? new Date(values.expires) : undefined;
+      if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new ConfigError(`--expires must be a date such as 2027-01-01T00:00:00Z; got "${values.expires}".`);
+      const created = await keys.create({
+        name: values.name,
+        ...(providers.length > 0 ? { providers } : {}),
+        ...(values['proxy-id'] ? { proxyIds: values['proxy-id'] } : {}),
+        ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
+        ...(expiresAt ? { expiresAt } : {}),
+      });
+      if (values.json) console.log(JSON.stringify(created));
+      else console.log(`Created virtual key "${created.name}" (id ${created.id}).\n\n  ${created.key}\n\nThis is the only time the key is shown: only its hash is stored.`);
+      return 0;
+    }
+    if (action === 'list') {
+      const list = await keys.list();
+      if (values.json) console.log(JSON.stringify(list));
+      else for (const key of list) console.log([key.id, key.name, `${key.keyPrefix}…`, key.providers?.join(',') ?? 'any provider', key.proxyIds?.join(',') ?? 'any profile', key.revokedAt ? `revoked ${key.revokedAt}` : key.expiresAt ? `expires ${key.expiresAt}` : 'active'].join('  '));
+      return 0;
+    }
+    if (action === 'revoke' && id) {
+      if (!(await keys.revoke(id))) {
+        console.error(`No virtual key has the id ${id}.`);
+        return 1;
+      }
+      console.log(`Revoked ${id}.`);
+      return 0;
+    }
+    console.error(KEYS_USAGE);
+    return 2;
+  } finally {
+    await store.close();
+  }
+}
+
+function parseProvider(name: string): ProviderName {
+  if ((PROVIDER_NAMES as readonly string[]).includes(name)) return name as ProviderName;
+  throw new ConfigError(`--provider must be one of ${PROVIDER_NAMES.join(', ')}; got "${name}".`);
+}
