@@ -26,7 +26,8 @@ export interface InProcessTarget {
 export interface Proxy {
   /**
    * Serves one request addressed as `/<provider>[/<proxyId>]/<native path>` (relative to where
-   * the proxy is mounted) and answers in that provider's wire format. Never throws.
+   * the proxy is mounted) and answers in that provider's wire format. Never throws, except after
+   * `close()`.
    */
   handle(request: Request): Promise<Response>;
   /** Writes the queued audit rows to the store. */

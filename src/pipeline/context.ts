@@ -22,7 +22,8 @@ export type ContextResult = { success: true; context: RequestContext } | { succe
 export function parseContext(headers: Headers): ContextResult {
   const context: RequestContext = {};
   const meta = headers.get(META_HEADER);
-  if (meta !== null) {
+  // An empty Meta is absent, like an empty individual header (header values arrive trimmed).
+  if (meta !== null && meta !== '') {
     const segments = meta.split('/');
     if (segments.length !== 3) {
       return { success: false, message: `X-Archestra-Meta must be "<agent-id>/<execution-id>/<session-id>" (three segments, any may be empty); got ${segments.length} segment(s).` };

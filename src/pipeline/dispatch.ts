@@ -128,7 +128,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (streamFormat) {
     recorder.stream = true;
     const reader = adapter.streamReader({ operation, injectedUsage });
-    const stream = inspectStream(result.body, streamFormat, reader, adapter, recorder, result.status);
+    const stream = inspectStream(result.body, streamFormat, reader, adapter, recorder, result.status, request.signal);
     return new Response(stream, { status: result.status, headers: result.headers });
   }
 

@@ -54,6 +54,8 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     async forward({ url, method, headers, body, signal }) {
       try {
         const response = await undiciRequest(url, { method: method as Dispatcher.HttpMethod, headers, body, signal, dispatcher: agent });
+        // Failures surface where the body is read; destroying an unread body must not crash the process.
+        response.body.on('error', () => {});
         return { success: true, status: response.statusCode, headers: toResponseHeaders(response.headers), body: response.body };
       } catch (error) {
         return describeFailure(error, signal);

@@ -25,7 +25,7 @@ interface EventSplitter {
  * (backpressure reaches the upstream socket), and a client that cancels destroys the upstream
  * body, which closes the upstream request.
  */
-export function inspectStream(body: UpstreamBody, format: 'sse' | 'ndjson', reader: StreamReader, adapter: ProviderAdapter, recorder: Recorder, status: number): ReadableStream<Uint8Array> {
+export function inspectStream(body: UpstreamBody, format: 'sse' | 'ndjson', reader: StreamReader, adapter: ProviderAdapter, recorder: Recorder, status: number, signal: AbortSignal): ReadableStream<Uint8Array> {
   const iterator = body[Symbol.asyncIterator]();
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
@@ -66,6 +66,12 @@ export function inspectStream(body: UpstreamBody, format: 'sse' | 'ndjson', read
     controller.close();
   }
 
+  function recordAbort(): void {
+    const view = reader.view();
+    recorder.usage = view.usage;
+    recorder.finish({ status, outcome: 'client_aborted', error: 'The client went away mid-stream.' }, performance.now());
+  }
+
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -74,7 +80,12 @@ export function inspectStream(body: UpstreamBody, format: 'sse' | 'ndjson', read
           let next: IteratorResult<Buffer>;
           try {
             next = await iterator.next();
-          } catch {
+          } catch (error) {
+            // The client's own abort ends its stream the way its SDK expects: no error event.
+            if (signal.aborted) {
+              recordAbort();
+              return controller.error(signal.reason ?? error);
+            }
             return finish(controller, 'The upstream connection broke off mid-stream.', true);
           }
           if (next.done) {
@@ -99,9 +110,7 @@ export function inspectStream(body: UpstreamBody, format: 'sse' | 'ndjson', read
       },
       cancel() {
         body.destroy();
-        const view = reader.view();
-        recorder.usage = view.usage;
-        recorder.finish({ status, outcome: 'client_aborted', error: 'The client went away mid-stream.' }, performance.now());
+        recordAbort();
       },
     },
     { highWaterMark: 0 },

@@ -61,8 +61,8 @@ export class Recorder {
       [semconv.ATTR_GEN_AI_OPERATION_NAME]: this.operation ?? 'unknown',
       [semconv.ATTR_GEN_AI_REQUEST_STREAMING]: this.stream,
       [semconv.ATTR_ARCHESTRA_PROXY_ID]: this.proxyId,
-      [semconv.ATTR_SERVER_ADDRESS]: serverAddress,
     };
+    if (serverAddress) attributes[semconv.ATTR_SERVER_ADDRESS] = serverAddress;
     if (this.model) attributes[semconv.ATTR_GEN_AI_REQUEST_MODEL] = this.model;
     if (this.context.sessionId) attributes[semconv.ATTR_GEN_AI_CONVERSATION_ID] = this.context.sessionId;
     if (this.context.agentId) {
@@ -107,6 +107,8 @@ export class Recorder {
     const durationMs = now - this.receivedAt;
     const ttftMs = this.stream && this.firstTokenAt !== null && this.upstreamStartedAt !== null ? this.firstTokenAt - this.upstreamStartedAt : null;
     this.observeMetrics(status, durationMs, ttftMs);
+    // A request refused before it was forwarded still gets its span.
+    if (!this.span && this.provider) this.startSpan('');
     this.endSpan(status, error);
     this.deps.auditLog.append(this.toRecord(status, outcome, error, durationMs, ttftMs));
   }
@@ -164,9 +166,13 @@ export class Recorder {
     };
   }
 
+  /** Cuts a body to `maxBodyBytes` UTF-8 bytes, never inside a character. */
   private cut(text: string): string {
     const max = this.deps.maxBodyBytes;
-    return text.length > max ? `${text.slice(0, max)}…[truncated]` : text;
+    // A UTF-16 unit is at most 3 UTF-8 bytes: short texts need no counting.
+    if (text.length * 3 <= max || Buffer.byteLength(text) <= max) return text;
+    const head = Buffer.from(text).subarray(0, max).toString('utf8').replace(/\uFFFD$/, '');
+    return `${head}…[truncated]`;
   }
 }
 

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, type Metric, Registry } from 'prom-client';
 
 /** Labels on every LLM metric; named as Archestra names them so existing dashboards carry over. */
 const LLM_LABELS = ['provider', 'model', 'external_agent_id'] as const;
@@ -18,43 +18,48 @@ export interface ProxyMetrics {
   countExecution(externalAgentId: string, executionId: string): void;
 }
 
+/** A metric already on the registry: several proxies may share one registry and its series. */
+function existing<T extends Metric>(registry: Registry, name: string): T | undefined {
+  return registry.getSingleMetric(name) as T | undefined;
+}
+
 /** The metric table. One registry per proxy unless the user passes their own. */
 export function createProxyMetrics(registry: Registry = new Registry()): ProxyMetrics {
-  const requestDuration = new Histogram({
+  const requestDuration = existing<Histogram>(registry, 'llm_request_duration_seconds') ?? new Histogram({
     name: 'llm_request_duration_seconds',
     help: 'LLM request duration in seconds',
     labelNames: [...LLM_LABELS, 'status_code'],
     buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60],
     registers: [registry],
   });
-  const tokens = new Counter({
+  const tokens = existing<Counter>(registry, 'llm_tokens_total') ?? new Counter({
     name: 'llm_tokens_total',
     help: 'Total tokens used',
     labelNames: [...LLM_LABELS, 'type'],
     registers: [registry],
   });
-  const timeToFirstToken = new Histogram({
+  const timeToFirstToken = existing<Histogram>(registry, 'llm_time_to_first_token_seconds') ?? new Histogram({
     name: 'llm_time_to_first_token_seconds',
     help: 'Time to first token in seconds (streaming latency): upstream call to first chunk',
     labelNames: LLM_LABELS,
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
     registers: [registry],
   });
-  const timeToFirstByte = new Histogram({
+  const timeToFirstByte = existing<Histogram>(registry, 'llm_time_to_first_byte_seconds') ?? new Histogram({
     name: 'llm_time_to_first_byte_seconds',
     help: 'Time from request receipt to the first byte sent to the client, in seconds',
     labelNames: LLM_LABELS,
     buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
     registers: [registry],
   });
-  const tokensPerSecond = new Histogram({
+  const tokensPerSecond = existing<Histogram>(registry, 'llm_tokens_per_second') ?? new Histogram({
     name: 'llm_tokens_per_second',
     help: 'Output tokens per second throughput',
     labelNames: LLM_LABELS,
     buckets: [5, 10, 25, 50, 75, 100, 150, 200, 300],
     registers: [registry],
   });
-  const executions = new Counter({
+  const executions = existing<Counter>(registry, 'agent_executions_total') ?? new Counter({
     name: 'agent_executions_total',
     help: 'Total unique agent executions',
     labelNames: ['external_agent_id'],
