@@ -1,0 +1,28 @@
+import type { RequestView, ToolCallView } from '../providers/types.js';
+import type { PolicyConfig } from './schema.js';
+import { decideToolCall } from './tool-invocation.js';
+import { evaluateContext } from './trusted-data.js';
+import type { ContextVerdict, ToolCallDecision } from './types.js';
+
+/**
+ * The policy engine's two entry points, both pure and synchronous. An exception inside a policy
+ * is a denial, never a silent allow.
+ */
+export function judgeContext(view: RequestView, policy: PolicyConfig, sessionTainted: boolean): ContextVerdict {
+  try {
+    return evaluateContext(view, policy, sessionTainted);
+  } catch {
+    // Unable to tell what is trusted: treat everything as untrusted.
+    return { tainted: true, taintedBySession: sessionTainted, results: [], trustedTexts: [], untrustedTexts: [] };
+  }
+}
+
+export function judgeToolCalls(calls: readonly ToolCallView[], verdict: ContextVerdict, policy: PolicyConfig): ToolCallDecision[] {
+  return calls.map((call) => {
+    try {
+      return decideToolCall(call, verdict, policy);
+    } catch {
+      return { kind: 'tool_call', toolCallId: call.id, tool: call.name, action: 'block', ruleId: 'error', reason: `"${call.name}" was blocked: the policy could not be evaluated` };
+    }
+  });
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/** A comparison on one value found at `path` (a dot/bracket path into JSON: `to`, `$.recipients[0]`). */
+const conditionSchema = z.strictObject({
+  path: z.string().min(1).default('$'),
+  operator: z.enum(['equal', 'notEqual', 'contains', 'notContains', 'startsWith', 'endsWith', 'regex', 'in']),
+  value: z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]),
+});
+
+const toolAction = z.enum(['allow', 'block', 'allow_when_context_trusted']);
+
+/** What happens to a tool call: the first rule whose tool glob and conditions all match decides. */
+const toolRuleSchema = z.strictObject({
+  /** Named in the audit trail and the metrics; defaults to `tool:<index>`. */
+  id: z.string().min(1).max(100).optional(),
+  /** Tool name, `*` matching any run of characters: `send_*`, `*`. */
+  tool: z.string().min(1),
+  /** Conditions on the call's arguments; all must hold. */
+  when: z.array(conditionSchema).default([]),
+  action: toolAction,
+  reason: z.string().max(500).optional(),
+});
+
+/** How far a tool's result is trusted: the first matching rule decides; `untrusted` otherwise. */
+const trustRuleSchema = z.strictObject({
+  id: z.string().min(1).max(100).optional(),
+  tool: z.string().min(1),
+  /** Conditions on the result (parsed as JSON when it is JSON, else the text at path `$`). */
+  when: z.array(conditionSchema).default([]),
+  /** `blocked` removes the result before the model sees it. */
+  action: z.enum(['trusted', 'untrusted', 'blocked']),
+});
+
+export const policySchema = z.strictObject({
+  /**
+   * What a tool call with no matching rule gets. `allow_when_context_trusted` blocks it once
+   * untrusted content is in the context; `block` is default-deny. @default 'allow_when_context_trusted'
+   */
+  defaultToolAction: toolAction.default('allow_when_context_trusted'),
+  tools: z.array(toolRuleSchema).default([]),
+  trustedData: z.array(trustRuleSchema).default([]),
+  /** `shadow` decides and records everything but changes nothing: roll a policy out before enforcing it. @default 'enforce' */
+  mode: z.enum(['enforce', 'shadow']).default('enforce'),
+});
+
+export type PolicyConfig = z.output<typeof policySchema>;
+export type PolicyConfigInput = z.input<typeof policySchema>;
+export type Condition = z.output<typeof conditionSchema>;
+export type ToolRule = z.output<typeof toolRuleSchema>;
+export type TrustRule = z.output<typeof trustRuleSchema>;
+export type ToolAction = z.output<typeof toolAction>;

@@ -1,0 +1,43 @@
+/** Where an argument's value was found in the conversation. */
+export interface ArgumentProvenance {
+  path: string;
+  value: string;
+  /** `trusted`: in the user's or system's words or a trusted tool result; `untrusted`: only in untrusted content; `unknown`: nowhere. */
+  source: 'trusted' | 'untrusted' | 'unknown';
+  /** The message it was found in. */
+  messageIndex?: number;
+}
+
+export interface ToolCallDecision {
+  kind: 'tool_call';
+  toolCallId: string;
+  tool: string;
+  action: 'allow' | 'block';
+  /** The rule that decided: its id, or `default`, `taint`, `provenance`. */
+  ruleId: string;
+  reason: string;
+  provenance?: ArgumentProvenance[];
+}
+
+export interface ToolResultDecision {
+  kind: 'tool_result';
+  toolCallId: string;
+  tool: string;
+  trust: 'trusted' | 'untrusted' | 'blocked';
+  ruleId: string;
+  messageIndex: number;
+}
+
+export type PolicyDecision = ToolCallDecision | ToolResultDecision;
+
+/** The trust of a request's context, computed from all of it (and the session's history). */
+export interface ContextVerdict {
+  tainted: boolean;
+  /** The session was tainted by an earlier request, even if this one no longer shows it. */
+  taintedBySession: boolean;
+  results: ToolResultDecision[];
+  /** Texts the user, the system and trusted tools wrote, by message index. */
+  trustedTexts: { messageIndex: number; text: string }[];
+  /** Texts of untrusted tool results, by message index. */
+  untrustedTexts: { messageIndex: number; text: string }[];
+}
