@@ -8,6 +8,7 @@ import { validateConfig } from './config/validate-config.js';
 import { ArchestraError } from './errors.js';
 import { dispatch } from './pipeline/dispatch.js';
 import { createUpstreamClient } from './pipeline/forward.js';
+import { createTaintTracker } from './pipeline/taint-tracker.js';
 import { Recorder } from './pipeline/record.js';
 import { DEFAULT_PROFILE_ID, routeNative, routePath } from './pipeline/route.js';
 import { providerAdapters } from './providers/registry.js';
@@ -78,7 +79,7 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
     const jwks = (profile.auth ?? config.auth).jwks;
     if (jwks) jwtVerifiers.set(id, createJwtVerifier(jwks));
   }
-  const deps = { config, upstream, baseUrls, store, secretBox, jwtVerifiers };
+  const deps = { config, upstream, baseUrls, store, secretBox, jwtVerifiers, taint: createTaintTracker(store) };
   const keys = createVirtualKeys(store, secretBox);
   const baseUrlMatches = upstreamBaseUrls(baseUrls);
   let closed = false;

@@ -1,4 +1,7 @@
 /** Public types. Implementation types live next to their modules. */
+import type { PolicyDecision } from './policy/types.js';
+
+export type { PolicyDecision } from './policy/types.js';
 
 export type ProviderName = 'openai' | 'anthropic' | 'gemini' | 'vllm' | 'ollama';
 
@@ -56,6 +59,8 @@ export interface InteractionRecord {
   authMethod: string | null;
   /** The virtual key used, by id (never the key). */
   virtualKeyId: string | null;
+  /** Every policy decision taken on the request and its answer (rule, tool, action, reason). */
+  decisions: PolicyDecision[] | null;
 }
 
 export interface InteractionQuery {
@@ -95,5 +100,8 @@ export interface Store {
   listVirtualKeys(): VirtualKeyRecord[] | Promise<VirtualKeyRecord[]>;
   /** Marks a key revoked; false when no key has that id. */
   revokeVirtualKey(id: string, revokedAt: string): boolean | Promise<boolean>;
+  /** Remembers that a session read untrusted content; a store without it keeps taint in memory only. */
+  markSessionTainted?(proxyId: string, sessionId: string, reason: string): void | Promise<void>;
+  isSessionTainted?(proxyId: string, sessionId: string): boolean | Promise<boolean>;
   close(): void | Promise<void>;
 }

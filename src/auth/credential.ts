@@ -4,6 +4,9 @@
  */
 export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'x-api-key', 'api-key', 'x-goog-api-key']);
 
+/** Query parameters that carry credentials somewhere; never forwarded upstream. */
+export const CREDENTIAL_QUERY_PARAMS: readonly string[] = ['key', 'api_key', 'api-key', 'apikey', 'access_token'];
+
 /**
  * The credential from whichever standard header carries it, for clients that send a key another
  * way than their provider's SDK does: the same key gets the same decision whatever the transport.

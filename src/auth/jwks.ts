@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import { type FetchImplementation, createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify } from 'jose';
 
 export interface JwksOptions {
   url: string;
@@ -18,11 +18,15 @@ export type JwtResult = { success: true; userId: string | undefined; subject: st
 /**
  * Verifies JWTs against an identity provider's JWKS with jose. Keys come only from the configured
  * URL (a token's own `jku`/`jwk`/`x5u` headers are never followed), algorithms are an allowlist
- * (no `none`, no HMAC with a public key), `exp` is required, and an unknown `kid` refetches the
- * key set at most once per cooldown.
+ * (no `none`, no HMAC with a public key), `exp` is required, an unknown `kid` refetches the
+ * key set at most once per cooldown, and a failed fetch is not retried within the cooldown.
  */
 export function createJwtVerifier(options: JwksOptions): (token: string) => Promise<JwtResult> {
-  const keySet = createRemoteJWKSet(new URL(options.url), { timeoutDuration: options.timeoutMs, cooldownDuration: options.cooldownMs });
+  const keySet = createRemoteJWKSet(new URL(options.url), {
+    timeoutDuration: options.timeoutMs,
+    cooldownDuration: options.cooldownMs,
+    [customFetch]: backOffAfterFailure(options.cooldownMs),
+  });
   return async (token) => {
     try {
       const { payload } = await jwtVerify(token, keySet, {
@@ -40,6 +44,41 @@ export function createJwtVerifier(options: JwksOptions): (token: string) => Prom
       return { success: false, status: 401, message: `The token was refused: ${describe(error)}.` };
     }
   };
+}
+
+/**
+ * jose cools down only after a successful fetch: while the identity provider fails (refused,
+ * timeout, non-200, not a key set) every request would fetch again. After a failure, fetches
+ * within the cooldown fail at once without contacting it, so an outage is not amplified.
+ */
+function backOffAfterFailure(cooldownMs: number): FetchImplementation {
+  let failedAt = Number.NEGATIVE_INFINITY;
+  return async (url, init) => {
+    if (Date.now() - failedAt < cooldownMs) throw new Error('The key set could not be fetched moments ago; not retrying yet.');
+    try {
+      const response = await fetch(url, init);
+      if (response.status !== 200) {
+        failedAt = Date.now();
+        await response.body?.cancel();
+        return response;
+      }
+      const text = await response.text();
+      if (!isKeySetJson(text)) failedAt = Date.now();
+      return new Response(text, { status: 200, headers: response.headers });
+    } catch (error) {
+      failedAt = Date.now();
+      throw error;
+    }
+  };
+}
+
+function isKeySetJson(text: string): boolean {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && Array.isArray((value as { keys?: unknown }).keys);
+  } catch {
+    return false;
+  }
 }
 
 /** Fetch failures, timeouts, a non-200 or unparseable JWKS: the key set is unavailable. */

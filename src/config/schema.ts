@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
+import { policySchema } from '../policy/schema.js';
 import type { Store } from '../types.js';
 
 /** Upstream endpoints used when the configuration names none. vLLM and Ollama are self-hosted. */
@@ -75,9 +76,11 @@ const authSchema = z.strictObject({
 const profileSchema = z.strictObject({
   /** How callers of this profile authenticate; the top-level `auth` when absent. */
   auth: authSchema.optional(),
+  /** This profile's security policies; the top-level `policies` when absent. */
+  policies: policySchema.optional(),
   /** Per-profile provider keys; the upstream base URLs stay global. */
   providers: z
-    .record(z.enum(['openai', 'anthropic', 'gemini', 'vllm', 'ollama']), z.strictObject({ apiKey: z.string().min(1) }))
+    .partialRecord(z.enum(['openai', 'anthropic', 'gemini', 'vllm', 'ollama']), z.strictObject({ apiKey: z.string().min(1) }))
     .optional(),
 });
 
@@ -92,6 +95,12 @@ export const proxyConfigSchema = z.strictObject({
   providers: providersSchema.default({}),
   /** How callers authenticate (the default profile, and every profile without its own). */
   auth: authSchema.prefault({}),
+  /**
+   * Security policies (the default profile, and every profile without its own): tool invocation
+   * rules, trusted-data rules and taint. On by default: once untrusted content is in the context,
+   * a tool call goes out only if its targets come from the user or a trusted source.
+   */
+  policies: policySchema.prefault({}),
   /**
    * Seals provider secrets at rest (AES-256-GCM): 32 bytes as 64 hex or 44 base64 characters.
    * Defaults to process.env['ARCHESTRA_MASTER_KEY'].

@@ -1,15 +1,19 @@
 import { performance } from 'node:perf_hooks';
-import { readAnyCredential } from '../auth/credential.js';
+import { CREDENTIAL_QUERY_PARAMS, readAnyCredential } from '../auth/credential.js';
 import { authenticate } from '../auth/index.js';
 import type { JwtResult } from '../auth/jwks.js';
 import type { SecretBox } from '../auth/secret-box.js';
 import type { ResolvedConfig } from '../config/schema.js';
+import { refusalText } from '../policy/refusal.js';
 import { openaiAdapter } from '../providers/openai/index.js';
+import { safeParseJson } from '../providers/shared/json.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import type { ProviderName, Store } from '../types.js';
 import { parseContext } from './context.js';
 import { type UpstreamClient, upstreamHeaders } from './forward.js';
 import { inspectStream } from './inspect-stream.js';
+import { type ToolCallGuard, applyRequestPolicies } from './policy-stage.js';
+import type { TaintTracker } from './taint-tracker.js';
 import { readBody } from './read-body.js';
 import type { Recorder } from './record.js';
 import type { RouteResult } from './route.js';
@@ -20,6 +24,7 @@ export interface DispatchDeps {
   secretBox: SecretBox | null;
   /** JWT verifiers by profile id, for the profiles that accept JWTs. */
   jwtVerifiers: ReadonlyMap<string, (token: string) => Promise<JwtResult>>;
+  taint: TaintTracker;
   upstream: UpstreamClient;
   /** Upstream base URL per provider, from the configuration. */
   baseUrls: Record<ProviderName, string>;
@@ -76,6 +81,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
 
   let body: Uint8Array | string | null = null;
   let injectedUsage = false;
+  let guard: ToolCallGuard | null = null;
   if (match.route.hasBody) {
     const read = await readBody(request, deps.config.limits.maxRequestBodyBytes);
     if (!read.success) return reject(recorder, adapter, read.status, read.message, 'invalid_request_error');
@@ -91,16 +97,29 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     if (!decoded.success) return reject(recorder, adapter, 400, decoded.message, 'invalid_request_error');
     recorder.model = decoded.view.model;
     recorder.stream = decoded.view.stream;
+    const policies = await applyRequestPolicies(decoded.view, deps.config.profiles[route.profileId]?.policies ?? deps.config.policies, recorder, deps.taint);
+    guard = policies?.hasTools ? policies.guard : null;
+    let changed = false;
+    if (policies && policies.blockedResultIds.length > 0) {
+      // A blocked tool result never reaches the model; an adapter that cannot remove it refuses the request.
+      if (!adapter.redactToolResults?.(operation, decoded.json, policies.blockedResultIds)) {
+        return reject(recorder, adapter, 403, 'A tool result in this request is blocked by the security policy.', 'permission_error');
+      }
+      changed = true;
+    }
     // Streams report usage only when asked; ask, and hide the extra event from the client.
     injectedUsage = decoded.view.stream && adapter.requestStreamUsage(operation, decoded.json);
     // An unchanged request goes upstream as its original bytes.
-    body = injectedUsage ? JSON.stringify(decoded.json) : read.bytes;
-  } else if (match.params[0] !== undefined) {
+    body = injectedUsage || changed ? JSON.stringify(decoded.json) : read.bytes;
+  } else if (operation === 'models' && match.params[0] !== undefined) {
+    // Only a models route names a model in its path (a response id must not become a metric label).
     recorder.model = match.params[0];
   }
 
-  // A key sent in the query (Gemini's `?key=`) moves to a header: URLs end up in logs.
+  // A key sent in the query (Gemini's `?key=`) moves to a header: URLs end up in logs. Keys in
+  // the query are never forwarded, whatever the provider: the upstream gets only the chosen key.
   for (const name of adapter.credentialQueryParams) query.delete(name);
+  for (const name of CREDENTIAL_QUERY_PARAMS) query.delete(name);
   const upstreamSearch = query.size > 0 ? `?${query.toString()}` : '';
   const url = `${deps.baseUrls[adapter.name]}${match.nativePath}${upstreamSearch}`;
   recorder.startSpan(new URL(url).host);
@@ -128,7 +147,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (streamFormat) {
     recorder.stream = true;
     const reader = adapter.streamReader({ operation, injectedUsage });
-    const stream = inspectStream(result.body, streamFormat, reader, adapter, recorder, result.status, request.signal);
+    const stream = inspectStream({ body: result.body, format: streamFormat, operation, reader, adapter, recorder, status: result.status, signal: request.signal, guard });
     return new Response(stream, { status: result.status, headers: result.headers });
   }
 
@@ -140,16 +159,25 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     const message = aborted ? 'The client went away before the answer.' : 'The upstream connection broke off.';
     return finishWith(recorder, adapter.errorResponse(502, message, 'upstream_error'), aborted ? 'client_aborted' : 'upstream_error', message);
   }
-  recorder.appendResponseBody(text);
   if (result.status < 300 && contentType.includes('json')) {
-    try {
-      const view = adapter.readResponse(operation, JSON.parse(text));
+    const parsed = safeParseJson(text);
+    // A body that is not JSON still reaches the client unchanged; it just has no usage.
+    if (parsed.success) {
+      const view = adapter.readResponse(operation, parsed.value);
       recorder.usage = view.usage;
       recorder.responseModel = view.model;
-    } catch {
-      // A body that is not JSON still reaches the client unchanged; it just has no usage.
+      const blocked = guard?.(view) ?? [];
+      if (blocked.length > 0) {
+        if (!adapter.refuseToolCalls) {
+          const message = refusalText(blocked);
+          return finishWith(recorder, adapter.errorResponse(403, message, 'permission_error'), 'ok', null);
+        }
+        text = JSON.stringify(adapter.refuseToolCalls(operation, parsed.value, blocked));
+        result.headers.delete('content-length');
+      }
     }
   }
+  recorder.appendResponseBody(text);
   const response = new Response(text, { status: result.status, headers: result.headers });
   // Upstream errors reach the client unchanged, so its SDK raises its own error class.
   return result.status >= 400 ? finishWith(recorder, response, 'upstream_error', `The upstream answered ${result.status}.`) : finishWith(recorder, response, 'ok', null);

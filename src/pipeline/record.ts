@@ -5,7 +5,7 @@ import type { AuditLog } from '../store/audit-log.js';
 import type { ProxyMetrics } from '../telemetry/metrics.js';
 import * as semconv from '../telemetry/semconv.js';
 import { endLlmSpan, startLlmSpan } from '../telemetry/tracing.js';
-import type { InteractionRecord, Outcome, ProviderName, RequestContext } from '../types.js';
+import type { InteractionRecord, Outcome, PolicyDecision, ProviderName, RequestContext } from '../types.js';
 
 export interface RecorderDeps {
   metrics: ProxyMetrics;
@@ -48,6 +48,7 @@ export class Recorder {
   usage: Usage = { inputTokens: null, outputTokens: null };
   authMethod: string | null = null;
   virtualKeyId: string | null = null;
+  readonly decisions: PolicyDecision[] = [];
 
   constructor(private readonly deps: RecorderDeps, receivedAt: number) {
     this.receivedAt = receivedAt;
@@ -126,6 +127,9 @@ export class Recorder {
       if (seconds > 0) metrics.observeTokensPerSecond(labels, this.usage.outputTokens / seconds);
     }
     if (this.context.executionId) metrics.countExecution(this.context.agentId ?? '', this.context.executionId);
+    for (const decision of this.decisions) {
+      if (decision.kind === 'tool_call' && decision.action === 'block') metrics.countBlockedToolCall(labels, decision.ruleId);
+    }
   }
 
   private endSpan(status: number, error: string | null): void {
@@ -135,6 +139,10 @@ export class Recorder {
     if (this.usage.inputTokens !== null) attributes[semconv.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = this.usage.inputTokens;
     if (this.usage.outputTokens !== null) attributes[semconv.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = this.usage.outputTokens;
     if (error) attributes[semconv.ATTR_ERROR_TYPE] = status >= 500 ? 'upstream_error' : String(status);
+    for (const decision of this.decisions) {
+      const action = decision.kind === 'tool_call' ? decision.action : decision.trust;
+      this.span.addEvent('archestra.policy.decision', { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': action });
+    }
     endLlmSpan(this.span, attributes, error);
   }
 
@@ -163,6 +171,7 @@ export class Recorder {
       responseBody: this.deps.keepBodies && this.responseParts.length > 0 ? this.cut(this.responseParts.join('')) : null,
       authMethod: this.authMethod,
       virtualKeyId: this.virtualKeyId,
+      decisions: this.decisions.length > 0 ? this.decisions : null,
     };
   }
 

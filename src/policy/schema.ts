@@ -1,11 +1,24 @@
 import { z } from 'zod';
 
 /** A comparison on one value found at `path` (a dot/bracket path into JSON: `to`, `$.recipients[0]`). */
-const conditionSchema = z.strictObject({
-  path: z.string().min(1).default('$'),
-  operator: z.enum(['equal', 'notEqual', 'contains', 'notContains', 'startsWith', 'endsWith', 'regex', 'in']),
-  value: z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]),
-});
+const conditionSchema = z
+  .strictObject({
+    path: z.string().min(1).default('$'),
+    operator: z.enum(['equal', 'notEqual', 'contains', 'notContains', 'startsWith', 'endsWith', 'regex', 'in']),
+    value: z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]),
+  })
+  .refine((condition) => condition.operator !== 'regex' || isRegex(condition.value), { message: 'expected a valid regular expression as value', path: ['value'] })
+  .refine((condition) => condition.operator !== 'in' || Array.isArray(condition.value), { message: 'the "in" operator expects an array value', path: ['value'] });
+
+function isRegex(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    new RegExp(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const toolAction = z.enum(['allow', 'block', 'allow_when_context_trusted']);
 
@@ -39,8 +52,11 @@ export const policySchema = z.strictObject({
   defaultToolAction: toolAction.default('allow_when_context_trusted'),
   tools: z.array(toolRuleSchema).default([]),
   trustedData: z.array(trustRuleSchema).default([]),
-  /** `shadow` decides and records everything but changes nothing: roll a policy out before enforcing it. @default 'enforce' */
-  mode: z.enum(['enforce', 'shadow']).default('enforce'),
+  /**
+   * `enforce` blocks; `shadow` decides and records everything but changes nothing (roll a policy
+   * out before enforcing it); `off` skips the policies. @default 'enforce'
+   */
+  mode: z.enum(['enforce', 'shadow', 'off']).default('enforce'),
 });
 
 export type PolicyConfig = z.output<typeof policySchema>;

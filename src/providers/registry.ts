@@ -1,4 +1,7 @@
 import type { ProviderName } from '../types.js';
+import { anthropicAdapter } from './anthropic/index.js';
+import { geminiAdapter } from './gemini/index.js';
+import { ollamaAdapter } from './ollama/index.js';
 import { openaiAdapter } from './openai/index.js';
 import type { ProviderAdapter } from './types.js';
 
@@ -8,6 +11,9 @@ import type { ProviderAdapter } from './types.js';
  */
 export const providerAdapters: Partial<Record<ProviderName, ProviderAdapter>> = {
   openai: openaiAdapter,
+  anthropic: anthropicAdapter,
+  gemini: geminiAdapter,
   // A self-hosted vLLM often runs without a key.
   vllm: { ...openaiAdapter, name: 'vllm', requiresCredential: false },
+  ollama: ollamaAdapter,
 };

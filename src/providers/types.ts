@@ -1,3 +1,4 @@
+import type { BlockedCall } from '../policy/refusal.js';
 import type { ProviderName } from '../types.js';
 
 /** Token counts as the provider reported them. */
@@ -86,8 +87,16 @@ export type DecodeResult =
   | { success: true; view: RequestView; json: Record<string, unknown> }
   | { success: false; message: string; param?: string };
 
+/** A streamed event the proxy holds back while a tool call awaits its policy decision. */
+export interface HeldEvent extends StreamEvent {
+  /** The event as it would have gone to the client. */
+  encoded: string;
+}
+
 /** What one streamed event means to the proxy. */
 export interface StreamEventInfo {
+  /** The event carries part of a tool call: from here on the stream is held until the calls are decided. */
+  toolCall?: boolean;
   /** The event is a usage report the proxy asked for itself: keep it from the client. */
   dropFromClient?: boolean;
   /** The event ends the stream successfully (`[DONE]`, `message_stop`, `done: true`, ...). */
@@ -154,4 +163,21 @@ export interface ProviderAdapter {
   readResponse(operation: string, json: unknown): ResponseView;
   /** A reader for one streamed response. */
   streamReader(exchange: ExchangeInfo): StreamReader;
+  /**
+   * Whether the stream reader sets `toolCall` on the events that carry tool calls. Without it, a
+   * stream whose request declares tools is held whole until its calls are decided (fail closed).
+   */
+  readonly flagsToolCallEvents?: boolean;
+  /**
+   * Removes refused tool calls from a JSON answer and says why in the assistant's text. Without
+   * it, an answer with a refused call is replaced whole by a 403 in the provider's error shape.
+   */
+  refuseToolCalls?(operation: string, json: unknown, blocked: readonly BlockedCall[]): unknown;
+  /**
+   * Replaces the named tool results in a request body (in place) with a note that policy removed
+   * them; false when it cannot (the request is then refused).
+   */
+  redactToolResults?(operation: string, json: Record<string, unknown>, toolCallIds: readonly string[]): boolean;
+  /** The same for a stream: re-encodes the held events without the refused calls. */
+  refuseToolCallsInStream?(operation: string, held: readonly HeldEvent[], blocked: readonly BlockedCall[]): string;
 }

@@ -40,4 +40,12 @@ export const MIGRATIONS: readonly string[] = [
   );
   ALTER TABLE interactions ADD COLUMN auth_method TEXT;
   ALTER TABLE interactions ADD COLUMN virtual_key_id TEXT;`,
+  `CREATE TABLE session_taint (
+    proxy_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    tainted_at TEXT NOT NULL,
+    PRIMARY KEY (proxy_id, session_id)
+  );
+  ALTER TABLE interactions ADD COLUMN decisions TEXT;`,
 ];

@@ -5,7 +5,7 @@ import { MIGRATIONS } from './migrations.js';
 const COLUMNS = [
   'id', 'created_at', 'proxy_id', 'provider', 'operation', 'model', 'response_model', 'agent_id', 'user_id',
   'session_id', 'execution_id', 'status', 'outcome', 'error', 'stream', 'duration_ms', 'ttft_ms',
-  'input_tokens', 'output_tokens', 'request_body', 'response_body', 'auth_method', 'virtual_key_id',
+  'input_tokens', 'output_tokens', 'request_body', 'response_body', 'auth_method', 'virtual_key_id', 'decisions',
 ] as const;
 
 const KEY_COLUMNS = ['id', 'name', 'key_hash', 'key_prefix', 'providers', 'proxy_ids', 'sealed_secrets', 'created_at', 'expires_at', 'revoked_at'] as const;
@@ -42,6 +42,8 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
   const findKey = db.prepare('SELECT * FROM virtual_keys WHERE key_hash = ?');
   const listKeys = db.prepare('SELECT * FROM virtual_keys ORDER BY created_at DESC, rowid DESC');
   const revokeKey = db.prepare('UPDATE virtual_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?');
+  const taint = db.prepare('INSERT OR IGNORE INTO session_taint (proxy_id, session_id, reason, tainted_at) VALUES (?, ?, ?, ?)');
+  const findTaint = db.prepare('SELECT 1 FROM session_taint WHERE proxy_id = ? AND session_id = ?');
 
   return {
     saveVirtualKey(record) {
@@ -56,6 +58,12 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
     },
     revokeVirtualKey(id, revokedAt) {
       return revokeKey.run(revokedAt, id).changes > 0;
+    },
+    markSessionTainted(proxyId, sessionId, reason) {
+      taint.run(proxyId, sessionId, reason, new Date().toISOString());
+    },
+    isSessionTainted(proxyId, sessionId) {
+      return findTaint.get(proxyId, sessionId) !== undefined;
     },
     saveInteractions(rows) {
       if (rows.length > 0) insertAll(rows);
@@ -78,13 +86,13 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
 }
 
 function migrate(db: Database.Database): void {
-  const applied = db.pragma('user_version', { simple: true }) as number;
-  for (let version = applied; version < MIGRATIONS.length; version++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[version] ?? '');
-      db.pragma(`user_version = ${version + 1}`);
-    })();
-  }
+  // IMMEDIATE takes the write lock before reading the version, so two processes opening a new
+  // file at once do not both create the tables.
+  db.transaction(() => {
+    const applied = db.pragma('user_version', { simple: true }) as number;
+    for (let version = applied; version < MIGRATIONS.length; version++) db.exec(MIGRATIONS[version] ?? '');
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
 }
 
 function toRow(record: InteractionRecord): Row {
@@ -96,6 +104,7 @@ function toRow(record: InteractionRecord): Row {
     duration_ms: record.durationMs, ttft_ms: record.timeToFirstTokenMs, input_tokens: record.inputTokens,
     output_tokens: record.outputTokens, request_body: record.requestBody, response_body: record.responseBody,
     auth_method: record.authMethod, virtual_key_id: record.virtualKeyId,
+    decisions: record.decisions && JSON.stringify(record.decisions),
   };
 }
 
@@ -128,5 +137,6 @@ function fromRow(row: Row): InteractionRecord {
     inputTokens: row.input_tokens as number | null, outputTokens: row.output_tokens as number | null,
     requestBody: row.request_body as string | null, responseBody: row.response_body as string | null,
     authMethod: row.auth_method as string | null, virtualKeyId: row.virtual_key_id as string | null,
+    decisions: row.decisions === null ? null : (JSON.parse(String(row.decisions)) as InteractionRecord['decisions']),
   };
 }

@@ -16,6 +16,7 @@ export interface ProxyMetrics {
   observeTimeToFirstByte(labels: LlmLabels, seconds: number): void;
   observeTokensPerSecond(labels: LlmLabels, tokensPerSecond: number): void;
   countExecution(externalAgentId: string, executionId: string): void;
+  countBlockedToolCall(labels: LlmLabels, rule: string): void;
 }
 
 /** A metric already on the registry: several proxies may share one registry and its series. */
@@ -65,6 +66,12 @@ export function createProxyMetrics(registry: Registry = new Registry()): ProxyMe
     labelNames: ['external_agent_id'],
     registers: [registry],
   });
+  const blockedTools = existing<Counter>(registry, 'llm_blocked_tools_total') ?? new Counter({
+    name: 'llm_blocked_tools_total',
+    help: 'Blocked tool count',
+    labelNames: [...LLM_LABELS, 'rule'],
+    registers: [registry],
+  });
   const seenExecutions = new Set<string>();
 
   return {
@@ -77,6 +84,7 @@ export function createProxyMetrics(registry: Registry = new Registry()): ProxyMe
     observeTimeToFirstToken: (labels, seconds) => timeToFirstToken.observe(labels, seconds),
     observeTimeToFirstByte: (labels, seconds) => timeToFirstByte.observe(labels, seconds),
     observeTokensPerSecond: (labels, value) => tokensPerSecond.observe(labels, value),
+    countBlockedToolCall: (labels, rule) => blockedTools.inc({ ...labels, rule }),
     countExecution(externalAgentId, executionId) {
       const key = `${externalAgentId}\u0000${executionId}`;
       if (seenExecutions.has(key)) return;

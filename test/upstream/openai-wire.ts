@@ -3,6 +3,7 @@
  * `chat.completion` bodies, `chat.completion.chunk` SSE payloads, error bodies.
  */
 import { randomBytes } from 'node:crypto';
+import type { EmbeddingsReply, ResponsesReply } from './openai-responses-wire.js';
 
 export interface ToolCallReply { id: string; name: string; arguments: string }
 
@@ -18,7 +19,11 @@ export type OpenAIReply =
       finishReason?: string;
     }
   | { kind: 'error'; status: number; body: unknown; headers?: Record<string, string> }
-  | { kind: 'raw'; status: number; headers: Record<string, string>; body: string };
+  | { kind: 'raw'; status: number; headers: Record<string, string>; body: string }
+  // Replies for /v1/responses and /v1/embeddings (see ./openai-responses-wire.ts); those endpoints
+  // also render a 'chat' reply in their own format.
+  | ResponsesReply
+  | EmbeddingsReply;
 
 /** Usage reported when a chat reply gives none. */
 export const DEFAULT_USAGE = { prompt_tokens: 12, completion_tokens: 7 };
@@ -37,7 +42,7 @@ export function openAIError(message: string, type = 'invalid_request_error', cod
   return { error: { message, type, param: null, code } };
 }
 
-function fullUsage(u: { prompt_tokens: number; completion_tokens: number }) {
+export function fullUsage(u: { prompt_tokens: number; completion_tokens: number }) {
   return {
     prompt_tokens: u.prompt_tokens,
     completion_tokens: u.completion_tokens,
@@ -53,7 +58,7 @@ export function splitWords(s: string): string[] {
 }
 
 /** Split into `n` pieces by code point (never mid-character); pieces may be empty. */
-function splitN(s: string, n: number): string[] {
+export function splitN(s: string, n: number): string[] {
   const cps = Array.from(s);
   const size = Math.ceil(cps.length / n);
   return Array.from({ length: n }, (_, i) => cps.slice(i * size, (i + 1) * size).join(''));

@@ -1,7 +1,8 @@
 /**
  * A scripted OpenAI upstream for end-to-end tests: a plain `node:http` server on
  * 127.0.0.1:0 that speaks OpenAI's real wire format (chat.completion JSON,
- * chat.completion.chunk SSE, /v1/models, OpenAI error bodies).
+ * chat.completion.chunk SSE, /v1/models, OpenAI error bodies; the Responses API, Embeddings and
+ * legacy Completions in ./openai-responses.ts).
  *
  *   const up = await startOpenAIUpstream();
  *   up.reply({ kind: 'chat', content: 'hi' }, { splitBytes: 7 });
@@ -14,8 +15,10 @@ import type { AddressInfo } from 'node:net';
 import {
   chunkPayloads, completionBody, DEFAULT_CHAT_REPLY, hex, MODELS, openAIError, type OpenAIReply,
 } from './openai-wire.js';
+import { createResponsesEndpoints } from './openai-responses.js';
 
 export * from './openai-wire.js';
+export * from './openai-responses-wire.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -49,7 +52,7 @@ export interface ScriptedOpenAI {
   baseUrl: string;
   /** Every request received, recorded before replying. */
   requests: RecordedRequest[];
-  /** Set the chat-completions reply for all following requests until changed. */
+  /** Set the reply for all following requests until changed (chat, responses, embeddings, completions). */
   reply(r: ReplyScript, stream?: StreamOptions): void;
   /** Queue a one-shot reply, used (FIFO) before the `reply()` default. */
   replyOnce(r: ReplyScript, stream?: StreamOptions): void;
@@ -100,19 +103,23 @@ export async function startOpenAIUpstream(): Promise<ScriptedOpenAI> {
     return !res.destroyed;
   }
 
+  function nextReply(req: RecordedRequest): { reply: OpenAIReply; stream: StreamOptions } {
+    const next = queue.shift() ?? current;
+    return { reply: typeof next.r === 'function' ? next.r(req) : next.r, stream: next.stream };
+  }
+
   async function handleChat(req: RecordedRequest, res: ServerResponse, headers: Record<string, string>) {
     if (req.json === null || typeof req.json !== 'object') {
       return sendJson(res, 400, openAIError('We could not parse the JSON body of your request.'), headers);
     }
-    const next = queue.shift() ?? current;
-    const reply = typeof next.r === 'function' ? next.r(req) : next.r;
-    const opts = next.stream;
+    const { reply, stream: opts } = nextReply(req);
     if (reply.kind === 'error') return sendJson(res, reply.status, reply.body, { ...headers, ...reply.headers });
     if (reply.kind === 'raw') {
       res.writeHead(reply.status, { ...headers, ...reply.headers });
       if (await writeParts(res, [reply.body], opts)) res.end();
       return;
     }
+    if (reply.kind !== 'chat') return sendJson(res, 500, openAIError(`scripted upstream: a '${reply.kind}' reply on /v1/chat/completions`, 'server_error'), headers);
     const model = reply.model ?? (typeof req.json.model === 'string' ? req.json.model : 'gpt-4o-mini');
     if (req.json.stream !== true) return sendJson(res, 200, completionBody(reply, model), headers);
 
@@ -130,6 +137,9 @@ export async function startOpenAIUpstream(): Promise<ScriptedOpenAI> {
     res.writeHead(status, { ...headers, 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   }
+
+  // /v1/responses, /v1/embeddings, /v1/completions: see ./openai-responses.ts.
+  const endpoints = createResponsesEndpoints({ nextReply, writeParts, sendJson });
 
   const server = createServer(async (inc: IncomingMessage, res: ServerResponse) => {
     const started = Date.now();
@@ -160,6 +170,7 @@ export async function startOpenAIUpstream(): Promise<ScriptedOpenAI> {
         const created = 1_700_000_000;
         return sendJson(res, 200, { object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created, owned_by: 'openai' })) }, replyHeaders);
       }
+      if (await endpoints.handle(rec, res, replyHeaders)) return;
       sendJson(res, 404, openAIError(`Invalid URL (${rec.method} ${path})`), replyHeaders);
     } catch (err) {
       if (!res.headersSent) sendJson(res, 500, openAIError(`scripted upstream failed: ${String(err)}`, 'server_error'), replyHeaders);
@@ -197,6 +208,7 @@ export async function startOpenAIUpstream(): Promise<ScriptedOpenAI> {
       requests.length = 0;
       queue = [];
       current = { r: DEFAULT_CHAT_REPLY, stream: {} };
+      endpoints.reset();
       abortCount = 0;
       unclaimedAborts = 0;
     },

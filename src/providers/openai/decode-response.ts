@@ -16,6 +16,8 @@ export function decodeChatResponse(json: unknown): ResponseView {
   const choice = Array.isArray(json.choices) ? json.choices[0] : undefined;
   if (!isRecord(choice)) return view;
   if (typeof choice.finish_reason === 'string') view.finishReason = choice.finish_reason;
+  // A legacy Completions choice carries `text` where a chat choice carries `message`.
+  if (typeof choice.text === 'string') view.text = choice.text;
   const message = choice.message;
   if (!isRecord(message)) return view;
   view.text = contentText(message.content);
@@ -26,5 +28,15 @@ export function decodeChatResponse(json: unknown): ResponseView {
       return [{ id: typeof call.id === 'string' ? call.id : '', name: typeof name === 'string' ? name : '', arguments: typeof args === 'string' ? args : '' }];
     });
   }
+  return view;
+}
+
+/** An Embeddings response: only the model and the input tokens (`usage.prompt_tokens`). */
+export function decodeEmbeddingsResponse(json: unknown): ResponseView {
+  const view = emptyResponseView();
+  if (!isRecord(json)) return view;
+  if (typeof json.model === 'string') view.model = json.model;
+  const usage = readOpenAIUsage(json.usage);
+  if (usage) view.usage = { inputTokens: usage.inputTokens, outputTokens: null };
   return view;
 }

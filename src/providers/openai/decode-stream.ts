@@ -4,8 +4,9 @@ import { emptyResponseView } from './decode-response.js';
 import { readOpenAIUsage } from './usage.js';
 
 /**
- * Reads a Chat Completions stream: text deltas are joined, tool calls assembled by `index` (the
- * first delta of a call carries its id and name, the following ones pieces of its arguments).
+ * Reads a Chat Completions (or legacy Completions) stream: text deltas are joined, tool calls
+ * assembled by `index` (the first delta of a call carries its id and name, the following ones
+ * pieces of its arguments).
  */
 export function chatStreamReader(exchange: ExchangeInfo): StreamReader {
   const view = emptyResponseView();
@@ -31,6 +32,8 @@ export function chatStreamReader(exchange: ExchangeInfo): StreamReader {
       const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
       if (isRecord(choice)) {
         if (typeof choice.finish_reason === 'string') view.finishReason = choice.finish_reason;
+        // A legacy Completions chunk carries `text` where a chat chunk carries `delta`.
+        if (typeof choice.text === 'string') textParts.push(choice.text);
         const delta = choice.delta;
         if (isRecord(delta)) {
           if (typeof delta.content === 'string') textParts.push(delta.content);

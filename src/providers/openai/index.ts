@@ -1,7 +1,11 @@
 import { isRecord, jsonResponse } from '../shared/json.js';
 import type { DecodeResult, ProviderAdapter } from '../types.js';
+import { decodeCompletionRequest, decodeEmbeddingsRequest } from './decode-prompt-request.js';
 import { decodeChatRequest } from './decode-request.js';
-import { decodeChatResponse, emptyResponseView } from './decode-response.js';
+import { decodeChatResponse, decodeEmbeddingsResponse, emptyResponseView } from './decode-response.js';
+import { decodeResponsesRequest } from './decode-responses-request.js';
+import { decodeResponsesResponse } from './decode-responses-response.js';
+import { responsesStreamReader } from './decode-responses-stream.js';
 import { chatStreamReader } from './decode-stream.js';
 import { openaiRoutes } from './routes.js';
 
@@ -38,12 +42,24 @@ export const openaiAdapter: ProviderAdapter = {
   },
 
   decodeRequest(match, json): DecodeResult {
-    if (match.route.operation === 'chat') return decodeChatRequest(json);
-    return { success: false, message: `Operation ${match.route.operation} takes no body.` };
+    switch (match.route.operation) {
+      case 'chat':
+        return decodeChatRequest(json);
+      case 'responses':
+        return decodeResponsesRequest(json);
+      case 'embeddings':
+        return decodeEmbeddingsRequest(json);
+      case 'text_completion':
+        return decodeCompletionRequest(json);
+      default:
+        return { success: false, message: `Operation ${match.route.operation} takes no body.` };
+    }
   },
 
+  // Chat and legacy Completions streams report usage only when asked. Responses streams always
+  // end with it (in `response.completed`), so nothing is asked for there.
   requestStreamUsage(operation, json) {
-    if (operation !== 'chat' || json.stream !== true) return false;
+    if ((operation !== 'chat' && operation !== 'text_completion') || json.stream !== true) return false;
     const options = json.stream_options;
     if (isRecord(options) && options.include_usage === true) return false;
     json.stream_options = { ...(isRecord(options) ? options : {}), include_usage: true };
@@ -51,8 +67,23 @@ export const openaiAdapter: ProviderAdapter = {
   },
 
   readResponse(operation, json) {
-    return operation === 'chat' ? decodeChatResponse(json) : emptyResponseView();
+    switch (operation) {
+      case 'chat':
+      case 'text_completion':
+        return decodeChatResponse(json);
+      case 'responses':
+        return decodeResponsesResponse(json);
+      // A response read back (or cancelled) was counted when it was made: its model, not its
+      // tokens again (a client polling a background response would count them at every poll).
+      case 'responses.retrieve':
+      case 'responses.cancel':
+        return decodeResponsesResponse(json, false);
+      case 'embeddings':
+        return decodeEmbeddingsResponse(json);
+      default:
+        return emptyResponseView();
+    }
   },
 
-  streamReader: (exchange) => chatStreamReader(exchange),
+  streamReader: (exchange) => (exchange.operation.startsWith('responses') ? responsesStreamReader(exchange) : chatStreamReader(exchange)),
 };

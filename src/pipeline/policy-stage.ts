@@ -1,0 +1,46 @@
+import { judgeContext, judgeToolCalls } from '../policy/engine.js';
+import { type BlockedCall, blockedCalls } from '../policy/refusal.js';
+import type { PolicyConfig } from '../policy/schema.js';
+import type { RequestView, ResponseView } from '../providers/types.js';
+import type { Recorder } from './record.js';
+import type { TaintTracker } from './taint-tracker.js';
+
+/** Judges the tool calls of one answer; returns the calls to refuse (none in shadow mode). */
+export type ToolCallGuard = (answer: ResponseView) => BlockedCall[];
+
+export interface RequestPolicyResult {
+  guard: ToolCallGuard;
+  /** The request declares tools: only then can its answer call one, and only then is it guarded. */
+  hasTools: boolean;
+  /** Tool results the trusted-data rules block: removed before the model sees them. */
+  blockedResultIds: string[];
+}
+
+/**
+ * The request side of the policies: judges the context (and the session's history), records the
+ * decisions, taints the session, and returns the guard for the answer's tool calls.
+ */
+export async function applyRequestPolicies(view: RequestView, policy: PolicyConfig, recorder: Recorder, taint: TaintTracker): Promise<RequestPolicyResult | null> {
+  if (policy.mode === 'off') return null;
+  // Without declared tools the answer has no call to judge; the context is still judged for taint.
+  const sessionId = recorder.context.sessionId;
+  const sessionTainted = sessionId ? await taint.isTainted(recorder.proxyId, sessionId) : false;
+  const verdict = judgeContext(view, policy, sessionTainted);
+  recorder.decisions.push(...verdict.results);
+  if (verdict.tainted && sessionId && !sessionTainted) {
+    const source = verdict.results.find((result) => result.trust === 'untrusted');
+    await taint.markTainted(recorder.proxyId, sessionId, source ? `untrusted result of "${source.tool}"` : 'untrusted content');
+  }
+  const enforce = policy.mode === 'enforce';
+  const hasTools = view.tools.length > 0;
+  return {
+    hasTools,
+    blockedResultIds: enforce ? verdict.results.filter((result) => result.trust === 'blocked').map((result) => result.toolCallId) : [],
+    guard(answer) {
+      if (answer.toolCalls.length === 0) return [];
+      const decisions = judgeToolCalls(answer.toolCalls, verdict, policy);
+      recorder.decisions.push(...decisions);
+      return enforce ? blockedCalls(decisions) : [];
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import type { ToolCallDecision } from './types.js';
+
+/** A tool call the policy refused, as the refusal encoders need it. */
+export interface BlockedCall {
+  toolCallId: string;
+  tool: string;
+  reason: string;
+}
+
+export function blockedCalls(decisions: readonly ToolCallDecision[]): BlockedCall[] {
+  return decisions.filter((decision) => decision.action === 'block').map(({ toolCallId, tool, reason }) => ({ toolCallId, tool, reason }));
+}
+
+/**
+ * The assistant text that replaces refused tool calls: it says which call was blocked and why,
+ * so the agent (and the person behind it) can tell a policy from a failure.
+ */
+export function refusalText(blocked: readonly BlockedCall[]): string {
+  const lines = blocked.map((call) => `- ${call.tool}: ${call.reason}`);
+  return `[Archestra] ${blocked.length === 1 ? 'A tool call was' : `${blocked.length} tool calls were`} blocked by the security policy:\n${lines.join('\n')}`;
+}

@@ -1,0 +1,59 @@
+import { jsonResponse } from '../shared/json.js';
+import type { DecodeResult, ProviderAdapter } from '../types.js';
+import { decodeMessagesRequest } from './decode-request.js';
+import { decodeMessageResponse, emptyResponseView } from './decode-response.js';
+import { messagesStreamReader } from './decode-stream.js';
+import { anthropicErrorBody, anthropicStreamErrorEvent } from './errors.js';
+import { anthropicRoutes } from './routes.js';
+
+/** Claude OAuth access tokens (`sk-ant-oat…`) authenticate as a bearer token, never as `x-api-key`. */
+const OAUTH_TOKEN_PREFIX = 'sk-ant-oat';
+
+/**
+ * The client's key: `x-api-key` (the 0.x SDKs, curl, most tools) or `Authorization: Bearer`
+ * (the 1.x SDK sends its `apiKey` that way).
+ */
+export function readAnthropicCredential(headers: Headers): string | undefined {
+  const apiKey = headers.get('x-api-key')?.trim();
+  if (apiKey) return apiKey;
+  const authorization = headers.get('authorization');
+  if (authorization === null) return undefined;
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+}
+
+export const anthropicAdapter: ProviderAdapter = {
+  specificationVersion: 'v1',
+  name: 'anthropic',
+  routes: anthropicRoutes,
+  requiresCredential: true,
+  // `anthropic-version` and `anthropic-beta` are not credentials: they flow through.
+  credentialHeaders: ['x-api-key', 'authorization'],
+  credentialQueryParams: [],
+
+  readCredential: (headers) => readAnthropicCredential(headers),
+
+  credentialHeader: (key) => (key.startsWith(OAUTH_TOKEN_PREFIX) ? ['authorization', `Bearer ${key}`] : ['x-api-key', key]),
+
+  errorResponse(status, message, type, headers) {
+    return jsonResponse(status, anthropicErrorBody(status, message, type), headers);
+  },
+
+  streamErrorEvent: (message) => anthropicStreamErrorEvent(message),
+
+  decodeRequest(match, json): DecodeResult {
+    const { operation } = match.route;
+    if (operation === 'chat' || operation === 'count_tokens') return decodeMessagesRequest(json);
+    return { success: false, message: `Operation ${operation} takes no body.` };
+  },
+
+  // Anthropic streams always report usage (`message_start`, `message_delta`): nothing to ask for.
+  requestStreamUsage: () => false,
+
+  // count_tokens answers `{ input_tokens }` but spends none: it is not usage.
+  readResponse: (operation, json) => (operation === 'chat' ? decodeMessageResponse(json) : emptyResponseView()),
+
+  streamReader: () => messagesStreamReader(),
+  // The reader marks a tool call's content_block_start and input_json_delta events: text before
+  // the first call streams on while the calls are held for their policy decision.
+  flagsToolCallEvents: true,
+};

@@ -1,0 +1,68 @@
+import { isRecord } from '../shared/json.js';
+import type { ResponseView } from '../types.js';
+import { readGeminiUsage, readParts } from './parts.js';
+
+export function emptyResponseView(): ResponseView {
+  return { model: null, text: '', toolCalls: [], usage: { inputTokens: null, outputTokens: null }, finishReason: null };
+}
+
+/**
+ * Builds the answer from `GenerateContentResponse` objects: one for a JSON answer, one per event
+ * for a stream. Text parts are joined as they come, function calls (which Gemini sends whole) are
+ * appended, and the last `usageMetadata`, `modelVersion` and `finishReason` win. A JSON answer and
+ * the same answer streamed give the same view.
+ */
+export function createResponseAssembler() {
+  const view = emptyResponseView();
+  const text: string[] = [];
+  return {
+    /** Adds one response object; returns the error it carries, if it is an error. */
+    add(chunk: unknown): string | undefined {
+      if (!isRecord(chunk)) return undefined;
+      if (isRecord(chunk.error)) {
+        const { message, status } = chunk.error;
+        return typeof message === 'string' ? message : typeof status === 'string' ? status : 'upstream stream error';
+      }
+      if (typeof chunk.modelVersion === 'string') view.model = chunk.modelVersion;
+      view.usage = readGeminiUsage(chunk.usageMetadata) ?? view.usage;
+      const candidate = firstCandidate(chunk.candidates);
+      if (!candidate) return undefined;
+      if (typeof candidate.finishReason === 'string') view.finishReason = candidate.finishReason;
+      const content = candidate.content;
+      if (isRecord(content)) {
+        const parts = readParts(content.parts);
+        text.push(...parts.text);
+        view.toolCalls.push(...parts.toolCalls);
+      }
+      return undefined;
+    },
+    view(): ResponseView {
+      view.text = text.join('');
+      return view;
+    },
+  };
+}
+
+/** The candidate with `index` 0 (or the first one): the one an SDK's `.text` reads. */
+function firstCandidate(candidates: unknown): Record<string, unknown> | undefined {
+  if (!Array.isArray(candidates)) return undefined;
+  const records = candidates.filter(isRecord);
+  return records.find((candidate) => (candidate.index ?? 0) === 0) ?? records[0];
+}
+
+/**
+ * The answer in a JSON body: a `GenerateContentResponse`, or the JSON array
+ * `streamGenerateContent` sends when the client did not ask for `alt=sse`.
+ */
+export function decodeGenerateResponse(json: unknown): ResponseView {
+  const assembler = createResponseAssembler();
+  for (const chunk of Array.isArray(json) ? json : [json]) assembler.add(chunk);
+  return assembler.view();
+}
+
+/** `batchEmbedContents` / `embedContent` report usage only in newer API versions; read it when there. */
+export function decodeUsageOnly(json: unknown): ResponseView {
+  const view = emptyResponseView();
+  if (isRecord(json)) view.usage = readGeminiUsage(json.usageMetadata) ?? view.usage;
+  return view;
+}

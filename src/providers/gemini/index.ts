@@ -1,0 +1,65 @@
+import { jsonResponse } from '../shared/json.js';
+import type { DecodeResult, ProviderAdapter } from '../types.js';
+import { decodeCountTokensRequest, decodeEmbedRequest, decodeGenerateRequest } from './decode-request.js';
+import { decodeGenerateResponse, decodeUsageOnly, emptyResponseView } from './decode-response.js';
+import { geminiStreamReader } from './decode-stream.js';
+import { geminiErrorBody } from './errors.js';
+import { geminiRoutes, isStreamRoute } from './routes.js';
+
+/** The header the Gemini API takes its key in (the SDK sends it; REST users may use `?key=`). */
+const KEY_HEADER = 'x-goog-api-key';
+
+/** The Gemini API (`generativelanguage.googleapis.com`), as `@google/genai` and REST clients call it. */
+export const geminiAdapter: ProviderAdapter = {
+  specificationVersion: 'v1',
+  name: 'gemini',
+  routes: geminiRoutes,
+  requiresCredential: true,
+  credentialHeaders: [KEY_HEADER],
+  // The key leaves the URL (URLs end up in logs) and goes upstream in the header.
+  credentialQueryParams: ['key'],
+
+  readCredential(headers, query) {
+    const header = headers.get(KEY_HEADER)?.trim();
+    if (header) return header;
+    const param = query.get('key')?.trim();
+    return param ? param : undefined;
+  },
+
+  credentialHeader: (key) => [KEY_HEADER, key],
+
+  errorResponse(status, message, _type, headers) {
+    return jsonResponse(status, geminiErrorBody(status, message), headers);
+  },
+
+  streamErrorEvent(message, format) {
+    const event = JSON.stringify(geminiErrorBody(502, message));
+    return format === 'sse' ? `data: ${event}\n\n` : `${event}\n`;
+  },
+
+  decodeRequest(match, json): DecodeResult {
+    // Every POST route captures the model from `{model}:{method}`.
+    const model = match.params[0] ?? '';
+    switch (match.route.operation) {
+      case 'generate_content':
+        return decodeGenerateRequest(json, model, isStreamRoute(match.route));
+      case 'count_tokens':
+        return decodeCountTokensRequest(json, model);
+      case 'embeddings':
+        return decodeEmbedRequest(json, model, match.nativePath.endsWith('batchEmbedContents'));
+      default:
+        return { success: false, message: `Operation ${match.route.operation} takes no body.` };
+    }
+  },
+
+  // Every Gemini stream event carries `usageMetadata`: there is nothing to ask for.
+  requestStreamUsage: () => false,
+
+  readResponse(operation, json) {
+    if (operation === 'generate_content') return decodeGenerateResponse(json);
+    if (operation === 'embeddings') return decodeUsageOnly(json);
+    return emptyResponseView();
+  },
+
+  streamReader: () => geminiStreamReader(),
+};

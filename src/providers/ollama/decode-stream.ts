@@ -1,0 +1,50 @@
+import { emptyResponseView } from '../openai/decode-response.js';
+import { chatStreamReader } from '../openai/decode-stream.js';
+import { isRecord, safeParseJson } from '../shared/json.js';
+import type { ExchangeInfo, StreamEventInfo, StreamReader, ToolCallView } from '../types.js';
+import { readOllamaUsage } from './decode-response.js';
+import { OPENAI_CHAT } from './routes.js';
+import { errorMessage, readToolCalls } from './tool-calls.js';
+
+/** A reader for one streamed answer: NDJSON for the native API, OpenAI's SSE for `/v1/`. */
+export function ollamaStreamReader(exchange: ExchangeInfo): StreamReader {
+  return exchange.operation === OPENAI_CHAT ? chatStreamReader(exchange) : ndjsonStreamReader(exchange.operation);
+}
+
+/**
+ * Reads a native NDJSON stream (`/api/chat`, `/api/generate`): one JSON object a line. Text comes
+ * in `message.content` (chat) or `response` (generate) and is joined; a line with
+ * `message.tool_calls` carries whole calls (Ollama never splits one across lines); the last line
+ * has `done: true`, the token counts and `done_reason`. `{"error": "..."}` is a reported error.
+ */
+export function ndjsonStreamReader(operation: string): StreamReader {
+  const view = emptyResponseView();
+  const textParts: string[] = [];
+  const calls: ToolCallView[] = [];
+
+  return {
+    endsAtEof: false,
+    read({ data }): StreamEventInfo {
+      const parsed = safeParseJson(data);
+      if (!parsed.success || !isRecord(parsed.value)) return {};
+      const line = parsed.value;
+      if ('error' in line) return { error: errorMessage(line.error) };
+      if (typeof line.model === 'string') view.model = line.model;
+      if (operation === 'generate') {
+        if (typeof line.response === 'string') textParts.push(line.response);
+      } else if (isRecord(line.message)) {
+        if (typeof line.message.content === 'string') textParts.push(line.message.content);
+        calls.push(...readToolCalls(line.message.tool_calls, calls.length));
+      }
+      if (line.done !== true) return {};
+      view.usage = readOllamaUsage(line);
+      if (typeof line.done_reason === 'string') view.finishReason = line.done_reason;
+      return { terminal: true };
+    },
+    view() {
+      view.text = textParts.join('');
+      view.toolCalls = [...calls];
+      return view;
+    },
+  };
+}

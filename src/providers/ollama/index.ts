@@ -1,0 +1,51 @@
+import { openaiAdapter, readBearer } from '../openai/index.js';
+import { jsonResponse } from '../shared/json.js';
+import type { ProviderAdapter } from '../types.js';
+import { decodeOllamaRequest } from './decode-request.js';
+import { decodeOllamaResponse } from './decode-response.js';
+import { ollamaStreamReader } from './decode-stream.js';
+import { OPENAI_CHAT, ollamaRoutes } from './routes.js';
+
+/** Ollama's error body: `{ "error": "message" }` (the ollama client raises `ResponseError` with it). */
+export function ollamaErrorBody(message: string) {
+  return { error: message };
+}
+
+/**
+ * Ollama: the native API (`/api/chat` and `/api/generate` stream NDJSON by default) and the
+ * OpenAI-compatible one under `/v1/`, which speaks OpenAI's wire format and reuses its decoders.
+ * A local Ollama takes no key; a hosted one takes `Authorization: Bearer`, passed through.
+ */
+export const ollamaAdapter: ProviderAdapter = {
+  specificationVersion: 'v1',
+  name: 'ollama',
+  routes: ollamaRoutes,
+  requiresCredential: false,
+  credentialHeaders: ['authorization'],
+  credentialQueryParams: [],
+
+  readCredential: (headers) => readBearer(headers),
+
+  credentialHeader: (key) => ['authorization', `Bearer ${key}`],
+
+  errorResponse(status, message, _type, headers) {
+    return jsonResponse(status, ollamaErrorBody(message), headers);
+  },
+
+  streamErrorEvent(message, format) {
+    // The `/v1/` routes stream OpenAI's SSE: their error event is OpenAI's.
+    if (format === 'sse') return openaiAdapter.streamErrorEvent(message, format);
+    return `${JSON.stringify(ollamaErrorBody(message))}\n`;
+  },
+
+  decodeRequest: (match, json) => decodeOllamaRequest(match.route.operation, json),
+
+  requestStreamUsage(operation, json) {
+    // The native stream always ends with the token counts; the OpenAI-compatible one only when asked.
+    return operation === OPENAI_CHAT && openaiAdapter.requestStreamUsage('chat', json);
+  },
+
+  readResponse: (operation, json) => decodeOllamaResponse(operation, json),
+
+  streamReader: (exchange) => ollamaStreamReader(exchange),
+};

@@ -1,0 +1,97 @@
+import type { BlockedCall } from '../../policy/refusal.js';
+import { refusalText } from '../../policy/refusal.js';
+import { isRecord, safeParseJson } from '../shared/json.js';
+import type { HeldEvent } from '../types.js';
+
+/**
+ * Removes refused tool calls from a Chat Completions response and says why in the assistant's
+ * text. With no call left, the answer is a plain message (`finish_reason: 'stop'`).
+ */
+export function refuseChatResponse(json: unknown, blocked: readonly BlockedCall[]): unknown {
+  if (!isRecord(json) || !Array.isArray(json.choices)) return json;
+  const refused = new Set(blocked.map((call) => call.toolCallId));
+  for (const choice of json.choices) {
+    if (!isRecord(choice) || !isRecord(choice.message) || !Array.isArray(choice.message.tool_calls)) continue;
+    const kept = choice.message.tool_calls.filter((call) => !(isRecord(call) && refused.has(String(call.id))));
+    if (kept.length === choice.message.tool_calls.length) continue;
+    const text = refusalText(blocked);
+    const content = choice.message.content;
+    choice.message.content = typeof content === 'string' && content ? `${content}\n\n${text}` : text;
+    if (kept.length > 0) choice.message.tool_calls = kept;
+    else {
+      delete choice.message.tool_calls;
+      choice.finish_reason = 'stop';
+    }
+  }
+  return json;
+}
+
+/**
+ * Re-encodes the held part of a Chat Completions stream without the refused calls: their deltas
+ * are dropped (not one fragment of their arguments goes out), the calls kept are renumbered from
+ * 0 so the SDK's accumulator sees no gap, and a text delta with the refusal goes before the final
+ * chunk.
+ */
+export function refuseChatStream(held: readonly HeldEvent[], blocked: readonly BlockedCall[]): string {
+  const refused = new Set(blocked.map((call) => call.toolCallId));
+  const chunks = held.map((event) => ({ event, parsed: event.data === '[DONE]' ? undefined : safeParseJson(event.data) }));
+  // Which stream index is which call: the first delta of a call carries its id.
+  const refusedIndexes = new Set<number>();
+  const keptIndexes: number[] = [];
+  for (const { parsed } of chunks) {
+    for (const part of toolCallParts(parsed?.success ? parsed.value : undefined)) {
+      if (typeof part.id !== 'string' || typeof part.index !== 'number') continue;
+      if (refused.has(part.id)) refusedIndexes.add(part.index);
+      else if (!keptIndexes.includes(part.index)) keptIndexes.push(part.index);
+    }
+  }
+  let out = '';
+  let refusalSent = false;
+  let template: Record<string, unknown> | undefined;
+  for (const { event, parsed } of chunks) {
+    if (!parsed?.success || !isRecord(parsed.value)) {
+      if (event.data === '[DONE]' && !refusalSent && template) {
+        out += sse(textChunk(template, refusalText(blocked)));
+        refusalSent = true;
+      }
+      out += event.encoded;
+      continue;
+    }
+    const chunk = parsed.value;
+    template ??= chunk;
+    const choice = Array.isArray(chunk.choices) && isRecord(chunk.choices[0]) ? chunk.choices[0] : undefined;
+    const delta = choice && isRecord(choice.delta) ? choice.delta : undefined;
+    if (delta && Array.isArray(delta.tool_calls)) {
+      const parts = delta.tool_calls.filter((part) => !(isRecord(part) && refusedIndexes.has(Number(part.index))));
+      for (const part of parts) if (isRecord(part)) part.index = keptIndexes.indexOf(Number(part.index));
+      if (parts.length === 0 && !delta.content && !choice?.finish_reason) continue;
+      if (parts.length > 0) delta.tool_calls = parts;
+      else delete delta.tool_calls;
+    }
+    if (choice && typeof choice.finish_reason === 'string') {
+      if (!refusalSent) {
+        out += sse(textChunk(chunk, refusalText(blocked)));
+        refusalSent = true;
+      }
+      if (keptIndexes.length === 0 && choice.finish_reason === 'tool_calls') choice.finish_reason = 'stop';
+    }
+    out += sse(chunk);
+  }
+  return out;
+}
+
+function toolCallParts(chunk: unknown): Record<string, unknown>[] {
+  if (!isRecord(chunk) || !Array.isArray(chunk.choices)) return [];
+  const choice = chunk.choices[0];
+  if (!isRecord(choice) || !isRecord(choice.delta) || !Array.isArray(choice.delta.tool_calls)) return [];
+  return choice.delta.tool_calls.filter(isRecord);
+}
+
+/** A content-only chunk shaped like the stream's own (same id, model, created). */
+function textChunk(like: Record<string, unknown>, text: string): Record<string, unknown> {
+  return { ...like, choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }], ...(like.usage !== undefined ? { usage: null } : {}) };
+}
+
+function sse(chunk: unknown): string {
+  return `data: ${JSON.stringify(chunk)}\n\n`;
+}

@@ -1,0 +1,231 @@
+/**
+ * A scripted Anthropic upstream for end-to-end tests: a plain `node:http` server on 127.0.0.1:0
+ * speaking Anthropic's real wire format (Messages JSON and named-event SSE, count_tokens, models,
+ * Anthropic error bodies). Like the real API it refuses a request without a key (401) or without
+ * `anthropic-version` (400).
+ *
+ *   const up = await startAnthropicUpstream();
+ *   up.reply({ kind: 'message', text: 'hi' }, { splitBytes: 7 });
+ *   // ... point the proxy (or an SDK, baseURL = up.url) at it ...
+ *   expect(up.requests[0]!.headers['x-api-key']).toBe('sk-ant-...');
+ *   await up.close();
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type AnthropicReply, anthropicError, countTokens, DEFAULT_MESSAGE_REPLY, hex, messageBody, MODELS, modelsPage, streamEvents,
+} from './anthropic-wire.js';
+
+export * from './anthropic-wire.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface RecordedRequest {
+  method: string;
+  /** Path plus query string, e.g. `/v1/messages?beta=true`. */
+  path: string;
+  /** Lower-cased header names; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  body: string;
+  /** `body` parsed as JSON, or undefined when empty / not JSON. */
+  json: any;
+}
+
+/** Pacing for streamed replies (`stream: true`) and raw bodies. */
+export interface StreamOptions {
+  /** Wait this long between writes (with splitBytes / splitAt alone, writes are one event-loop turn apart). */
+  chunkDelayMs?: number;
+  /** Write the bytes in pieces of this many bytes, splitting events and UTF-8 characters. */
+  splitBytes?: number;
+  /** Write the bytes in pieces cut at these byte offsets. */
+  splitAt?: number[];
+  /** Send this many events, then never finish: the socket stays open until the client goes away. */
+  hangAfterEvents?: number;
+}
+
+export type ReplyScript = AnthropicReply | ((req: RecordedRequest) => AnthropicReply);
+
+export interface ScriptedAnthropic {
+  /** http://127.0.0.1:PORT: what an Anthropic SDK `baseURL` is (it appends `/v1/...`). */
+  url: string;
+  requests: RecordedRequest[];
+  /** Set the Messages reply for all following requests until changed. */
+  reply(r: ReplyScript, stream?: StreamOptions): void;
+  /** Queue a one-shot reply, used (FIFO) before the `reply()` default. */
+  replyOnce(r: ReplyScript, stream?: StreamOptions): void;
+  readonly abortCount: number;
+  /** Resolves when a response's client goes away before it finished; rejects after `timeoutMs`. */
+  waitForAbort(timeoutMs?: number): Promise<void>;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** Cuts `bytes` as the options say; one piece when they say nothing. */
+function pieces(bytes: Buffer, opts: StreamOptions): Buffer[] {
+  if (opts.splitAt) {
+    const cuts = [0, ...opts.splitAt.filter((at) => at > 0 && at < bytes.length).sort((a, b) => a - b), bytes.length];
+    return cuts.slice(1).map((end, i) => bytes.subarray(cuts[i], end));
+  }
+  if (opts.splitBytes && opts.splitBytes > 0) {
+    const out: Buffer[] = [];
+    for (let i = 0; i < bytes.length; i += opts.splitBytes) out.push(bytes.subarray(i, i + opts.splitBytes));
+    return out;
+  }
+  return [bytes];
+}
+
+export async function startAnthropicUpstream(): Promise<ScriptedAnthropic> {
+  const requests: RecordedRequest[] = [];
+  let current: { r: ReplyScript; stream: StreamOptions } = { r: DEFAULT_MESSAGE_REPLY, stream: {} };
+  let queue: { r: ReplyScript; stream: StreamOptions }[] = [];
+  let abortCount = 0;
+  let unclaimedAborts = 0;
+  let abortWaiters: (() => void)[] = [];
+  let closing = false;
+
+  const noteAbort = () => {
+    if (closing) return;
+    abortCount++;
+    const waiter = abortWaiters.shift();
+    if (waiter) waiter();
+    else unclaimedAborts++;
+  };
+
+  /** Writes `text` paced as `opts` says; false when the client went away first. */
+  async function write(res: ServerResponse, parts: string[], opts: StreamOptions): Promise<boolean> {
+    const split = opts.splitAt !== undefined || opts.splitBytes !== undefined;
+    const chunks = split ? pieces(Buffer.from(parts.join(''), 'utf8'), opts) : parts;
+    const paced = split || opts.chunkDelayMs !== undefined;
+    for (const [i, chunk] of chunks.entries()) {
+      if (i > 0 && paced) await (opts.chunkDelayMs ? sleep(opts.chunkDelayMs) : new Promise<void>((resolve) => setImmediate(resolve)));
+      if (res.destroyed) return false;
+      res.write(chunk);
+    }
+    return !res.destroyed;
+  }
+
+  function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>) {
+    res.writeHead(status, { ...headers, 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+
+  async function handleMessages(req: RecordedRequest, res: ServerResponse, headers: Record<string, string>) {
+    if (req.json === null || typeof req.json !== 'object') return sendJson(res, 400, anthropicError('invalid_request_error', 'There was an issue with your request body.'), headers);
+    const next = queue.shift() ?? current;
+    const reply = typeof next.r === 'function' ? next.r(req) : next.r;
+    const opts = next.stream;
+    if (reply.kind === 'error') return sendJson(res, reply.status, reply.body, { ...headers, ...reply.headers });
+    if (reply.kind === 'raw') {
+      res.writeHead(reply.status, { ...headers, ...reply.headers });
+      if (await write(res, [reply.body], opts)) res.end();
+      return;
+    }
+    const model = reply.model ?? (typeof req.json.model === 'string' ? req.json.model : 'claude-sonnet-4-6');
+    if (req.json.stream !== true) return sendJson(res, 200, messageBody(reply, model), headers);
+    let events = streamEvents(reply, model);
+    const hang = opts.hangAfterEvents !== undefined;
+    if (hang) events = events.slice(0, opts.hangAfterEvents);
+    res.writeHead(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.flushHeaders();
+    if ((await write(res, events, opts)) && !hang) res.end();
+  }
+
+  function route(req: RecordedRequest, res: ServerResponse, headers: Record<string, string>) {
+    const path = req.path.split('?')[0]!;
+    if (!req.headers['x-api-key'] && !req.headers['authorization']) {
+      return sendJson(res, 401, anthropicError('authentication_error', 'x-api-key header is required'), headers);
+    }
+    if (!req.headers['anthropic-version']) return sendJson(res, 400, anthropicError('invalid_request_error', 'anthropic-version: header is required'), headers);
+    if (req.method === 'POST' && path === '/v1/messages') return handleMessages(req, res, headers);
+    if (req.method === 'POST' && path === '/v1/messages/count_tokens') return sendJson(res, 200, { input_tokens: countTokens(req.json ?? {}) }, headers);
+    if (req.method === 'GET' && path === '/v1/models') return sendJson(res, 200, modelsPage(), headers);
+    const model = /^\/v1\/models\/([^/]+)$/.exec(path)?.[1];
+    if (req.method === 'GET' && model !== undefined) {
+      const found = MODELS.find((m) => m.id === decodeURIComponent(model));
+      return found ? sendJson(res, 200, found, headers) : sendJson(res, 404, anthropicError('not_found_error', `model: ${decodeURIComponent(model)}`), headers);
+    }
+    return sendJson(res, 404, anthropicError('not_found_error', 'Not Found'), headers);
+  }
+
+  const server = createServer(async (inc: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of inc) chunks.push(chunk as Buffer);
+    } catch {
+      return;
+    }
+    const body = Buffer.concat(chunks).toString('utf8');
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(inc.headers)) if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    let json: any;
+    try {
+      json = body ? JSON.parse(body) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const rec: RecordedRequest = { method: inc.method ?? 'GET', path: inc.url ?? '/', headers, body, json };
+    requests.push(rec);
+    res.on('close', () => {
+      if (!res.writableEnded) noteAbort();
+    });
+    const replyHeaders = { 'request-id': `req_${hex(12)}`, 'anthropic-organization-id': 'org-scripted', via: '1.1 scripted' };
+    try {
+      await route(rec, res, replyHeaders);
+    } catch (error) {
+      if (!res.headersSent) sendJson(res, 500, anthropicError('api_error', `scripted upstream failed: ${String(error)}`), replyHeaders);
+      else res.destroy(error as Error);
+    }
+  });
+  server.keepAliveTimeout = 100;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    reply(r, stream = {}) {
+      current = { r, stream };
+    },
+    replyOnce(r, stream = {}) {
+      queue.push({ r, stream });
+    },
+    get abortCount() {
+      return abortCount;
+    },
+    waitForAbort(timeoutMs = 5000) {
+      if (unclaimedAborts > 0) {
+        unclaimedAborts--;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve, reject) => {
+        const waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          abortWaiters = abortWaiters.filter((w) => w !== waiter);
+          reject(new Error(`scripted Anthropic upstream: no client abort within ${timeoutMs}ms`));
+        }, timeoutMs);
+        abortWaiters.push(waiter);
+      });
+    },
+    reset() {
+      requests.length = 0;
+      queue = [];
+      current = { r: DEFAULT_MESSAGE_REPLY, stream: {} };
+      abortCount = 0;
+      unclaimedAborts = 0;
+    },
+    close() {
+      closing = true;
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

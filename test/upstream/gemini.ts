@@ -1,0 +1,239 @@
+/**
+ * A scripted Gemini API upstream for end-to-end tests: a plain `node:http` server on 127.0.0.1:0
+ * speaking the real wire format (`generateContent` JSON, `streamGenerateContent?alt=sse` events
+ * with no terminator, or a JSON array without `alt=sse`; countTokens, embedContent,
+ * batchEmbedContents, models; Google's error bodies) under `/v1beta` and `/v1`. Like the real API
+ * it refuses a call without a key (`x-goog-api-key` or `?key=`) with 403 PERMISSION_DENIED.
+ *
+ *   const up = await startGeminiUpstream();
+ *   up.reply({ kind: 'generate', text: 'hi' }, { splitBytes: 7 });
+ *   // new GoogleGenAI({ apiKey, httpOptions: { baseUrl: up.url } })
+ *   expect(up.requests[0]!.headers['x-goog-api-key']).toBe('AIza...');
+ *   await up.close();
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  countTokensOf, DEFAULT_GENERATE_REPLY, embeddingOf, type GeminiReply, geminiError, generateBody, MODELS, sseEvents, streamArrayBody,
+} from './gemini-wire.js';
+
+export * from './gemini-wire.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface RecordedRequest {
+  method: string;
+  /** Path plus query string, e.g. `/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`. */
+  path: string;
+  /** Lower-cased header names; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  body: string;
+  /** `body` parsed as JSON, or undefined when empty / not JSON. */
+  json: any;
+}
+
+/** Pacing for streamed replies and raw bodies. */
+export interface StreamOptions {
+  /** Wait this long between writes (with splitBytes alone, writes are one event-loop turn apart). */
+  chunkDelayMs?: number;
+  /** Write the bytes in pieces of this many bytes, splitting events and UTF-8 characters. */
+  splitBytes?: number;
+  /** Send this many events, then never finish: the socket stays open until the client goes away. */
+  hangAfterEvents?: number;
+}
+
+export type ReplyScript = GeminiReply | ((request: RecordedRequest) => GeminiReply);
+
+export interface ScriptedGemini {
+  /** http://127.0.0.1:PORT: what `httpOptions.baseUrl` (and the proxy's gemini baseUrl) is. */
+  url: string;
+  requests: RecordedRequest[];
+  /** The reply to generateContent / streamGenerateContent from now on. */
+  reply(reply: ReplyScript, stream?: StreamOptions): void;
+  /** A one-shot reply, used (first in, first out) before the `reply()` default. */
+  replyOnce(reply: ReplyScript, stream?: StreamOptions): void;
+  readonly abortCount: number;
+  /** Resolves when a response's client goes away before it finished; rejects after `timeoutMs`. */
+  waitForAbort(timeoutMs?: number): Promise<void>;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const PATH = /^\/(v1beta|v1)\/models(?:\/([A-Za-z0-9._-]+)(?::(\w+))?)?$/;
+const JSON_TYPE = 'application/json; charset=UTF-8';
+
+export async function startGeminiUpstream(): Promise<ScriptedGemini> {
+  const requests: RecordedRequest[] = [];
+  let current: { reply: ReplyScript; stream: StreamOptions } = { reply: DEFAULT_GENERATE_REPLY, stream: {} };
+  let queue: { reply: ReplyScript; stream: StreamOptions }[] = [];
+  let abortCount = 0;
+  let unclaimedAborts = 0;
+  let abortWaiters: (() => void)[] = [];
+  let closing = false;
+
+  const noteAbort = () => {
+    if (closing) return;
+    abortCount++;
+    const waiter = abortWaiters.shift();
+    if (waiter) waiter();
+    else unclaimedAborts++;
+  };
+
+  async function writeParts(res: ServerResponse, parts: string[], options: StreamOptions): Promise<boolean> {
+    const pieces: (string | Buffer)[] = [];
+    if (options.splitBytes && options.splitBytes > 0) {
+      const bytes = Buffer.from(parts.join(''), 'utf8');
+      for (let i = 0; i < bytes.length; i += options.splitBytes) pieces.push(bytes.subarray(i, i + options.splitBytes));
+    } else pieces.push(...parts);
+    const paced = options.chunkDelayMs !== undefined || options.splitBytes !== undefined;
+    for (const [i, piece] of pieces.entries()) {
+      if (res.destroyed) return false;
+      if (i > 0 && paced) await (options.chunkDelayMs ? sleep(options.chunkDelayMs) : new Promise<void>((resolve) => setImmediate(resolve)));
+      if (res.destroyed) return false;
+      res.write(piece);
+    }
+    return !res.destroyed;
+  }
+
+  function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+    res.writeHead(status, { 'content-type': JSON_TYPE, ...headers });
+    res.end(JSON.stringify(body, null, 2));
+  }
+
+  async function generate(req: RecordedRequest, res: ServerResponse, model: string, method: string, query: URLSearchParams) {
+    if (!req.json || !Array.isArray(req.json.contents)) {
+      return sendJson(res, 400, geminiError(400, '* GenerateContentRequest.contents: contents is not specified\n', 'INVALID_ARGUMENT'));
+    }
+    const next = queue.shift() ?? current;
+    const reply = typeof next.reply === 'function' ? next.reply(req) : next.reply;
+    const options = next.stream;
+    if (reply.kind === 'error') return sendJson(res, reply.status, reply.body, reply.headers);
+    if (reply.kind === 'raw') {
+      res.writeHead(reply.status, reply.headers);
+      if (await writeParts(res, [reply.body], options)) res.end();
+      return;
+    }
+    if (method === 'generateContent') return sendJson(res, 200, generateBody(reply, model));
+    if (query.get('alt') !== 'sse') {
+      res.writeHead(200, { 'content-type': JSON_TYPE });
+      if (await writeParts(res, [streamArrayBody(reply, model)], options)) res.end();
+      return;
+    }
+    let events = sseEvents(reply, model);
+    const hang = options.hangAfterEvents !== undefined;
+    if (hang) events = events.slice(0, options.hangAfterEvents);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'x-content-type-options': 'nosniff' });
+    res.flushHeaders();
+    if ((await writeParts(res, events, options)) && !hang) res.end();
+  }
+
+  function serve(req: RecordedRequest, res: ServerResponse, query: URLSearchParams): Promise<void> | void {
+    const match = PATH.exec(req.path.split('?')[0]!.replace(/%3A/gi, ':'));
+    if (!match) return sendJson(res, 404, geminiError(404, 'Method not found.', 'NOT_FOUND'));
+    const [, version, id, method] = match;
+    const model = MODELS.find((m) => m.name === `models/${id}`);
+    if (req.method === 'GET' && id === undefined) return sendJson(res, 200, { models: MODELS });
+    if (req.method === 'GET' && method === undefined) {
+      if (model) return sendJson(res, 200, model);
+      return sendJson(res, 404, geminiError(404, `models/${id} is not found for API version ${version}, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.`, 'NOT_FOUND'));
+    }
+    if (req.method !== 'POST' || id === undefined) return sendJson(res, 404, geminiError(404, 'Method not found.', 'NOT_FOUND'));
+    if (method === 'generateContent' || method === 'streamGenerateContent') return generate(req, res, id, method, query);
+    if (method === 'countTokens') {
+      const contents = req.json?.contents ?? req.json?.generateContentRequest?.contents ?? [];
+      const text = JSON.stringify(contents.map((c: any) => c.parts?.map((p: any) => p.text ?? '')));
+      const total = countTokensOf(text);
+      return sendJson(res, 200, { totalTokens: total, promptTokensDetails: [{ modality: 'TEXT', tokenCount: total }] });
+    }
+    if (method === 'embedContent') return sendJson(res, 200, { embedding: { values: embeddingOf(req.json?.content?.parts?.[0]?.text ?? '') } });
+    if (method === 'batchEmbedContents') {
+      const embeddings = (req.json?.requests ?? []).map((r: any) => ({ values: embeddingOf(r.content?.parts?.[0]?.text ?? '') }));
+      return sendJson(res, 200, { embeddings });
+    }
+    return sendJson(res, 404, geminiError(404, 'Method not found.', 'NOT_FOUND'));
+  }
+
+  const server = createServer(async (incoming: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of incoming) chunks.push(chunk as Buffer);
+    } catch {
+      return;
+    }
+    const body = Buffer.concat(chunks).toString('utf8');
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(incoming.headers)) if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    let json: any;
+    try {
+      json = body ? JSON.parse(body) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const request: RecordedRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers, body, json };
+    requests.push(request);
+    res.on('close', () => {
+      if (!res.writableEnded) noteAbort();
+    });
+    const query = new URL(request.path, 'http://upstream').searchParams;
+    if (!headers['x-goog-api-key'] && !query.get('key')) {
+      return sendJson(res, 403, geminiError(403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.", 'PERMISSION_DENIED'));
+    }
+    try {
+      await serve(request, res, query);
+    } catch (error) {
+      if (!res.headersSent) sendJson(res, 500, geminiError(500, `scripted upstream failed: ${String(error)}`, 'INTERNAL'));
+      else res.destroy(error as Error);
+    }
+  });
+  server.keepAliveTimeout = 100;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    reply(reply, stream = {}) {
+      current = { reply, stream };
+    },
+    replyOnce(reply, stream = {}) {
+      queue.push({ reply, stream });
+    },
+    get abortCount() {
+      return abortCount;
+    },
+    waitForAbort(timeoutMs = 5000) {
+      if (unclaimedAborts > 0) {
+        unclaimedAborts--;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve, reject) => {
+        const waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          abortWaiters = abortWaiters.filter((w) => w !== waiter);
+          reject(new Error(`scripted Gemini upstream: no client abort within ${timeoutMs}ms`));
+        }, timeoutMs);
+        abortWaiters.push(waiter);
+      });
+    },
+    reset() {
+      requests.length = 0;
+      queue = [];
+      current = { reply: DEFAULT_GENERATE_REPLY, stream: {} };
+      abortCount = 0;
+      unclaimedAborts = 0;
+    },
+    close() {
+      closing = true;
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * A scripted Ollama upstream for end-to-end tests: a plain `node:http` server on 127.0.0.1:0
+ * speaking Ollama's real wire format. Native: `/api/chat` and `/api/generate` (NDJSON streams
+ * unless the request says `"stream": false`, as Ollama does), `/api/tags`, `/api/show`,
+ * `/api/embed`, `{"error": "..."}` bodies, gin's plain-text 404. OpenAI-compatible:
+ * `/v1/chat/completions` (JSON and SSE), `/v1/models`.
+ *
+ *   const up = await startOllamaUpstream();
+ *   up.reply({ kind: 'answer', content: 'hi' }, { splitBytes: 7 });
+ *   new Ollama({ host: up.url });
+ *   expect(up.requests[0]!.json.model).toBe('llama3.2');
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type AnswerReply, answerBody, answerLines, compatCompletion, compatEvents, DEFAULT_OLLAMA_REPLY, embedBody, goJson, OLLAMA_MODELS, type OllamaReply, ollamaError, showBody, tagsBody,
+} from './ollama-wire.js';
+import { hex, openAIError } from './openai-wire.js';
+import type { RecordedRequest, StreamOptions } from './openai.js';
+
+export * from './ollama-wire.js';
+export type { RecordedRequest, StreamOptions } from './openai.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface OllamaStreamOptions extends StreamOptions {
+  /** Write the body in pieces cut at these byte offsets (a replay at chosen split points). */
+  splitAt?: number[];
+}
+
+export type OllamaReplyScript = OllamaReply | ((request: RecordedRequest) => OllamaReply);
+
+export interface ScriptedOllama {
+  /** http://127.0.0.1:PORT: what the ollama client's `host` (and the proxy's baseUrl) is. */
+  url: string;
+  /** Every request received, recorded before replying. */
+  requests: RecordedRequest[];
+  /** The reply to `/api/chat`, `/api/generate` and `/v1/chat/completions` until changed. */
+  reply(reply: OllamaReplyScript, stream?: OllamaStreamOptions): void;
+  /** A one-shot reply, used (first in, first out) before the `reply()` default. */
+  replyOnce(reply: OllamaReplyScript, stream?: OllamaStreamOptions): void;
+  /** Resolves when a response's client went away before it finished; rejects after `timeoutMs`. */
+  waitForAbort(timeoutMs?: number): Promise<void>;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** Cuts `body` into the pieces `options` asks for (whole when it asks for none). */
+function pieces(body: Buffer, options: OllamaStreamOptions, parts: string[]): (string | Buffer)[] {
+  if (options.splitAt) {
+    const cuts = [0, ...options.splitAt.filter((at) => at > 0 && at < body.length).sort((a, b) => a - b), body.length];
+    return cuts.slice(1).map((end, index) => body.subarray(cuts[index], end));
+  }
+  if (options.splitBytes && options.splitBytes > 0) {
+    const out: Buffer[] = [];
+    for (let at = 0; at < body.length; at += options.splitBytes) out.push(body.subarray(at, at + options.splitBytes));
+    return out;
+  }
+  return parts;
+}
+
+export async function startOllamaUpstream(): Promise<ScriptedOllama> {
+  const requests: RecordedRequest[] = [];
+  let current: { reply: OllamaReplyScript; stream: OllamaStreamOptions } = { reply: DEFAULT_OLLAMA_REPLY, stream: {} };
+  let queue: (typeof current)[] = [];
+  let unclaimedAborts = 0;
+  let abortWaiters: (() => void)[] = [];
+  let closing = false;
+
+  const noteAbort = () => {
+    if (closing) return;
+    const waiter = abortWaiters.shift();
+    if (waiter) waiter();
+    else unclaimedAborts++;
+  };
+
+  /** Writes the parts with the pacing asked for; stops if the client went away. True when all were written. */
+  async function write(res: ServerResponse, parts: string[], options: OllamaStreamOptions): Promise<boolean> {
+    const all = pieces(Buffer.from(parts.join(''), 'utf8'), options, parts);
+    const paced = options.chunkDelayMs !== undefined || options.splitBytes !== undefined || options.splitAt !== undefined;
+    for (const [index, piece] of all.entries()) {
+      if (res.destroyed) return false;
+      if (index > 0 && paced) await (options.chunkDelayMs ? sleep(options.chunkDelayMs) : new Promise<void>((resolve) => setImmediate(resolve)));
+      if (res.destroyed) return false;
+      res.write(piece);
+    }
+    return !res.destroyed;
+  }
+
+  function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    res.end(goJson(body));
+  }
+
+  async function answer(request: RecordedRequest, res: ServerResponse, operation: 'chat' | 'generate' | 'compat') {
+    const compat = operation === 'compat';
+    if (request.json === null || typeof request.json !== 'object') {
+      return compat ? sendJson(res, 400, openAIError('invalid request body')) : sendJson(res, 400, ollamaError('invalid character in request body'));
+    }
+    const next = queue.shift() ?? current;
+    const reply = typeof next.reply === 'function' ? next.reply(request) : next.reply;
+    const options = next.stream;
+    if (reply.kind === 'error') return sendJson(res, reply.status, reply.body, reply.headers);
+    if (reply.kind === 'raw') {
+      res.writeHead(reply.status, reply.headers);
+      const body = typeof reply.body === 'string' ? reply.body : reply.body.toString('utf8');
+      if (await write(res, [body], options)) res.end();
+      return;
+    }
+    const model = reply.model ?? (typeof request.json.model === 'string' ? request.json.model : 'llama3.2');
+    // Ollama streams unless told not to; its OpenAI-compatible endpoint only when asked.
+    const stream = compat ? request.json.stream === true : request.json.stream !== false;
+    if (!stream) return sendJson(res, 200, compat ? compatCompletion(reply, model) : answerBody(operation as 'chat' | 'generate', reply, model));
+    let parts = compat ? compatEvents(reply, model, request.json.stream_options?.include_usage === true) : answerLines(operation as 'chat' | 'generate', reply as AnswerReply, model);
+    const hang = options.hangAfterEvents !== undefined;
+    if (hang) parts = parts.slice(0, options.hangAfterEvents);
+    res.writeHead(200, compat ? { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' } : { 'content-type': 'application/x-ndjson' });
+    res.flushHeaders();
+    if ((await write(res, parts, options)) && !hang) res.end();
+  }
+
+  async function route(request: RecordedRequest, res: ServerResponse) {
+    const path = request.path.split('?')[0];
+    const model = typeof request.json?.model === 'string' ? request.json.model : typeof request.json?.name === 'string' ? request.json.name : '';
+    const known = (name: string) => OLLAMA_MODELS.includes(name) || OLLAMA_MODELS.includes(`${name}:latest`);
+    switch (`${request.method} ${path}`) {
+      case 'POST /api/chat':
+        return answer(request, res, 'chat');
+      case 'POST /api/generate':
+        return answer(request, res, 'generate');
+      case 'POST /v1/chat/completions':
+        return answer(request, res, 'compat');
+      case 'GET /api/tags':
+        return sendJson(res, 200, tagsBody());
+      case 'POST /api/show':
+        return known(model) ? sendJson(res, 200, showBody(model)) : sendJson(res, 404, ollamaError(`model '${model}' not found`));
+      case 'POST /api/embed':
+        return sendJson(res, 200, embedBody(model, request.json?.input));
+      case 'GET /v1/models':
+        return sendJson(res, 200, { object: 'list', data: OLLAMA_MODELS.map((id) => ({ id, object: 'model', created: 1_759_305_600, owned_by: 'library' })) });
+      default:
+        // Ollama's router (gin) answers an unknown path in plain text.
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('404 page not found');
+    }
+  }
+
+  const server = createServer(async (incoming: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of incoming) chunks.push(chunk as Buffer);
+    } catch {
+      return;
+    }
+    const body = Buffer.concat(chunks).toString('utf8');
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(incoming.headers)) if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    let json: any;
+    try {
+      json = body ? JSON.parse(body) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const request: RecordedRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers, body, json };
+    requests.push(request);
+    res.on('close', () => {
+      if (!res.writableEnded) noteAbort();
+    });
+    try {
+      await route(request, res);
+    } catch (error) {
+      if (!res.headersSent) sendJson(res, 500, ollamaError(`scripted upstream failed: ${String(error)} (${hex(4)})`));
+      else res.destroy(error as Error);
+    }
+  });
+  server.keepAliveTimeout = 100;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    reply(reply, stream = {}) {
+      current = { reply, stream };
+    },
+    replyOnce(reply, stream = {}) {
+      queue.push({ reply, stream });
+    },
+    waitForAbort(timeoutMs = 5000) {
+      if (unclaimedAborts > 0) {
+        unclaimedAborts--;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve, reject) => {
+        const waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          abortWaiters = abortWaiters.filter((other) => other !== waiter);
+          reject(new Error(`scripted Ollama: no client abort within ${timeoutMs}ms`));
+        }, timeoutMs);
+        abortWaiters.push(waiter);
+      });
+    },
+    reset() {
+      requests.length = 0;
+      queue = [];
+      current = { reply: DEFAULT_OLLAMA_REPLY, stream: {} };
+      unclaimedAborts = 0;
+    },
+    close() {
+      closing = true;
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
