@@ -168,11 +168,10 @@ export async function dispatch(request: Request, search: string, route: RouteRes
       recorder.responseModel = view.model;
       const blocked = guard?.(view) ?? [];
       if (blocked.length > 0) {
-        if (!adapter.refuseToolCalls) {
-          const message = refusalText(blocked);
-          return finishWith(recorder, adapter.errorResponse(403, message, 'permission_error'), 'ok', null);
-        }
-        text = JSON.stringify(adapter.refuseToolCalls(operation, parsed.value, blocked));
+        const refused = adapter.refuseToolCalls?.(operation, parsed.value, blocked);
+        // An adapter that cannot take a call out of this answer refuses the answer whole.
+        if (refused === undefined) return finishWith(recorder, adapter.errorResponse(403, refusalText(blocked), 'permission_error'), 'ok', null);
+        text = JSON.stringify(refused);
         result.headers.delete('content-length');
       }
     }

@@ -25,8 +25,9 @@ export function decideToolCall(call: ToolCallView, verdict: ContextVerdict, poli
   const culprit = provenance.find((entry) => entry.source === 'untrusted') ?? provenance.find((entry) => entry.source === 'unknown');
   const taintSource = verdict.results.find((result) => result.trust === 'untrusted');
   let why: string;
-  if (culprit?.source === 'untrusted') why = `its argument ${culprit.path} ("${clip(culprit.value)}") comes from untrusted content (message ${culprit.messageIndex})`;
-  else if (culprit) why = `its argument ${culprit.path} ("${clip(culprit.value)}") does not come from the user or a trusted source`;
+  // The value itself stays in the audit trail's provenance: the client never sees a refused call's arguments.
+  if (culprit?.source === 'untrusted') why = `its argument ${culprit.path} comes from untrusted content (message ${culprit.messageIndex})`;
+  else if (culprit) why = `its argument ${culprit.path} does not come from the user or a trusted source${verdict.taintedBySession ? ', and this session read untrusted content earlier' : ''}`;
   else if (taintSource) why = `the context holds untrusted content (the result of "${taintSource.tool}" in message ${taintSource.messageIndex})`;
   else why = 'this session read untrusted content earlier';
   return { ...base, action: 'block', ruleId, reason: reason ?? `"${call.name}" was blocked: ${why}`, provenance };
@@ -49,8 +50,4 @@ function matchRule(call: ToolCallView, policy: PolicyConfig): { action: ToolActi
     return { action: rule.action, ruleId: rule.id ?? `tools:${index}`, reason: rule.reason };
   }
   return { action: policy.defaultToolAction, ruleId: 'default', reason: undefined };
-}
-
-function clip(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }

@@ -172,12 +172,15 @@ export interface ProviderAdapter {
    * Removes refused tool calls from a JSON answer and says why in the assistant's text. Without
    * it, an answer with a refused call is replaced whole by a 403 in the provider's error shape.
    */
-  refuseToolCalls?(operation: string, json: unknown, blocked: readonly BlockedCall[]): unknown;
+  refuseToolCalls?(operation: string, json: unknown, blocked: readonly BlockedCall[]): unknown | undefined;
   /**
    * Replaces the named tool results in a request body (in place) with a note that policy removed
    * them; false when it cannot (the request is then refused).
    */
   redactToolResults?(operation: string, json: Record<string, unknown>, toolCallIds: readonly string[]): boolean;
-  /** The same for a stream: re-encodes the held events without the refused calls. */
-  refuseToolCallsInStream?(operation: string, held: readonly HeldEvent[], blocked: readonly BlockedCall[]): string;
+  /**
+   * The same for a stream: re-encodes the held events without the refused calls; undefined when
+   * it cannot for this operation (the stream then ends with an error event instead).
+   */
+  refuseToolCallsInStream?(operation: string, held: readonly HeldEvent[], blocked: readonly BlockedCall[]): string | undefined;
 }

@@ -164,7 +164,7 @@ export function describeOpenAIResponses(name: string, start: () => Promise<Respo
         ['responses.cancel', 200, false], ['responses.delete', 200, false], ['responses.retrieve', 404, false],
       ]);
       for (const row of rows) {
-        expect(row.model).not.toContain(created.id); // a response id is not a model (nor a metrics label)
+        expect(row.model ?? '').not.toContain(created.id); // a response id is not a model (nor a metrics label)
         expect([row.inputTokens, row.outputTokens]).toEqual([null, null]);
       }
       expect(rows[1]!.responseModel).toBe(MODEL);

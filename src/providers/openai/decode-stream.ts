@@ -37,7 +37,10 @@ export function chatStreamReader(exchange: ExchangeInfo): StreamReader {
         const delta = choice.delta;
         if (isRecord(delta)) {
           if (typeof delta.content === 'string') textParts.push(delta.content);
-          if (Array.isArray(delta.tool_calls)) for (const part of delta.tool_calls) addToolCallDelta(calls, part);
+          if (Array.isArray(delta.tool_calls) && delta.tool_calls.length > 0) {
+            info.toolCall = true;
+            for (const part of delta.tool_calls) addToolCallDelta(calls, part);
+          }
         }
       }
       return info;

@@ -95,3 +95,18 @@ function textChunk(like: Record<string, unknown>, text: string): Record<string, 
 function sse(chunk: unknown): string {
   return `data: ${JSON.stringify(chunk)}\n\n`;
 }
+
+/** What a model sees instead of a tool result the trusted-data rules block. */
+export const REMOVED_RESULT_TEXT = '[Archestra] This tool result was removed by the security policy.';
+
+/** Replaces blocked tool results (`role: 'tool'` messages) in a Chat Completions request. */
+export function redactChatToolResults(json: Record<string, unknown>, toolCallIds: readonly string[]): boolean {
+  if (!Array.isArray(json.messages)) return false;
+  const ids = new Set(toolCallIds);
+  for (const message of json.messages) {
+    if (isRecord(message) && (message.role === 'tool' || message.role === 'function') && ids.has(String(message.tool_call_id ?? message.name))) {
+      message.content = REMOVED_RESULT_TEXT;
+    }
+  }
+  return true;
+}

@@ -7,6 +7,7 @@ import { decodeResponsesRequest } from './decode-responses-request.js';
 import { decodeResponsesResponse } from './decode-responses-response.js';
 import { responsesStreamReader } from './decode-responses-stream.js';
 import { chatStreamReader } from './decode-stream.js';
+import { redactChatToolResults, refuseChatResponse, refuseChatStream } from './encode-refusal.js';
 import { openaiRoutes } from './routes.js';
 
 /** OpenAI's error body: `{ error: { message, type, param, code } }`. */
@@ -84,6 +85,14 @@ export const openaiAdapter: ProviderAdapter = {
         return emptyResponseView();
     }
   },
+
+  flagsToolCallEvents: true,
+
+  redactToolResults: (operation, json, toolCallIds) => (operation === 'chat' ? redactChatToolResults(json, toolCallIds) : false),
+
+  refuseToolCalls: (operation, json, blocked) => (operation === 'chat' ? refuseChatResponse(json, blocked) : undefined),
+
+  refuseToolCallsInStream: (operation, held, blocked) => (operation === 'chat' ? refuseChatStream(held, blocked) : undefined),
 
   streamReader: (exchange) => (exchange.operation.startsWith('responses') ? responsesStreamReader(exchange) : chatStreamReader(exchange)),
 };

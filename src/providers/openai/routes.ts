@@ -4,9 +4,8 @@ import type { OperationRoute } from '../types.js';
 export const MODEL_SEGMENT = /^(?!\.{1,2}$)([A-Za-z0-9._~:@+-]{1,256})$/;
 
 /**
- * A stored response's id (`resp_...`) in a path. Its capture group is deliberately empty: the core
- * records a route's first parameter as the request's model, and a response id is not a model (as a
- * metrics label it would be one series per response).
+ * A stored response's id (`resp_...`) in a path. It captures nothing: a response id is not a model
+ * (as a metrics label it would be one series per response).
  */
 export const RESPONSE_ID_SEGMENT = /^()(?!\.{1,2}$)[A-Za-z0-9._~:@+-]{1,256}$/;
 
