@@ -82,6 +82,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   let body: Uint8Array | string | null = null;
   let injectedUsage = false;
   let guard: ToolCallGuard | null = null;
+  const policy = deps.config.profiles[route.profileId]?.policies ?? deps.config.policies;
   if (match.route.hasBody) {
     const read = await readBody(request, deps.config.limits.maxRequestBodyBytes);
     if (!read.success) return reject(recorder, adapter, read.status, read.message, 'invalid_request_error');
@@ -97,7 +98,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     if (!decoded.success) return reject(recorder, adapter, 400, decoded.message, 'invalid_request_error');
     recorder.model = decoded.view.model;
     recorder.stream = decoded.view.stream;
-    const policies = await applyRequestPolicies(decoded.view, deps.config.profiles[route.profileId]?.policies ?? deps.config.policies, recorder, deps.taint);
+    const policies = await applyRequestPolicies(decoded.view, policy, recorder, deps.taint);
     guard = policies?.hasTools ? policies.guard : null;
     let changed = false;
     if (policies && policies.blockedResultIds.length > 0) {
@@ -147,7 +148,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (streamFormat) {
     recorder.stream = true;
     const reader = adapter.streamReader({ operation, injectedUsage });
-    const stream = inspectStream({ body: result.body, format: streamFormat, operation, reader, adapter, recorder, status: result.status, signal: request.signal, guard });
+    const stream = inspectStream({ body: result.body, format: streamFormat, operation, reader, adapter, recorder, status: result.status, signal: request.signal, guard, keepAliveMs: policy.holdKeepAliveMs });
     return new Response(stream, { status: result.status, headers: result.headers });
   }
 

@@ -34,6 +34,8 @@ export interface InspectStreamOptions {
   signal: AbortSignal;
   /** Decides the answer's tool calls; without one, nothing is held. */
   guard: ToolCallGuard | null;
+  /** How often a held SSE stream sends a keep-alive comment. @default 10000 @unit ms */
+  keepAliveMs?: number;
 }
 
 /**
@@ -45,7 +47,8 @@ export interface InspectStreamOptions {
  * upstream body, which closes the upstream request.
  */
 export function inspectStream(options: InspectStreamOptions): ReadableStream<Uint8Array> {
-  const { body, format, operation, reader, adapter, recorder, status, signal, guard } = options;
+  const { body, format, operation, reader, adapter, recorder, status, signal, guard, keepAliveMs = 10_000 } = options;
+  let keepAlive: NodeJS.Timeout | undefined;
   const iterator = body[Symbol.asyncIterator]();
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
@@ -65,6 +68,24 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
     if (info.dropFromClient) return;
     if (guard && (held.length > 0 || info.toolCall || !adapter.flagsToolCallEvents)) held.push({ ...event, encoded });
     else pending += encoded;
+  }
+
+  /** While events are held, an SSE comment now and then tells the client the stream is alive. */
+  function startKeepAlive(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    if (keepAlive || format !== 'sse' || held.length === 0) return;
+    keepAlive = setInterval(() => {
+      try {
+        controller.enqueue(encoder.encode(': keep-alive\n\n'));
+      } catch {
+        stopKeepAlive();
+      }
+    }, keepAliveMs);
+    keepAlive.unref();
+  }
+
+  function stopKeepAlive(): void {
+    clearInterval(keepAlive);
+    keepAlive = undefined;
   }
   const overflow = () => {
     fatalError = 'An upstream event exceeded the size limit.';
@@ -90,6 +111,7 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
   }
 
   function finish(controller: ReadableStreamDefaultController<Uint8Array>, error: string | null, tellClient: boolean): void {
+    stopKeepAlive();
     // Held events are released only for an answer that ended well: a cut-off call is never sent.
     if (!error) pending += release();
     if (pending) emit(controller, pending);
@@ -103,6 +125,7 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
   }
 
   function recordAbort(): void {
+    stopKeepAlive();
     recorder.usage = reader.view().usage;
     recorder.finish({ status, outcome: 'client_aborted', error: 'The client went away mid-stream.' }, performance.now());
   }
@@ -163,6 +186,7 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
             pending = '';
             return;
           }
+          startKeepAlive(controller);
         }
       },
       cancel() {

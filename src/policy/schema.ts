@@ -57,6 +57,11 @@ export const policySchema = z.strictObject({
    * out before enforcing it); `off` skips the policies. @default 'enforce'
    */
   mode: z.enum(['enforce', 'shadow', 'off']).default('enforce'),
+  /**
+   * While a streamed tool call waits for its decision, the client gets a keep-alive (an SSE
+   * comment) this often, so agent clients do not take the pause for a stall. @default 10000 @unit ms
+   */
+  holdKeepAliveMs: z.number().int().positive().default(10_000),
 });
 
 export type PolicyConfig = z.output<typeof policySchema>;

@@ -82,6 +82,22 @@ describe('tool invocation policies, OpenAI Chat Completions (JSON and stream)', 
     expect(parseSSE(text).at(-1)?.data).toBe('[DONE]');
   });
 
+  it('S13: while a tool call waits for its decision on a slow upstream, the client gets keep-alives, and the SDK still reads the answer', async () => {
+    const { proxy: own } = clientFor({ policies: { holdKeepAliveMs: 40, tools: [{ tool: 'read_*', action: 'allow' }] } });
+    up.reply({ kind: 'chat', toolCalls: [{ id: 'call_file', name: 'read_file', arguments: '{"path":"notes.txt"}' }] }, { chunkDelayMs: 120 });
+    const response = await own.handle(new Request('http://proxy/openai/chat/completions', {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-test', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: agentTurn('Read notes.txt'), tools, stream: true }),
+    }));
+    const text = await response.text();
+    expect(text).toContain(': keep-alive');
+    const events = parseSSE(text);
+    expect(events.at(-1)?.data).toBe('[DONE]');
+    expect(events.some((event) => event.data.includes('read_file'))).toBe(true);
+    await own.close();
+  });
+
   it('P2/P3 (JSON and stream): the same call passes unchanged when the recipient is in the user\'s own words', async () => {
     const allowed = { ...ATTACK, arguments: JSON.stringify({ to: 'boss@corp.test', body: 'summary' }) };
     up.reply({ kind: 'chat', toolCalls: [allowed] });

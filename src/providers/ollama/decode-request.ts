@@ -2,7 +2,7 @@ import { decodeChatRequest } from '../openai/decode-request.js';
 import { isRecord } from '../shared/json.js';
 import type { DecodeResult, MessageRole, MessageView, RequestView, ToolDefinitionView, ToolResultView } from '../types.js';
 import { OPENAI_CHAT } from './routes.js';
-import { readToolCalls } from './tool-calls.js';
+import { readToolCalls, toolResultId, toolResultName } from './tool-calls.js';
 
 type Decoded = { success: true; view: RequestView } | { success: false; message: string; param?: string };
 
@@ -73,9 +73,8 @@ function decodeMessage(message: Record<string, unknown>, role: MessageRole, text
   if (role === 'tool') {
     // A tool result: what the tool returned, kept apart from the conversation's own words. Ollama
     // answers a call by its tool's name (`tool_name`); newer servers also by `tool_call_id`.
-    const name = typeof message.tool_name === 'string' ? message.tool_name : typeof message.name === 'string' ? message.name : undefined;
-    const toolCallId = typeof message.tool_call_id === 'string' ? message.tool_call_id : (name ?? '');
-    const result: ToolResultView = { toolCallId, text };
+    const name = toolResultName(message);
+    const result: ToolResultView = { toolCallId: toolResultId(message), text };
     if (name !== undefined) result.name = name;
     return { index, role, text: '', toolCalls: [], toolResults: [result] };
   }

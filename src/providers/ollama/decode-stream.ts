@@ -30,16 +30,19 @@ export function ndjsonStreamReader(operation: string): StreamReader {
       const line = parsed.value;
       if ('error' in line) return { error: errorMessage(line.error) };
       if (typeof line.model === 'string') view.model = line.model;
+      const info: StreamEventInfo = {};
       if (operation === 'generate') {
         if (typeof line.response === 'string') textParts.push(line.response);
       } else if (isRecord(line.message)) {
         if (typeof line.message.content === 'string') textParts.push(line.message.content);
+        // A line with calls is held (with all after it) until the policies decided them.
+        if (Array.isArray(line.message.tool_calls) && line.message.tool_calls.length > 0) info.toolCall = true;
         calls.push(...readToolCalls(line.message.tool_calls, calls.length));
       }
-      if (line.done !== true) return {};
+      if (line.done !== true) return info;
       view.usage = readOllamaUsage(line);
       if (typeof line.done_reason === 'string') view.finishReason = line.done_reason;
-      return { terminal: true };
+      return { ...info, terminal: true };
     },
     view() {
       view.text = textParts.join('');

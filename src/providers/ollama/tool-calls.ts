@@ -12,12 +12,36 @@ import type { ToolCallView } from '../types.js';
 export function readToolCalls(toolCalls: unknown, firstIndex = 0): ToolCallView[] {
   if (!Array.isArray(toolCalls)) return [];
   return toolCalls.flatMap((call, offset): ToolCallView[] => {
-    if (!isRecord(call) || !isRecord(call.function)) return [];
+    const id = toolCallId(call, firstIndex + offset);
+    if (id === undefined || !isRecord(call) || !isRecord(call.function)) return [];
     const { name, arguments: args } = call.function;
-    const toolName = typeof name === 'string' ? name : '';
-    const id = typeof call.id === 'string' && call.id !== '' ? call.id : toolName !== '' ? toolName : `call_${firstIndex + offset}`;
-    return [{ id, name: toolName, arguments: argumentsText(args) }];
+    return [{ id, name: typeof name === 'string' ? name : '', arguments: argumentsText(args) }];
   });
+}
+
+/**
+ * The id the view gives the call at `position` (its own id, else its name, else `call_<position>`);
+ * undefined for an entry that is no call. The refusal encoders find the refused calls by it.
+ */
+export function toolCallId(call: unknown, position: number): string | undefined {
+  if (!isRecord(call) || !isRecord(call.function)) return undefined;
+  const { name } = call.function;
+  if (typeof call.id === 'string' && call.id !== '') return call.id;
+  return typeof name === 'string' && name !== '' ? name : `call_${position}`;
+}
+
+/**
+ * The id a tool result (a `role: 'tool'` message) answers: its `tool_call_id` (newer servers),
+ * else the tool's name (`tool_name`, or the older `name`), else ''.
+ */
+export function toolResultId(message: Record<string, unknown>): string {
+  if (typeof message.tool_call_id === 'string') return message.tool_call_id;
+  return toolResultName(message) ?? '';
+}
+
+/** The tool's name a tool result gives: `tool_name`, or the older `name`. */
+export function toolResultName(message: Record<string, unknown>): string | undefined {
+  return typeof message.tool_name === 'string' ? message.tool_name : typeof message.name === 'string' ? message.name : undefined;
 }
 
 /** Arguments as JSON text: an object is serialized; text (some clients send it) is kept. */
