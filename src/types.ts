@@ -55,7 +55,7 @@ export interface InteractionRecord {
   outputTokens: number | null;
   requestBody: string | null;
   responseBody: string | null;
-  /** How the caller authenticated: `provider_key`, `virtual_key`, `jwt`, `configured_key` (no credential sent), or null when refused before. */
+  /** How the caller authenticated: `provider_key`, `virtual_key`, `jwt`, `configured_key` (no credential sent), `none` (no key at all, for a provider that needs none), or null when refused before. */
   authMethod: string | null;
   /** The virtual key used, by id (never the key). */
   virtualKeyId: string | null;

@@ -6,7 +6,8 @@ import { checkVirtualKey, isVirtualKey } from './virtual-key.js';
 
 /** Who the caller is, as far as the proxy could tell. */
 export interface Principal {
-  method: 'provider_key' | 'virtual_key' | 'jwt' | 'configured_key';
+  /** `none`: no credential sent and none configured, for a provider that needs none (Ollama, vLLM). */
+  method: 'provider_key' | 'virtual_key' | 'jwt' | 'configured_key' | 'none';
   virtualKeyId?: string;
   /** From the JWT's user claim; wins over a claimed `X-Archestra-User-Id`. */
   userId?: string;
@@ -50,7 +51,7 @@ export async function authenticate(request: AuthRequest, deps: AuthDeps): Promis
       if (request.configuredKey === undefined && request.requiresCredential) {
         return refuse(401, 'No API key was provided, and the proxy has none configured for this provider.');
       }
-      return { success: true, principal: { method: 'configured_key' }, upstreamKey: request.configuredKey };
+      return { success: true, principal: { method: request.configuredKey === undefined ? 'none' : 'configured_key' }, upstreamKey: request.configuredKey };
     }
     if (isVirtualKey(credential)) {
       if (!auth.virtualKeys) return refuse(401, 'This proxy profile does not accept virtual keys.');
