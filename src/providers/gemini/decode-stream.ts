@@ -1,11 +1,13 @@
-import { safeParseJson } from '../shared/json.js';
+import { isRecord, safeParseJson } from '../shared/json.js';
 import type { StreamEventInfo, StreamReader } from '../types.js';
 import { createResponseAssembler } from './decode-response.js';
+import { field } from './parts.js';
 
 /**
  * Reads a `streamGenerateContent?alt=sse` stream: every `data:` event is a whole
  * `GenerateContentResponse`. There is no terminator (no `[DONE]`): the end of the body is the
  * end of the answer. An event `{"error": {...}}` is an error the upstream reported mid-stream.
+ * An event with a `functionCall` part (in any candidate) is flagged: the policy holds it.
  */
 export function geminiStreamReader(): StreamReader {
   const assembler = createResponseAssembler();
@@ -15,8 +17,17 @@ export function geminiStreamReader(): StreamReader {
       const parsed = safeParseJson(data);
       if (!parsed.success) return {};
       const error = assembler.add(parsed.value);
-      return error === undefined ? {} : { error };
+      if (error !== undefined) return { error };
+      return carriesFunctionCall(parsed.value) ? { toolCall: true } : {};
     },
     view: () => assembler.view(),
   };
+}
+
+function carriesFunctionCall(chunk: unknown): boolean {
+  if (!isRecord(chunk) || !Array.isArray(chunk.candidates)) return false;
+  return chunk.candidates.some((candidate) => {
+    const parts = isRecord(candidate) && isRecord(candidate.content) ? candidate.content.parts : undefined;
+    return Array.isArray(parts) && parts.some((part) => isRecord(part) && field(part, 'functionCall', 'function_call') !== undefined);
+  });
 }

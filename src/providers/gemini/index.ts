@@ -3,6 +3,7 @@ import type { DecodeResult, ProviderAdapter } from '../types.js';
 import { decodeCountTokensRequest, decodeEmbedRequest, decodeGenerateRequest } from './decode-request.js';
 import { decodeGenerateResponse, decodeUsageOnly, emptyResponseView } from './decode-response.js';
 import { geminiStreamReader } from './decode-stream.js';
+import { redactGeminiToolResults, refuseGenerateResponse, refuseGenerateStream } from './encode-refusal.js';
 import { geminiErrorBody } from './errors.js';
 import { geminiRoutes, isStreamRoute } from './routes.js';
 
@@ -60,6 +61,15 @@ export const geminiAdapter: ProviderAdapter = {
     if (operation === 'embeddings') return decodeUsageOnly(json);
     return emptyResponseView();
   },
+
+  flagsToolCallEvents: true,
+
+  // `countTokens` may carry a whole conversation too: its blocked results are removed the same way.
+  redactToolResults: (operation, json, toolCallIds) => (operation === 'generate_content' || operation === 'count_tokens' ? redactGeminiToolResults(json, toolCallIds) : false),
+
+  refuseToolCalls: (operation, json, blocked) => (operation === 'generate_content' ? refuseGenerateResponse(json, blocked) : undefined),
+
+  refuseToolCallsInStream: (operation, held, blocked) => (operation === 'generate_content' ? refuseGenerateStream(held, blocked) : undefined),
 
   streamReader: () => geminiStreamReader(),
 };
