@@ -4,6 +4,7 @@ import type { ProviderAdapter } from '../types.js';
 import { decodeOllamaRequest } from './decode-request.js';
 import { decodeOllamaResponse } from './decode-response.js';
 import { ollamaStreamReader } from './decode-stream.js';
+import { redactOllamaToolResults, refuseOllamaToolCalls, refuseOllamaToolCallsInStream } from './encode-refusal.js';
 import { OPENAI_CHAT, ollamaRoutes } from './routes.js';
 
 /** Ollama's error body: `{ "error": "message" }` (the ollama client raises `ResponseError` with it). */
@@ -48,4 +49,14 @@ export const ollamaAdapter: ProviderAdapter = {
   readResponse: (operation, json) => decodeOllamaResponse(operation, json),
 
   streamReader: (exchange) => ollamaStreamReader(exchange),
+
+  // Both readers (NDJSON and the `/v1/` SSE) flag the events that carry tool calls.
+  flagsToolCallEvents: true,
+
+  // `/v1/chat/completions` delegates to OpenAI's encoders; `/api/chat` has its own (NDJSON).
+  refuseToolCalls: (operation, json, blocked) => refuseOllamaToolCalls(operation, json, blocked),
+
+  refuseToolCallsInStream: (operation, held, blocked) => refuseOllamaToolCallsInStream(operation, held, blocked),
+
+  redactToolResults: (operation, json, toolCallIds) => redactOllamaToolResults(operation, json, toolCallIds),
 };

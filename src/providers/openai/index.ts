@@ -8,6 +8,7 @@ import { decodeResponsesResponse } from './decode-responses-response.js';
 import { responsesStreamReader } from './decode-responses-stream.js';
 import { chatStreamReader } from './decode-stream.js';
 import { redactChatToolResults, refuseChatResponse, refuseChatStream } from './encode-refusal.js';
+import { redactResponsesToolResults, refuseResponsesResponse, refuseResponsesStream } from './encode-responses-refusal.js';
 import { openaiRoutes } from './routes.js';
 
 /** OpenAI's error body: `{ error: { message, type, param, code } }`. */
@@ -88,11 +89,23 @@ export const openaiAdapter: ProviderAdapter = {
 
   flagsToolCallEvents: true,
 
-  redactToolResults: (operation, json, toolCallIds) => (operation === 'chat' ? redactChatToolResults(json, toolCallIds) : false),
+  redactToolResults(operation, json, toolCallIds) {
+    if (operation === 'chat') return redactChatToolResults(json, toolCallIds);
+    if (operation === 'responses') return redactResponsesToolResults(json, toolCallIds);
+    return false;
+  },
 
-  refuseToolCalls: (operation, json, blocked) => (operation === 'chat' ? refuseChatResponse(json, blocked) : undefined),
+  refuseToolCalls(operation, json, blocked) {
+    if (operation === 'chat') return refuseChatResponse(json, blocked);
+    if (operation === 'responses') return refuseResponsesResponse(json, blocked);
+    return undefined;
+  },
 
-  refuseToolCallsInStream: (operation, held, blocked) => (operation === 'chat' ? refuseChatStream(held, blocked) : undefined),
+  refuseToolCallsInStream(operation, held, blocked) {
+    if (operation === 'chat') return refuseChatStream(held, blocked);
+    if (operation === 'responses') return refuseResponsesStream(held, blocked);
+    return undefined;
+  },
 
   streamReader: (exchange) => (exchange.operation.startsWith('responses') ? responsesStreamReader(exchange) : chatStreamReader(exchange)),
 };

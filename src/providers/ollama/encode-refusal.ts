@@ -1,0 +1,147 @@
+import type { BlockedCall } from '../../policy/refusal.js';
+import { refusalText } from '../../policy/refusal.js';
+import { REMOVED_RESULT_TEXT, redactChatToolResults, refuseChatResponse, refuseChatStream } from '../openai/encode-refusal.js';
+import { isRecord, safeParseJson } from '../shared/json.js';
+import type { HeldEvent } from '../types.js';
+import { OPENAI_CHAT } from './routes.js';
+import { toolCallId, toolResultId } from './tool-calls.js';
+
+/**
+ * Tool-call refusals in Ollama's formats. The OpenAI-compatible `/v1/chat/completions` speaks
+ * OpenAI's Chat Completions: its encoders are OpenAI's. The native `/api/chat` is handled here; no
+ * other native operation declares tools.
+ */
+export function refuseOllamaToolCalls(operation: string, json: unknown, blocked: readonly BlockedCall[]): unknown | undefined {
+  if (operation === OPENAI_CHAT) return refuseChatResponse(json, blocked);
+  return operation === 'chat' ? refuseNativeChatResponse(json, blocked) : undefined;
+}
+
+export function refuseOllamaToolCallsInStream(operation: string, held: readonly HeldEvent[], blocked: readonly BlockedCall[]): string | undefined {
+  if (operation === OPENAI_CHAT) return refuseChatStream(held, blocked);
+  return operation === 'chat' ? refuseNativeChatStream(held, blocked) : undefined;
+}
+
+export function redactOllamaToolResults(operation: string, json: Record<string, unknown>, toolCallIds: readonly string[]): boolean {
+  if (operation === OPENAI_CHAT) return redactChatToolResults(json, toolCallIds);
+  return operation === 'chat' ? redactNativeToolResults(json, toolCallIds) : false;
+}
+
+/**
+ * Filters one `message.tool_calls` array: the refused calls (known by the id the view gave them,
+ * counting positions from `first`) are dropped; the kept ones get consecutive `function.index`es
+ * from `nextIndex` where they carry one. Returns the kept calls and how many calls the array held.
+ */
+function filterCalls(calls: unknown[], refused: ReadonlySet<string>, first: number, nextIndex: number): { kept: unknown[]; counted: number } {
+  const kept: unknown[] = [];
+  let counted = 0;
+  for (const [offset, call] of calls.entries()) {
+    const id = toolCallId(call, first + offset);
+    if (id === undefined) continue; // no call: the view never saw it, the client gets nothing of it
+    counted++;
+    if (refused.has(id)) continue;
+    if (isRecord(call) && isRecord(call.function) && typeof call.function.index === 'number') {
+      call.function = { ...call.function, index: nextIndex + kept.length };
+    }
+    kept.push(call);
+  }
+  return { kept, counted };
+}
+
+/**
+ * Removes refused calls from a whole `/api/chat` answer (`message.tool_calls`) and says why in
+ * `message.content`. With no call left, the answer is a plain message.
+ */
+export function refuseNativeChatResponse(json: unknown, blocked: readonly BlockedCall[]): unknown {
+  if (!isRecord(json) || !isRecord(json.message) || !Array.isArray(json.message.tool_calls)) return json;
+  const message = json.message;
+  const calls = message.tool_calls as unknown[];
+  const { kept } = filterCalls(calls, new Set(blocked.map((call) => call.toolCallId)), 0, 0);
+  if (kept.length === calls.length) return json;
+  const text = refusalText(blocked);
+  message.content = typeof message.content === 'string' && message.content ? `${message.content}\n\n${text}` : text;
+  if (kept.length > 0) message.tool_calls = kept;
+  else {
+    delete message.tool_calls;
+    if (json.done_reason === 'tool_calls') json.done_reason = 'stop';
+  }
+  return json;
+}
+
+/**
+ * Re-encodes the held part of an `/api/chat` NDJSON stream (from the first line with calls on)
+ * without the refused calls: they are dropped from the line that carries them (a line left with
+ * nothing is dropped whole), the calls kept are renumbered, and a line with the refusal as
+ * `message.content` goes just before the `done: true` line, which stays last.
+ */
+export function refuseNativeChatStream(held: readonly HeldEvent[], blocked: readonly BlockedCall[]): string {
+  const refused = new Set(blocked.map((call) => call.toolCallId));
+  let out = '';
+  let position = 0;
+  let keptCount = 0;
+  let template: Record<string, unknown> | undefined;
+  let refusalSent = false;
+  const refusal = () => {
+    refusalSent = true;
+    return line(refusalLine(template, refusalText(blocked)));
+  };
+  for (const event of held) {
+    const parsed = safeParseJson(event.data);
+    // A line that is no JSON object means nothing to the client (its parser skips it): never echo it.
+    if (!parsed.success || !isRecord(parsed.value)) continue;
+    const chunk = parsed.value;
+    template ??= chunk;
+    if ('error' in chunk) {
+      out += event.encoded;
+      continue;
+    }
+    const message = isRecord(chunk.message) ? chunk.message : undefined;
+    let changed = false;
+    if (message && Array.isArray(message.tool_calls)) {
+      const { kept, counted } = filterCalls(message.tool_calls, refused, position, keptCount);
+      position += counted;
+      keptCount += kept.length;
+      changed = true;
+      if (kept.length > 0) message.tool_calls = kept;
+      else {
+        delete message.tool_calls;
+        if (chunk.done !== true && !message.content && !message.thinking) continue;
+      }
+    }
+    if (chunk.done === true) {
+      if (!refusalSent) out += refusal();
+      if (keptCount === 0 && chunk.done_reason === 'tool_calls') {
+        chunk.done_reason = 'stop';
+        changed = true;
+      }
+    }
+    out += changed ? line(chunk) : event.encoded;
+  }
+  if (!refusalSent) out += refusal();
+  return out;
+}
+
+/** A text line shaped like the stream's own (same model; a `created_at` like its lines'). */
+function refusalLine(like: Record<string, unknown> | undefined, text: string): Record<string, unknown> {
+  return {
+    ...(typeof like?.model === 'string' ? { model: like.model } : {}),
+    created_at: typeof like?.created_at === 'string' ? like.created_at : new Date().toISOString(),
+    message: { role: 'assistant', content: text },
+    done: false,
+  };
+}
+
+function line(value: unknown): string {
+  return `${JSON.stringify(value)}\n`;
+}
+
+/** Replaces blocked tool results (`role: 'tool'` messages, by `tool_call_id`, else tool name) in an `/api/chat` request. */
+export function redactNativeToolResults(json: Record<string, unknown>, toolCallIds: readonly string[]): boolean {
+  if (!Array.isArray(json.messages)) return false;
+  const ids = new Set(toolCallIds);
+  for (const message of json.messages) {
+    if (isRecord(message) && typeof message.role === 'string' && message.role.toLowerCase() === 'tool' && ids.has(toolResultId(message))) {
+      message.content = REMOVED_RESULT_TEXT;
+    }
+  }
+  return true;
+}
