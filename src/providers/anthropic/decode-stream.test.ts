@@ -249,16 +249,22 @@ describe('tool calls held for the policy decision (the stream guard)', () => {
     }
   });
 
-  it('P8: a refused send_email: no fragment of the held calls reaches the client at any split point; the text before them does', async () => {
+  it('P8: a refused send_email: no fragment of it reaches the client at any split point; the text before the calls and the calls kept do', async () => {
     const bytes = fixture('parallel-tool-use.sse');
     const text = bytes.toString('utf8');
     const beforeCalls = text.slice(0, text.indexOf('event: content_block_start\ndata: {"type":"content_block_start","index":1'));
+    const { view: original } = cases.find((c) => c.name === 'parallel-tool-use.sse')!;
+    const whole = (await replay([bytes], 'refused', refuseEmail)).output;
     for (let at = 1; at < bytes.length; at++) {
       const { output } = await replay(cut(bytes, [at]), 'refused', refuseEmail);
-      if (!output.startsWith(beforeCalls)) expect(output.slice(0, beforeCalls.length), `split at byte ${at}`).toBe(beforeCalls);
-      const rest = output.slice(beforeCalls.length);
-      for (const fragment of ['tool_use', 'input_json_delta', 'billing@', 'ling@exam', 'send_email"']) expect(rest, `split at byte ${at}`).not.toContain(fragment);
-      expect(rest, `split at byte ${at}`).toMatch(/^event: error\ndata: .*send_email: recipient found only in untrusted content.*\n\n$/);
+      if (output !== whole) expect(output, `split at byte ${at}`).toBe(whole);
     }
+    expect(whole.startsWith(beforeCalls)).toBe(true);
+    const rest = whole.slice(beforeCalls.length);
+    for (const fragment of ['billing@', 'ling@exam', 'send_email"', 'toolu_01B19r01rx01mr028946mr0']) expect(rest).not.toContain(fragment);
+    expect(rest).toContain('send_email: recipient found only in untrusted content');
+    const reader = messagesStreamReader();
+    for (const raw of whole.split('\n\n').filter(Boolean)) reader.read({ event: raw.split('\n')[0]!.slice(7), data: raw.split('\n')[1]!.slice(6) });
+    expect(reader.view().toolCalls).toEqual(original.toolCalls.filter((call) => call.name !== 'send_email'));
   });
 });

@@ -22,7 +22,14 @@ interface BlockState {
  */
 export function messagesStreamReader(): StreamReader {
   const view = emptyResponseView();
+  /** The block open at each index; deltas go to it. */
   const blocks = new Map<number, BlockState>();
+  /**
+   * Every block started, in order. A second start at an index already used (not something
+   * Anthropic sends) takes the deltas from there, but the first block stays in the view: a call
+   * can never hide from the policy behind a later block at its index.
+   */
+  const started: { index: number; block: BlockState }[] = [];
 
   return {
     endsAtEof: false,
@@ -53,7 +60,7 @@ export function messagesStreamReader(): StreamReader {
       }
     },
     view() {
-      const ordered = [...blocks.entries()].sort(([a], [b]) => a - b).map(([, block]) => block);
+      const ordered = [...started].sort((a, b) => a.index - b.index).map(({ block }) => block);
       view.text = ordered.filter((block) => block.type === 'text').map((block) => block.text.join('')).join('');
       view.toolCalls = ordered.filter((block) => block.type === 'tool_use').map(toolCallOfBlock);
       return view;
@@ -77,6 +84,7 @@ export function messagesStreamReader(): StreamReader {
       input: block.input,
     };
     blocks.set(index, state);
+    started.push({ index, block: state });
     return state;
   }
 

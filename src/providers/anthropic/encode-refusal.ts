@@ -3,6 +3,7 @@ import { refusalText } from '../../policy/refusal.js';
 import { isRecord, safeParseJson } from '../shared/json.js';
 import { encodeSseEvent } from '../shared/sse.js';
 import type { HeldEvent } from '../types.js';
+import { isToolResultBlock } from './content.js';
 
 /** What a model sees instead of a tool result the trusted-data rules block. */
 export const REMOVED_RESULT_TEXT = '[Archestra] This tool result was removed by the security policy.';
@@ -52,7 +53,7 @@ export function refuseMessageStream(held: readonly HeldEvent[], blocked: readonl
     const parsed = safeParseJson(event.data);
     return { event, payload: parsed.success && isRecord(parsed.value) ? parsed.value : undefined };
   });
-  /** Held block index → the index it goes out as; null for a refused block (dropped). */
+  /** Held block index → the index its open block goes out as; null for a refused block (dropped). */
   const renumbered = new Map<number, number | null>();
   let next = firstBlockIndex(events.map(({ payload }) => payload));
   let keptToolUse = false;
@@ -79,7 +80,9 @@ export function refuseMessageStream(held: readonly HeldEvent[], blocked: readonl
       out += event.encoded;
       continue;
     }
-    if (type === 'content_block_start' && !renumbered.has(payload.index)) {
+    // Each start is judged on its own: a reused index (never sent by Anthropic) cannot carry a
+    // refused call out under the number of a block kept before it.
+    if (type === 'content_block_start') {
       if (isRefusedCall(payload.content_block, refused)) {
         renumbered.set(payload.index, null);
         if (!noted) out += note();
@@ -134,9 +137,8 @@ export function redactMessageToolResults(json: Record<string, unknown>, toolCall
   for (const message of json.messages) {
     if (!isRecord(message) || !Array.isArray(message.content)) continue;
     for (const block of message.content) {
-      if (!isRecord(block) || typeof block.type !== 'string' || !block.type.endsWith('tool_result')) continue;
-      if (!ids.has(String(block.tool_use_id))) continue;
-      if (TEXT_RESULT_TYPES.has(block.type)) block.content = REMOVED_RESULT_TEXT;
+      if (!isToolResultBlock(block) || !ids.has(String(block.tool_use_id))) continue;
+      if (TEXT_RESULT_TYPES.has(String(block.type))) block.content = REMOVED_RESULT_TEXT;
       else redactable = false;
     }
   }

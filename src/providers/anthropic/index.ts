@@ -3,6 +3,7 @@ import type { DecodeResult, ProviderAdapter } from '../types.js';
 import { decodeMessagesRequest } from './decode-request.js';
 import { decodeMessageResponse, emptyResponseView } from './decode-response.js';
 import { messagesStreamReader } from './decode-stream.js';
+import { redactMessageToolResults, refuseMessageResponse, refuseMessageStream } from './encode-refusal.js';
 import { anthropicErrorBody, anthropicStreamErrorEvent } from './errors.js';
 import { anthropicRoutes } from './routes.js';
 
@@ -56,4 +57,13 @@ export const anthropicAdapter: ProviderAdapter = {
   // The reader marks a tool call's content_block_start and input_json_delta events: text before
   // the first call streams on while the calls are held for their policy decision.
   flagsToolCallEvents: true,
+
+  // Refused calls leave a Messages answer as a normal assistant message: the `tool_use` blocks
+  // go, a text block says why (see ./encode-refusal.ts). count_tokens answers no call.
+  refuseToolCalls: (operation, json, blocked) => (operation === 'chat' ? refuseMessageResponse(json, blocked) : undefined),
+
+  refuseToolCallsInStream: (operation, held, blocked) => (operation === 'chat' ? refuseMessageStream(held, blocked) : undefined),
+
+  // count_tokens sends the same messages but nothing reaches a model: redacting there is harmless.
+  redactToolResults: (operation, json, toolCallIds) => (operation === 'chat' || operation === 'count_tokens' ? redactMessageToolResults(json, toolCallIds) : false),
 };
