@@ -19,3 +19,6 @@ export function refusalText(blocked: readonly BlockedCall[]): string {
   const lines = blocked.map((call) => `- ${call.tool}: ${call.reason}`);
   return `[Archestra] ${blocked.length === 1 ? 'A tool call was' : `${blocked.length} tool calls were`} blocked by the security policy:\n${lines.join('\n')}`;
 }
+
+/** What a model sees instead of a tool result the trusted-data rules block. */
+export const REMOVED_RESULT_TEXT = '[Archestra] This tool result was removed by the security policy.';

@@ -1,12 +1,10 @@
+import { REMOVED_RESULT_TEXT } from '../../policy/refusal.js';
 import type { BlockedCall } from '../../policy/refusal.js';
 import { refusalText } from '../../policy/refusal.js';
 import { isRecord, safeParseJson } from '../shared/json.js';
 import { encodeSseEvent } from '../shared/sse.js';
 import type { HeldEvent } from '../types.js';
 import { isToolResultBlock } from './content.js';
-
-/** What a model sees instead of a tool result the trusted-data rules block. */
-export const REMOVED_RESULT_TEXT = '[Archestra] This tool result was removed by the security policy.';
 
 /** Tool result blocks whose `content` may be plain text: the client's own tools and MCP tools. */
 const TEXT_RESULT_TYPES = new Set(['tool_result', 'mcp_tool_result']);
@@ -144,3 +142,5 @@ export function redactMessageToolResults(json: Record<string, unknown>, toolCall
   }
   return redactable;
 }
+
+export { REMOVED_RESULT_TEXT };

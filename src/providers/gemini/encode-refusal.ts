@@ -1,11 +1,9 @@
+import { REMOVED_RESULT_TEXT } from '../../policy/refusal.js';
 import type { BlockedCall } from '../../policy/refusal.js';
 import { refusalText } from '../../policy/refusal.js';
 import { isRecord, safeParseJson } from '../shared/json.js';
 import type { HeldEvent } from '../types.js';
 import { field } from './parts.js';
-
-/** What the model sees instead of a `functionResponse` the trusted-data rules block. */
-export const REMOVED_RESULT_TEXT = '[Archestra] This tool result was removed by the security policy.';
 
 /** One candidate's progress through the answer's chunks (a stream carries a candidate in many). */
 interface CandidateState {
@@ -146,3 +144,5 @@ export function redactGeminiToolResults(json: Record<string, unknown>, toolCallI
   }
   return true;
 }
+
+export { REMOVED_RESULT_TEXT };

@@ -1,3 +1,4 @@
+import { REMOVED_RESULT_TEXT } from '../../policy/refusal.js';
 import type { BlockedCall } from '../../policy/refusal.js';
 import { refusalText } from '../../policy/refusal.js';
 import { isRecord, safeParseJson } from '../shared/json.js';
@@ -96,9 +97,6 @@ function sse(chunk: unknown): string {
   return `data: ${JSON.stringify(chunk)}\n\n`;
 }
 
-/** What a model sees instead of a tool result the trusted-data rules block. */
-export const REMOVED_RESULT_TEXT = '[Archestra] This tool result was removed by the security policy.';
-
 /** Replaces blocked tool results (`role: 'tool'` messages) in a Chat Completions request. */
 export function redactChatToolResults(json: Record<string, unknown>, toolCallIds: readonly string[]): boolean {
   if (!Array.isArray(json.messages)) return false;
@@ -110,3 +108,5 @@ export function redactChatToolResults(json: Record<string, unknown>, toolCallIds
   }
   return true;
 }
+
+export { REMOVED_RESULT_TEXT };
