@@ -8,6 +8,7 @@ import { validateConfig } from './config/validate-config.js';
 import { ArchestraError } from './errors.js';
 import { dispatch } from './pipeline/dispatch.js';
 import { createUpstreamClient } from './pipeline/forward.js';
+import { createRefusalMemory } from './pipeline/refusal-memory.js';
 import { createTaintTracker } from './pipeline/taint-tracker.js';
 import { Recorder } from './pipeline/record.js';
 import { DEFAULT_PROFILE_ID, routeNative, routePath } from './pipeline/route.js';
@@ -79,7 +80,7 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
     const jwks = (profile.auth ?? config.auth).jwks;
     if (jwks) jwtVerifiers.set(id, createJwtVerifier(jwks));
   }
-  const deps = { config, upstream, baseUrls, store, secretBox, jwtVerifiers, taint: createTaintTracker(store) };
+  const deps = { config, upstream, baseUrls, store, secretBox, jwtVerifiers, taint: createTaintTracker(store), refusals: createRefusalMemory() };
   const keys = createVirtualKeys(store, secretBox);
   const baseUrlMatches = upstreamBaseUrls(baseUrls);
   let closed = false;

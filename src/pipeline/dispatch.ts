@@ -12,7 +12,8 @@ import type { ProviderName, Store } from '../types.js';
 import { parseContext } from './context.js';
 import { type UpstreamClient, upstreamHeaders } from './forward.js';
 import { inspectStream } from './inspect-stream.js';
-import { type ToolCallGuard, applyRequestPolicies } from './policy-stage.js';
+import { type ToolCallGuard, applyRequestPolicies, recallGuard } from './policy-stage.js';
+import type { RefusalMemory } from './refusal-memory.js';
 import type { TaintTracker } from './taint-tracker.js';
 import { readBody } from './read-body.js';
 import type { Recorder } from './record.js';
@@ -25,6 +26,7 @@ export interface DispatchDeps {
   /** JWT verifiers by profile id, for the profiles that accept JWTs. */
   jwtVerifiers: ReadonlyMap<string, (token: string) => Promise<JwtResult>>;
   taint: TaintTracker;
+  refusals: RefusalMemory;
   upstream: UpstreamClient;
   /** Upstream base URL per provider, from the configuration. */
   baseUrls: Record<ProviderName, string>;
@@ -98,7 +100,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     if (!decoded.success) return reject(recorder, adapter, 400, decoded.message, 'invalid_request_error');
     recorder.model = decoded.view.model;
     recorder.stream = decoded.view.stream;
-    const policies = await applyRequestPolicies(decoded.view, policy, recorder, deps.taint);
+    const policies = await applyRequestPolicies(decoded.view, policy, recorder, deps.taint, deps.refusals);
     guard = policies?.hasTools ? policies.guard : null;
     let changed = false;
     if (policies && policies.blockedResultIds.length > 0) {
@@ -112,7 +114,11 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     injectedUsage = decoded.view.stream && adapter.requestStreamUsage(operation, decoded.json);
     // An unchanged request goes upstream as its original bytes.
     body = injectedUsage || changed ? JSON.stringify(decoded.json) : read.bytes;
-  } else if (operation === 'models' && match.params[0] !== undefined) {
+  } else {
+    // An answer read back by id (no body) gets the refusals it got when it was made.
+    if (policy.mode === 'enforce') guard = recallGuard(deps.refusals, route.profileId);
+  }
+  if (!match.route.hasBody && operation === 'models' && match.params[0] !== undefined) {
     // Only a models route names a model in its path (a response id must not become a metric label).
     recorder.model = match.params[0];
   }

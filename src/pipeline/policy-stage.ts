@@ -3,6 +3,7 @@ import { type BlockedCall, blockedCalls } from '../policy/refusal.js';
 import type { PolicyConfig } from '../policy/schema.js';
 import type { RequestView, ResponseView } from '../providers/types.js';
 import type { Recorder } from './record.js';
+import type { RefusalMemory } from './refusal-memory.js';
 import type { TaintTracker } from './taint-tracker.js';
 
 /** Judges the tool calls of one answer; returns the calls to refuse (none in shadow mode). */
@@ -20,7 +21,7 @@ export interface RequestPolicyResult {
  * The request side of the policies: judges the context (and the session's history), records the
  * decisions, taints the session, and returns the guard for the answer's tool calls.
  */
-export async function applyRequestPolicies(view: RequestView, policy: PolicyConfig, recorder: Recorder, taint: TaintTracker): Promise<RequestPolicyResult | null> {
+export async function applyRequestPolicies(view: RequestView, policy: PolicyConfig, recorder: Recorder, taint: TaintTracker, memory: RefusalMemory): Promise<RequestPolicyResult | null> {
   if (policy.mode === 'off') return null;
   // Without declared tools the answer has no call to judge; the context is still judged for taint.
   const sessionId = recorder.context.sessionId;
@@ -40,7 +41,14 @@ export async function applyRequestPolicies(view: RequestView, policy: PolicyConf
       if (answer.toolCalls.length === 0) return [];
       const decisions = judgeToolCalls(answer.toolCalls, verdict, policy);
       recorder.decisions.push(...decisions);
-      return enforce ? blockedCalls(decisions) : [];
+      const blocked = enforce ? blockedCalls(decisions) : [];
+      if (blocked.length > 0 && answer.id) memory.remember(recorder.proxyId, answer.id, blocked);
+      return blocked;
     },
   };
+}
+
+/** For an answer read back by id: the calls refused when it was made are refused again. */
+export function recallGuard(memory: RefusalMemory, proxyId: string): ToolCallGuard {
+  return (answer) => (answer.id && answer.toolCalls.length > 0 ? memory.recall(proxyId, answer.id) : []);
 }

@@ -75,6 +75,8 @@ export interface RequestView {
 
 /** The provider-neutral view of an answer, from a JSON body or assembled from a stream. */
 export interface ResponseView {
+  /** The answer's own id, where the format gives one that can be read back later (Responses API). */
+  id?: string;
   model: string | null;
   text: string;
   toolCalls: ToolCallView[];

@@ -101,6 +101,21 @@ describe('tool invocation policies, OpenAI Responses API (JSON and stream)', () 
     expect(added).toEqual([0, 1]);
   });
 
+  it('S12: a refused call cannot be read back later with GET /responses/{id}, as JSON or as a replayed stream', async () => {
+    up.reply({ kind: 'chat', toolCalls: [ATTACK] });
+    const created = await client.responses.create(request(agentTurn('Summarise my latest email.')));
+    expect(callNames(created)).toEqual([]);
+    const retrieved = await client.responses.retrieve(created.id);
+    expect(callNames(retrieved)).toEqual([]);
+    expect(JSON.stringify(retrieved)).not.toContain('attacker@evil.test');
+    // The provider's own copy still holds the call: only the proxy keeps it from the client.
+    expect(JSON.stringify(await direct.responses.retrieve(created.id))).toContain('attacker@evil.test');
+    const replay = await proxy.handle(new Request(`http://proxy/openai/responses/${created.id}?stream=true`, { headers: { authorization: 'Bearer sk-test' } }));
+    const text = await replay.text();
+    expect(text).not.toContain('attacker@evil.test');
+    expect(parseSSE(text).filter((event) => event.event === 'response.completed')).toHaveLength(1);
+  });
+
   it('P2/P3 (JSON and stream): the same call passes unchanged when the recipient is in the user\'s own words', async () => {
     const allowed = { ...ATTACK, arguments: JSON.stringify({ to: 'boss@corp.test', body: 'summary' }) };
     const body = request(agentTurn('Forward a summary of my latest email to boss@corp.test'));

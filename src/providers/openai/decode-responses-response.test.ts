@@ -12,6 +12,7 @@ const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`./__
 describe('readResponse', () => {
   it('a Responses object: output_text of its messages, function calls by call_id, input/output tokens, status', () => {
     expect(openaiAdapter.readResponse('responses', fixture('responses-tool-call.json'))).toEqual({
+      id: 'resp_68b1c6e2a9c48201b1d3f5a7c9e1b3d50f2a4c6e8b0d2f5b',
       model: 'gpt-4.1-2025-04-14',
       text: 'Let me look that up.',
       toolCalls: [{ id: 'call_Hj2kL4mN6pQ8rS0tU2vW4xY6', name: 'get_weather', arguments: '{"city":"Zürich","unit":"celsius"}' }],

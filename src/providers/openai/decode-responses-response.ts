@@ -60,6 +60,7 @@ export function joinOutput(pieces: readonly OutputPiece[]): { text: string; tool
 export function decodeResponsesResponse(json: unknown, countUsage = true): ResponseView {
   const view = emptyResponseView();
   if (!isRecord(json)) return view;
+  if (typeof json.id === 'string') view.id = json.id;
   if (typeof json.model === 'string') view.model = json.model;
   if (countUsage) view.usage = readResponsesUsage(json.usage) ?? view.usage;
   view.finishReason = responseFinishReason(json);

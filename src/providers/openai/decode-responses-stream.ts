@@ -25,6 +25,7 @@ export function responsesStreamReader(exchange: ExchangeInfo): StreamReader {
 
   function readResponse(response: unknown): void {
     if (!isRecord(response)) return;
+    if (typeof response.id === 'string') view.id = response.id;
     if (typeof response.model === 'string') view.model = response.model;
     if (countUsage) view.usage = readResponsesUsage(response.usage) ?? view.usage;
     view.finishReason = responseFinishReason(response) ?? view.finishReason;
@@ -51,7 +52,11 @@ export function responsesStreamReader(exchange: ExchangeInfo): StreamReader {
         case 'response.created':
         case 'response.queued':
         case 'response.in_progress':
-          if (isRecord(payload.response) && typeof payload.response.model === 'string') view.model = payload.response.model;
+          // Only who and what: its (empty) output must not stand for the items that follow.
+          if (isRecord(payload.response)) {
+            if (typeof payload.response.id === 'string') view.id = payload.response.id;
+            if (typeof payload.response.model === 'string') view.model = payload.response.model;
+          }
           return {};
         default:
           // A chat-style error body (`{ error: {...} }`) without a type is an error too.

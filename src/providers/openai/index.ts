@@ -97,13 +97,13 @@ export const openaiAdapter: ProviderAdapter = {
 
   refuseToolCalls(operation, json, blocked) {
     if (operation === 'chat') return refuseChatResponse(json, blocked);
-    if (operation === 'responses') return refuseResponsesResponse(json, blocked);
+    if (operation === 'responses' || operation === 'responses.retrieve') return refuseResponsesResponse(json, blocked);
     return undefined;
   },
 
   refuseToolCallsInStream(operation, held, blocked) {
     if (operation === 'chat') return refuseChatStream(held, blocked);
-    if (operation === 'responses') return refuseResponsesStream(held, blocked);
+    if (operation === 'responses' || operation === 'responses.retrieve') return refuseResponsesStream(held, blocked);
     return undefined;
   },
 
