@@ -4,13 +4,13 @@ import { authenticate } from '../auth/index.js';
 import type { JwtResult } from '../auth/jwks.js';
 import type { SecretBox } from '../auth/secret-box.js';
 import type { ResolvedConfig } from '../config/schema.js';
-import { refusalText } from '../policy/refusal.js';
 import { openaiAdapter } from '../providers/openai/index.js';
-import { safeParseJson } from '../providers/shared/json.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import type { ProviderName, Store } from '../types.js';
 import { parseContext } from './context.js';
 import { type UpstreamClient, upstreamHeaders } from './forward.js';
+import { applyAnswerPolicies } from './answer-stage.js';
+import { guardDataLeak } from './data-leak-stage.js';
 import { inspectStream } from './inspect-stream.js';
 import { type ToolCallGuard, applyRequestPolicies, recallGuard } from './policy-stage.js';
 import type { RefusalMemory } from './refusal-memory.js';
@@ -110,6 +110,18 @@ export async function dispatch(request: Request, search: string, route: RouteRes
       }
       changed = true;
     }
+    if (policy.mode !== 'off') {
+      // Shadow mode scans a copy: what goes upstream stays as the client sent it.
+      const scanned = policy.mode === 'enforce' ? decoded.json : structuredClone(decoded.json);
+      const leak = guardDataLeak(scanned, policy.dataLeak, 'request', recorder);
+      // The audit row never keeps what the guards found, whatever the mode.
+      if (leak.action !== 'allow') recorder.setRequestBody(JSON.stringify(scanned));
+      if (policy.mode === 'enforce' && leak.action === 'block') {
+        return reject(recorder, adapter, 400, `The request was blocked by the security policy: it contains ${leak.blockedBy.join(', ')} data.`, 'invalid_request_error');
+      }
+      // In shadow mode the findings are recorded and the original bytes still go upstream.
+      if (policy.mode === 'enforce' && leak.action === 'redact') changed = true;
+    }
     // Streams report usage only when asked; ask, and hide the extra event from the client.
     injectedUsage = decoded.view.stream && adapter.requestStreamUsage(operation, decoded.json);
     // An unchanged request goes upstream as its original bytes.
@@ -166,24 +178,14 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     const message = aborted ? 'The client went away before the answer.' : 'The upstream connection broke off.';
     return finishWith(recorder, adapter.errorResponse(502, message, 'upstream_error'), aborted ? 'client_aborted' : 'upstream_error', message);
   }
+  let auditText = text;
   if (result.status < 300 && contentType.includes('json')) {
-    const parsed = safeParseJson(text);
-    // A body that is not JSON still reaches the client unchanged; it just has no usage.
-    if (parsed.success) {
-      const view = adapter.readResponse(operation, parsed.value);
-      recorder.usage = view.usage;
-      recorder.responseModel = view.model;
-      const blocked = guard?.(view) ?? [];
-      if (blocked.length > 0) {
-        const refused = adapter.refuseToolCalls?.(operation, parsed.value, blocked);
-        // An adapter that cannot take a call out of this answer refuses the answer whole.
-        if (refused === undefined) return finishWith(recorder, adapter.errorResponse(403, refusalText(blocked), 'permission_error'), 'ok', null);
-        text = JSON.stringify(refused);
-        result.headers.delete('content-length');
-      }
-    }
+    const answer = applyAnswerPolicies(text, { adapter, operation, recorder, policy, guard, scanForLeaks: match.route.hasBody });
+    if (answer.kind === 'refuse') return finishWith(recorder, answer.response, 'ok', null);
+    if (answer.rewritten) result.headers.delete('content-length');
+    ({ text, auditText } = answer);
   }
-  recorder.appendResponseBody(text);
+  recorder.appendResponseBody(auditText);
   const response = new Response(text, { status: result.status, headers: result.headers });
   // Upstream errors reach the client unchanged, so its SDK raises its own error class.
   return result.status >= 400 ? finishWith(recorder, response, 'upstream_error', `The upstream answered ${result.status}.`) : finishWith(recorder, response, 'ok', null);

@@ -129,6 +129,7 @@ export class Recorder {
     if (this.context.executionId) metrics.countExecution(this.context.agentId ?? '', this.context.executionId);
     for (const decision of this.decisions) {
       if (decision.kind === 'tool_call' && decision.action === 'block') metrics.countBlockedToolCall(labels, decision.ruleId);
+      if (decision.kind === 'data_leak') metrics.countDataLeak(labels, decision.detector, decision.action, decision.direction);
     }
   }
 
@@ -139,10 +140,7 @@ export class Recorder {
     if (this.usage.inputTokens !== null) attributes[semconv.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = this.usage.inputTokens;
     if (this.usage.outputTokens !== null) attributes[semconv.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = this.usage.outputTokens;
     if (error) attributes[semconv.ATTR_ERROR_TYPE] = status >= 500 ? 'upstream_error' : String(status);
-    for (const decision of this.decisions) {
-      const action = decision.kind === 'tool_call' ? decision.action : decision.trust;
-      this.span.addEvent('archestra.policy.decision', { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': action });
-    }
+    for (const decision of this.decisions) this.span.addEvent('archestra.policy.decision', decisionAttributes(decision));
     endLlmSpan(this.span, attributes, error);
   }
 
@@ -183,6 +181,15 @@ export class Recorder {
     const head = Buffer.from(text).subarray(0, max).toString('utf8').replace(/\uFFFD$/, '');
     return `${head}…[truncated]`;
   }
+}
+
+/** A decision as span event attributes: what was decided and by which rule, never a value. */
+function decisionAttributes(decision: PolicyDecision): Record<string, string> {
+  if (decision.kind === 'data_leak') {
+    return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.detector, 'archestra.policy.action': decision.action, 'archestra.policy.direction': decision.direction };
+  }
+  const action = decision.kind === 'tool_call' ? decision.action : decision.trust;
+  return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': action };
 }
 
 function round(ms: number): number {

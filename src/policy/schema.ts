@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dataLeakSchema } from './data-leak/schema.js';
 
 /** A comparison on one value found at `path` (a dot/bracket path into JSON: `to`, `$.recipients[0]`). */
 const conditionSchema = z
@@ -62,6 +63,11 @@ export const policySchema = z.strictObject({
    * comment) this often, so agent clients do not take the pause for a stall. @default 10000 @unit ms
    */
   holdKeepAliveMs: z.number().int().positive().default(10_000),
+  /**
+   * Data-leak guards on requests and JSON answers: secrets (`redact` by default) and personal data
+   * (`off` by default), `redact` or `block`, per detector if need be.
+   */
+  dataLeak: dataLeakSchema.prefault({}),
 });
 
 export type PolicyConfig = z.output<typeof policySchema>;

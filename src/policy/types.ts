@@ -28,7 +28,18 @@ export interface ToolResultDecision {
   messageIndex: number;
 }
 
-export type PolicyDecision = ToolCallDecision | ToolResultDecision;
+/** A secret or a piece of personal data found in a request or an answer. */
+export interface DataLeakDecision {
+  kind: 'data_leak';
+  direction: 'request' | 'response';
+  /** The detector that found it: `openai_key`, `email`, `credit_card`, ... */
+  detector: string;
+  /** Where in the JSON body (never the value itself). */
+  path: string;
+  action: 'redact' | 'block';
+}
+
+export type PolicyDecision = ToolCallDecision | ToolResultDecision | DataLeakDecision;
 
 /** The trust of a request's context, computed from all of it (and the session's history). */
 export interface ContextVerdict {

@@ -17,6 +17,7 @@ export interface ProxyMetrics {
   observeTokensPerSecond(labels: LlmLabels, tokensPerSecond: number): void;
   countExecution(externalAgentId: string, executionId: string): void;
   countBlockedToolCall(labels: LlmLabels, rule: string): void;
+  countDataLeak(labels: LlmLabels, detector: string, action: string, direction: string): void;
 }
 
 /** A metric already on the registry: several proxies may share one registry and its series. */
@@ -72,6 +73,12 @@ export function createProxyMetrics(registry: Registry = new Registry()): ProxyMe
     labelNames: [...LLM_LABELS, 'rule'],
     registers: [registry],
   });
+  const dataLeaks = existing<Counter>(registry, 'llm_data_leak_findings_total') ?? new Counter({
+    name: 'llm_data_leak_findings_total',
+    help: 'Secrets and personal data found by the data-leak guards, by detector and action',
+    labelNames: [...LLM_LABELS, 'rule', 'action', 'direction'],
+    registers: [registry],
+  });
   const seenExecutions = new Set<string>();
 
   return {
@@ -85,6 +92,7 @@ export function createProxyMetrics(registry: Registry = new Registry()): ProxyMe
     observeTimeToFirstByte: (labels, seconds) => timeToFirstByte.observe(labels, seconds),
     observeTokensPerSecond: (labels, value) => tokensPerSecond.observe(labels, value),
     countBlockedToolCall: (labels, rule) => blockedTools.inc({ ...labels, rule }),
+    countDataLeak: (labels, rule, action, direction) => dataLeaks.inc({ ...labels, rule, action, direction }),
     countExecution(externalAgentId, executionId) {
       const key = `${externalAgentId}\u0000${executionId}`;
       if (seenExecutions.has(key)) return;

@@ -1,0 +1,393 @@
+/**
+ * The data-leak detectors: one table, each with a global regular expression compiled once, an
+ * optional validator (Luhn, mod-97, structural checks) and what the stream redactor needs to hold
+ * back no more than necessary (`partial`, `maxLength`).
+ *
+ * The patterns run on text folded by `foldForScan` (NFKC, invisible characters removed). They are
+ * written to stay linear: every start position is guarded by a lookbehind, so a run of token
+ * characters is entered once, and every quantifier is bounded.
+ *
+ * They also run on raw JSON text (a tool call's `arguments` string, a streamed arguments delta), so
+ * the start guard is escape-aware: `\nsk-…` starts a key (the `n` belongs to the escape), and a
+ * match never starts on an escaped character or inside a `\uXXXX` escape, so replacing it keeps
+ * the JSON valid.
+ */
+
+export const DETECTOR_IDS = [
+  'openai_key',
+  'anthropic_key',
+  'aws_access_key',
+  'github_token',
+  'slack_token',
+  'google_api_key',
+  'private_key',
+  'email',
+  'phone',
+  'credit_card',
+  'iban',
+] as const;
+
+export type DetectorId = (typeof DETECTOR_IDS)[number];
+export type DetectorKind = 'secret' | 'pii';
+
+export interface Detector {
+  readonly id: DetectorId;
+  readonly kind: DetectorKind;
+  /** Global; compiled once; run from `lastIndex`. */
+  readonly regex: RegExp;
+  /**
+   * `false` rejects the match; a number keeps only that many leading characters of it (a candidate
+   * that ran into the words after it); `true` keeps it whole.
+   */
+  readonly validate?: (match: string) => boolean | number;
+  /** Skip the regex when none of these occurs in the text (a fast substring pre-check). */
+  readonly needles?: readonly string[];
+  /**
+   * Global, anchored at the end of the text: matches from a position where the text up to the end
+   * could still be the beginning of a match (or a match whose end or validity depends on what
+   * follows). Conservative: it may accept more than necessary, never less.
+   */
+  readonly partial: RegExp;
+  /** The most characters, from a match's start, that can decide the match (match plus look-ahead). */
+  readonly maxLength: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+/**
+ * An odd run (up to 15) of backslashes ending here: the next character is escaped. (The stream
+ * redactor keeps enough look-behind context for the longest run this inspects.)
+ */
+const ODD_BACKSLASHES = String.raw`(?<!\\)(?:\\\\){0,7}\\`;
+/** The most characters a start guard looks back at: 16 backslashes, `u`, 3 hex digits, one token character. */
+export const START_GUARD_LOOKBEHIND = 16 + 1 + 3 + 1;
+
+/**
+ * A match may start here: not on an escaped character, not inside a `\uXXXX` escape, and not right
+ * after an (unescaped) character of `cls`, so a token is entered at its first character only.
+ */
+function startGuard(cls: string): string {
+  const notEscaped = `(?<!${ODD_BACKSLASHES})(?<!${ODD_BACKSLASHES}u[0-9A-Fa-f]{0,3})`;
+  return cls ? `${notEscaped}(?<!(?<!${ODD_BACKSLASHES})[${cls}])` : notEscaped;
+}
+
+/** Any non-empty prefix of `literal`, followed (when complete) by an optional `tail`. */
+function prefixChain(literal: string, tail = ''): string {
+  let source = tail ? `(?:${tail})?` : '';
+  for (let i = literal.length - 1; i >= 0; i--) {
+    source = escapeRegex(literal[i] as string) + source;
+    if (i > 0) source = `(?:${source})?`;
+  }
+  return source;
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
+function detector(spec: {
+  id: DetectorId;
+  kind: DetectorKind;
+  guard: string;
+  pattern: string;
+  partial: string;
+  maxLength: number;
+  validate?: (match: string) => boolean | number;
+  needles?: readonly string[];
+}): Detector {
+  const guard = startGuard(spec.guard);
+  return {
+    id: spec.id,
+    kind: spec.kind,
+    regex: new RegExp(guard + spec.pattern, 'g'),
+    partial: new RegExp(`${guard}(?:${spec.partial})$`, 'g'),
+    maxLength: spec.maxLength,
+    ...(spec.validate ? { validate: spec.validate } : {}),
+    ...(spec.needles ? { needles: spec.needles } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validators
+
+/** Luhn checksum over the digits of `text` (other characters ignored). */
+export function luhnValid(text: string): boolean {
+  let sum = 0;
+  let double = false;
+  let digits = 0;
+  for (let i = text.length - 1; i >= 0; i--) {
+    const code = text.charCodeAt(i) - 48;
+    if (code < 0 || code > 9) continue;
+    digits++;
+    let value = code;
+    if (double) {
+      value *= 2;
+      if (value > 9) value -= 9;
+    }
+    sum += value;
+    double = !double;
+  }
+  return digits > 0 && sum % 10 === 0;
+}
+
+/** ISO 13616 mod-97 check of a compact, upper-case IBAN. */
+export function ibanChecksumValid(iban: string): boolean {
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let remainder = 0;
+  for (let i = 0; i < rearranged.length; i++) {
+    const code = rearranged.charCodeAt(i);
+    if (code >= 48 && code <= 57) remainder = (remainder * 10 + (code - 48)) % 97;
+    else if (code >= 65 && code <= 90) remainder = (remainder * 100 + (code - 55)) % 97;
+    else return false;
+  }
+  return remainder === 1;
+}
+
+/** IBAN length per country (SWIFT IBAN registry). */
+const IBAN_LENGTHS: Readonly<Record<string, number>> = {
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28, CH: 21, CR: 22, CY: 28, CZ: 24,
+  DE: 22, DJ: 27, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FK: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27,
+  GT: 28, HN: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20,
+  LU: 20, LV: 21, LY: 25, MC: 27, MD: 24, ME: 22, MK: 19, MN: 20, MR: 27, MT: 31, MU: 30, NI: 28, NL: 18, NO: 15, OM: 23, PK: 24,
+  PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, RU: 33, SA: 24, SC: 31, SD: 18, SE: 24, SI: 19, SK: 24, SM: 27, SO: 23, ST: 25,
+  SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
+};
+
+/**
+ * An IBAN candidate may have run into the words after it (`GB82 WEST … 32 is mine`): keep exactly
+ * the country's length of characters, which must end a group, and check mod-97.
+ */
+function validateIban(match: string): number | false {
+  const country = match.slice(0, 2).toUpperCase();
+  const length = IBAN_LENGTHS[country];
+  if (length === undefined) return false;
+  let compact = '';
+  let end = -1;
+  for (let i = 0; i < match.length; i++) {
+    const char = match[i] as string;
+    if (char === ' ') continue;
+    compact += char;
+    if (compact.length === length) {
+      end = i + 1;
+      break;
+    }
+  }
+  if (end < 0) return false;
+  if (end < match.length && match[end] !== ' ') return false;
+  return ibanChecksumValid(compact.toUpperCase()) ? end : false;
+}
+
+/** Printed groupings: 4-4-4-4, 4-4-4-4-3 (19 digits), Amex 4-6-5, Diners 4-6-4. */
+const CARD_GROUPINGS = new Set(['4-4-4-4', '4-4-4-4-3', '4-6-5', '4-6-4']);
+
+/** Issuer prefix and length: Visa, Mastercard (51–55, 2221–2720), Amex, Diners, JCB, Discover/UnionPay/Maestro (6). */
+function cardIssuerLengthValid(digits: string): boolean {
+  const length = digits.length;
+  const two = Number(digits.slice(0, 2));
+  switch (digits[0]) {
+    case '4':
+      return length === 13 || length === 16 || length === 19;
+    case '5':
+      return two >= 51 && two <= 55 && length === 16;
+    case '2': {
+      const four = Number(digits.slice(0, 4));
+      return four >= 2221 && four <= 2720 && length === 16;
+    }
+    case '3':
+      if (two === 34 || two === 37) return length === 15;
+      if (two === 30 || two === 36 || two === 38 || two === 39) return length === 14 || length === 16;
+      if (two === 35) return length >= 16 && length <= 19;
+      return false;
+    case '6':
+      return length >= 16 && length <= 19;
+    default:
+      return false;
+  }
+}
+
+function validateCard(match: string): boolean {
+  const digits = match.replace(/\D/g, '');
+  if (!cardIssuerLengthValid(digits)) return false;
+  const separators = match.replace(/\d/g, '');
+  if (separators.length > 0) {
+    if (!/^( +|-+)$/.test(separators)) return false; // one kind of separator
+    if (!CARD_GROUPINGS.has(match.split(/[ -]/).map((group) => group.length).join('-'))) return false;
+  }
+  return luhnValid(digits);
+}
+
+function validatePhone(match: string): boolean {
+  if (match[0] !== '+') return true;
+  const digits = match.replace(/\D/g, '').length;
+  if (digits < 8 || digits > 15) return false;
+  const opens = match.split('(').length - 1;
+  const closes = match.split(')').length - 1;
+  return opens === closes && opens <= 1;
+}
+
+/** `icon@2x.png` is a file name, not an address. */
+const FILE_EXTENSION_TLD = /\.(?:png|jpe?g|gif|svg|webp|ico|bmp|tiff?|avif)$/i;
+
+function validateEmail(match: string): boolean {
+  return !FILE_EXTENSION_TLD.test(match);
+}
+
+const PEM_HEADER = String.raw`-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----`;
+const PEM_FOOTER = String.raw`-----END (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-----`;
+/**
+ * A block never contains another header: stopping there keeps the scan linear on text full of
+ * headers without footers.
+ */
+const NOT_NEXT_HEADER = '(?!-----BEGIN )';
+/** A body character of a block with its footer. */
+const PEM_BODY_CHAR = `${NOT_NEXT_HEADER}[^"]`;
+/** Body of a PEM block without its footer (truncated, or longer than the bound): base64 lines, headers, escaped newlines. */
+const PEM_BODY_UNIT = String.raw`${NOT_NEXT_HEADER}(?:[A-Za-z0-9+/=:,.-]|\s|\\[nrt])`;
+const PEM_HEADER_AT_START = new RegExp(`^${PEM_HEADER}`);
+const PEM_FOOTER_ANYWHERE = new RegExp(PEM_FOOTER);
+const BASE64_RUN = /[A-Za-z0-9+/=]{16,}/g;
+
+/** A block with its footer is kept whole; a footer-less one ends with its last base64 run. */
+function validatePrivateKey(match: string): number | true {
+  const header = PEM_HEADER_AT_START.exec(match);
+  const headerLength = header ? header[0].length : 0;
+  const body = match.slice(headerLength);
+  if (PEM_FOOTER_ANYWHERE.test(body) && match.endsWith('-----')) return true;
+  let end = headerLength;
+  BASE64_RUN.lastIndex = 0;
+  for (let run = BASE64_RUN.exec(body); run; run = BASE64_RUN.exec(body)) end = headerLength + run.index + run[0].length;
+  return end;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table
+
+/** Token characters of most API keys. */
+const KEY = 'A-Za-z0-9_-';
+const ALNUM = 'A-Za-z0-9';
+const PEM_BODY_MAX = 12_000;
+
+export const DETECTORS: readonly Detector[] = [
+  detector({
+    // sk-proj-…, sk-svcacct-…, sk-admin-…, legacy sk-…: all carry "T3BlbkFJ" (base64 of "OpenAI").
+    id: 'openai_key',
+    kind: 'secret',
+    guard: KEY,
+    pattern: `sk-[${KEY}]{20,250}T3BlbkFJ[${KEY}]{20,250}(?![${KEY}])`,
+    needles: ['T3BlbkFJ'],
+    partial: `${prefixChain('sk-', `[${KEY}]{0,508}`)}`,
+    maxLength: 3 + 250 + 8 + 250 + 1,
+  }),
+  detector({
+    // sk-ant-api03-…AA, sk-ant-admin01-…AA, sk-ant-oat01-…AA
+    id: 'anthropic_key',
+    kind: 'secret',
+    guard: KEY,
+    pattern: `sk-ant-[a-z]{2,10}\\d{2}-[${KEY}]{32,300}AA(?![${KEY}])`,
+    needles: ['-ant-'],
+    partial: `${prefixChain('sk-', `[${KEY}]{0,320}`)}`,
+    maxLength: 7 + 10 + 3 + 300 + 2 + 1,
+  }),
+  detector({
+    // Access key IDs: long-term (AKIA), temporary (ASIA), and the ABIA/ACCA variants.
+    id: 'aws_access_key',
+    kind: 'secret',
+    guard: ALNUM,
+    pattern: `(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![${ALNUM}])`,
+    partial: `A(?:[KSBC](?:[IBC](?:A[A-Z2-7]{0,16})?)?)?`,
+    maxLength: 21,
+  }),
+  detector({
+    // Classic (ghp_, gho_, ghu_, ghs_, ghr_) and fine-grained (github_pat_) tokens.
+    id: 'github_token',
+    kind: 'secret',
+    guard: 'A-Za-z0-9_',
+    pattern: `(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,244})(?![A-Za-z0-9_])`,
+    needles: ['gh', '_pat_'],
+    partial: `${prefixChain('gh', '[pousr](?:_[A-Za-z0-9]{0,251})?')}|${prefixChain('github_pat_', '[A-Za-z0-9_]{0,244}')}`,
+    maxLength: 11 + 244 + 1,
+  }),
+  detector({
+    // Bot (xoxb-), user (xoxp-), app-level (xapp-), refresh (xoxe-) and legacy tokens.
+    id: 'slack_token',
+    kind: 'secret',
+    guard: 'A-Za-z0-9-',
+    pattern: `(?:xox[abposre]|xapp)-\\d{1,16}-[A-Za-z0-9-]{8,250}(?![A-Za-z0-9-])`,
+    needles: ['xox', 'xapp'],
+    partial: `${prefixChain('xox', '[abposre](?:-[A-Za-z0-9-]{0,267})?')}|${prefixChain('xapp', '-[A-Za-z0-9-]{0,267}')}`,
+    maxLength: 4 + 1 + 16 + 1 + 250 + 1,
+  }),
+  detector({
+    id: 'google_api_key',
+    kind: 'secret',
+    guard: KEY,
+    pattern: `AIza[${KEY}]{35}(?![${KEY}])`,
+    needles: ['AIza'],
+    partial: prefixChain('AIza', `[${KEY}]{0,35}`),
+    maxLength: 40,
+  }),
+  detector({
+    // PEM (PKCS#1, PKCS#8, EC, DSA, encrypted), OpenSSH and PGP private key blocks; a block whose
+    // footer is missing is redacted up to the end of its base64.
+    id: 'private_key',
+    kind: 'secret',
+    guard: '',
+    pattern: `${PEM_HEADER}(?:(?:${PEM_BODY_CHAR}){0,${PEM_BODY_MAX}}?${PEM_FOOTER}|(?:${PEM_BODY_UNIT}){0,${PEM_BODY_MAX / 2}})`,
+    validate: validatePrivateKey,
+    needles: ['PRIVATE KEY'],
+    partial: [
+      prefixChain('-----BEGIN', '[A-Z0-9 -]{0,90}'),
+      `${PEM_HEADER}(?:(?!${PEM_FOOTER})${PEM_BODY_CHAR}){0,${PEM_BODY_MAX}}`,
+      `${PEM_HEADER}(?:(?!${PEM_FOOTER})${PEM_BODY_UNIT}){0,${PEM_BODY_MAX / 2}}\\\\?`,
+    ].join('|'),
+    maxLength: 100 + PEM_BODY_MAX + 100,
+  }),
+  detector({
+    id: 'email',
+    kind: 'pii',
+    guard: String.raw`\w.%+-`,
+    pattern: String.raw`[\w.%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,4}\.[A-Za-z]{2,24}(?![A-Za-z0-9-])`,
+    validate: validateEmail,
+    needles: ['@'],
+    partial: String.raw`[\w.%+-]{1,64}(?:@[A-Za-z0-9.-]{0,345})?`,
+    maxLength: 64 + 1 + 64 * 5 + 25 + 1,
+  }),
+  detector({
+    // International (+CC …, 8–15 digits) and North-American forms with separators; bare digit runs
+    // are not phone numbers here (too many ids and amounts look like them).
+    id: 'phone',
+    kind: 'pii',
+    guard: String.raw`\w+.-`,
+    pattern: String.raw`(?:\+[1-9](?:[ .()-]{0,2}\d){6,14}|\([2-9]\d{2}\) ?[2-9]\d{2}[.-]\d{4}|[2-9]\d{2}(?<sep>[.-])[2-9]\d{2}\k<sep>\d{4}|[2-9]\d{2} [2-9]\d{2} \d{4})(?!\w|[ .-]\d)`,
+    validate: validatePhone,
+    partial: String.raw`[+(\d][\d .()-]{0,46}`,
+    maxLength: 2 + 14 * 3 + 2,
+  }),
+  detector({
+    // 13–19 digits, compact or in the printed groupings, an issuer prefix with its length, and a valid Luhn checksum.
+    id: 'credit_card',
+    kind: 'pii',
+    guard: String.raw`\w.+-`,
+    pattern: String.raw`[2-6](?:[ -]?\d){12,18}(?!\w|[ .,-]\d)`,
+    validate: validateCard,
+    partial: String.raw`[2-6][\d .,-]{0,39}`,
+    maxLength: 1 + 18 * 2 + 2,
+  }),
+  detector({
+    // Country code, check digits, then the BBAN, compact or grouped by spaces, any case; country
+    // length and mod-97 must hold.
+    id: 'iban',
+    kind: 'pii',
+    guard: ALNUM,
+    pattern: String.raw`[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])`,
+    validate: validateIban,
+    partial: String.raw`[A-Za-z](?:[A-Za-z](?:\d(?:\d(?: ?[A-Za-z0-9]){0,30} ?)?)?)?`,
+    maxLength: 4 + 30 * 2 + 1,
+  }),
+];
+
+export const DETECTOR_BY_ID: ReadonlyMap<DetectorId, Detector> = new Map(DETECTORS.map((d) => [d.id, d]));
+
+export const SECRET_DETECTORS: readonly DetectorId[] = DETECTORS.filter((d) => d.kind === 'secret').map((d) => d.id);
+export const PII_DETECTORS: readonly DetectorId[] = DETECTORS.filter((d) => d.kind === 'pii').map((d) => d.id);
