@@ -53,7 +53,7 @@ describe('data-leak guards', () => {
     for (const stream of [false, true]) {
       const error = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `key: ${AWS_KEY}` }], stream }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-      expect((error as OpenAI.APIError).headers?.get('x-should-retry')).toBe('false');
+      expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('x-should-retry')).toBe('false');
       expect((error as Error).message).toContain('aws_access_key');
       expect((error as Error).message).not.toContain(AWS_KEY);
     }
