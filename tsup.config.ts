@@ -18,6 +18,8 @@ export default defineConfig([
     clean: true,
     // One shared core chunk for every subpath, in both formats (tsup #408).
     splitting: true,
+    // import.meta.url in the CJS build (the SQLite writer thread resolves its driver with it).
+    shims: true,
     target: 'node20',
     define: { __PACKAGE_VERSION__: JSON.stringify(version) },
   },

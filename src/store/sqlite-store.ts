@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
+import { createSqliteWriter } from './sqlite-writer.js';
 
 const COLUMNS = [
   'id', 'created_at', 'proxy_id', 'provider', 'operation', 'model', 'response_model', 'agent_id', 'user_id',
@@ -20,6 +21,11 @@ export interface SqliteStoreOptions {
    * @default 'FULL'
    */
   synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Commit audit rows from a writer thread (file databases only), so their fsyncs never block
+   * the event loop. @default true
+   */
+  writerThread?: boolean;
 }
 
 /**
@@ -33,10 +39,14 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
   db.pragma('busy_timeout = 5000');
   migrate(db);
 
-  const insert = db.prepare(`INSERT INTO interactions (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`);
+  const insertSql = `INSERT INTO interactions (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`;
+  const insert = db.prepare(insertSql);
   const insertAll = db.transaction((rows: readonly InteractionRecord[]) => {
     for (const row of rows) insert.run(toRow(row));
   });
+  // A file's audit rows are committed by a writer thread: its fsyncs never stall requests.
+  // An in-memory database lives in this thread only, and has no fsync to avoid.
+  const writer = path === ':memory:' || options.writerThread === false ? null : createSqliteWriter(path, insertSql, options.synchronous ?? 'FULL');
 
   const insertKey = db.prepare(`INSERT INTO virtual_keys (${KEY_COLUMNS.join(', ')}) VALUES (${KEY_COLUMNS.map((c) => `@${c}`).join(', ')})`);
   const findKey = db.prepare('SELECT * FROM virtual_keys WHERE key_hash = ?');
@@ -66,7 +76,9 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
       return findTaint.get(proxyId, sessionId) !== undefined;
     },
     saveInteractions(rows) {
-      if (rows.length > 0) insertAll(rows);
+      if (rows.length === 0) return;
+      if (writer) return writer.write(rows.map(toRow));
+      insertAll(rows);
     },
     async listInteractions(query: InteractionQuery = {}) {
       const where: string[] = [];
@@ -77,8 +89,9 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
       const sql = `SELECT * FROM interactions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
       return (db.prepare(sql).all(params) as Row[]).map(fromRow);
     },
-    close() {
+    async close() {
       if (!db.open) return;
+      await writer?.close();
       if (path !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');
       db.close();
     },
