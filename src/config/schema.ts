@@ -137,8 +137,11 @@ export const proxyConfigSchema = z.strictObject({
       headersTimeoutMs: z.number().int().positive().default(300_000),
       /** Longest silence between two body chunks. @default 300000 @unit ms */
       bodyTimeoutMs: z.number().int().positive().default(300_000),
-      /** Keep-alive connections per upstream origin. @default 128 */
-      connections: z.number().int().positive().default(128),
+      /**
+       * Most connections per upstream origin; every concurrent request (a long stream included)
+       * holds one, and requests beyond it wait. @default 1024
+       */
+      connections: z.number().int().positive().default(1024),
     })
     .prefault({}),
   metrics: z

@@ -109,9 +109,10 @@ export async function writeResponse(response: Response, res: ServerResponse): Pr
     res.end();
     return;
   }
-  // Send the headers now: a streamed answer's first event may be a while.
-  res.flushHeaders();
   const reader = response.body.getReader();
+  if (response.headers.has('content-length')) return writeWhole(reader, res);
+  // A stream: send the headers now, its first event may be a while.
+  res.flushHeaders();
   const cancel = () => void reader.cancel().catch(() => {});
   res.once('close', cancel);
   try {
@@ -127,6 +128,22 @@ export async function writeResponse(response: Response, res: ServerResponse): Pr
   } finally {
     res.off('close', cancel);
   }
+}
+
+/** A body of known length goes out in one write with its headers. */
+async function writeWhole(reader: ReadableStreamDefaultReader<Uint8Array>, res: ServerResponse): Promise<void> {
+  const chunks: Uint8Array[] = [];
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+    }
+  } catch {
+    res.destroy();
+    return;
+  }
+  res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
 }
 
 function drained(res: ServerResponse): Promise<void> {

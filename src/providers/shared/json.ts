@@ -19,5 +19,7 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
   if (status >= 400 && status < 500 && status !== 429 && status !== 408 && status !== 409) {
     allHeaders['x-should-retry'] ??= 'false';
   }
-  return new Response(JSON.stringify(body), { status, headers: allHeaders });
+  const text = JSON.stringify(body);
+  allHeaders['content-length'] = String(Buffer.byteLength(text));
+  return new Response(text, { status, headers: allHeaders });
 }
