@@ -8,7 +8,9 @@
  *   express     the SDK through `expressProxy` in an Express 5 app, a child process
  *   peer        the SDK through Portkey's gateway (@portkey-ai/gateway, npm), a child process
  */
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { BENCH_POLICIES } from './policies.js';
+import { dirname, join } from 'node:path';
 import OpenAI from 'openai';
 import { createProxy, createProxyFetch } from '../src/index.js';
 import { type Child, freePort, startNode } from './lib/children.js';
@@ -27,13 +29,7 @@ export const CASE_LABELS: Record<CaseId, string> = {
   peer: 'peer (Portkey gateway 1.15.2)',
 };
 
-/**
- * POLICIES HOOK: the policy engine is not implemented yet, so every proxied case runs without
- * policies and the results say "policies: not yet available". When `createProxy` accepts
- * policies, set them here (and in express-server.ts / the server's config file) so the numbers
- * include their cost. Do not fake the option before it exists.
- */
-export const POLICIES_STATUS = 'policies: not yet available (no policy engine yet; proxied cases run audit + metrics + tracing only)';
+export { POLICIES_STATUS } from './policies.js';
 
 export interface BenchCase {
   id: CaseId;
@@ -66,7 +62,10 @@ export async function startUpstream(): Promise<Child> {
  * dist/cli.js, without tsx's loader thread). `config` (a JSON file path) is only for the memory test.
  */
 export async function startBundledServer(upstreamBase: string, db: string, options: { config?: string; compiled?: string } = {}): Promise<Child> {
-  const args = [options.compiled ?? 'src/cli/main.ts', 'serve', '--port', '0', '--db', db, ...(options.config ? ['--config', options.config] : [])];
+  // The server runs with the same policies as the other cases, from a config file.
+  const config = options.config ?? join(dirname(db), 'bench-policies.json');
+  if (!options.config) writeFileSync(config, JSON.stringify({ policies: BENCH_POLICIES }));
+  const args = [options.compiled ?? 'src/cli/main.ts', 'serve', '--port', '0', '--db', db, '--config', config];
   return startNode('server', args, { env: { ARCHESTRA_OPENAI_BASE_URL: upstreamBase }, ready: /listening on (http:\/\/\S+)/, tsx: options.compiled === undefined });
 }
 
@@ -105,7 +104,7 @@ export async function buildCases(env: Environment): Promise<BenchCase[]> {
   const proxy = createProxy({
     providers: { openai: { baseUrl: env.baseUrl } },
     store: join(env.tmp, 'in-process.db'),
-    // POLICIES HOOK (see POLICIES_STATUS).
+    policies: BENCH_POLICIES,
   });
   const none = async () => {};
   const all: Record<CaseId, BenchCase> = {

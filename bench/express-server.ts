@@ -6,13 +6,13 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createProxy } from '../src/index.js';
+import { BENCH_POLICIES } from './policies.js';
 import { expressProxy } from '../src/ways-in/express.js';
 
 const proxy = createProxy({
   providers: { openai: { baseUrl: process.env.BENCH_UPSTREAM } },
   store: process.env.BENCH_DB ?? ':memory:',
-  // POLICIES HOOK: the policy engine is not available yet; when createProxy takes policies, pass
-  // the same set here as in cases.ts so every way in is measured with them on.
+  policies: BENCH_POLICIES,
 });
 
 const app = express();

@@ -4,6 +4,7 @@
  * answers with one event and holds open. Once every stream has delivered its first event, the
  * server's VmRSS is sampled for a second; VmHWM (peak) is read at the end.
  */
+import { BENCH_POLICIES } from './policies.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,7 +44,7 @@ export async function runRss(tmp: string, upstreamBase: string, streams: number,
   let config: string | undefined;
   if (upstreamConnections !== null) {
     config = join(tmp, `rss-${upstreamConnections}.json`);
-    writeFileSync(config, JSON.stringify({ upstream: { connections: upstreamConnections } }));
+    writeFileSync(config, JSON.stringify({ upstream: { connections: upstreamConnections }, policies: BENCH_POLICIES }));
   }
   const server = await startBundledServer(upstreamBase, join(tmp, `rss-${runner}-${upstreamConnections ?? 'default'}.db`), { ...(config ? { config } : {}), ...(compiled ? { compiled } : {}) });
   const agent = new Agent({ connections: streams + 10, headersTimeout: 0, bodyTimeout: 0 });

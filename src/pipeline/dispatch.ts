@@ -12,6 +12,7 @@ import { type UpstreamClient, upstreamHeaders } from './forward.js';
 import { applyAnswerPolicies } from './answer-stage.js';
 import { guardDataLeak } from './data-leak-stage.js';
 import { inspectStream } from './inspect-stream.js';
+import { streamLeakPolicy } from './stream-leak.js';
 import { type ToolCallGuard, applyRequestPolicies, recallGuard } from './policy-stage.js';
 import type { RefusalMemory } from './refusal-memory.js';
 import type { TaintTracker } from './taint-tracker.js';
@@ -166,7 +167,10 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (streamFormat) {
     recorder.stream = true;
     const reader = adapter.streamReader({ operation, injectedUsage });
-    const stream = inspectStream({ body: result.body, format: streamFormat, operation, reader, adapter, recorder, status: result.status, signal: request.signal, guard, keepAliveMs: policy.holdKeepAliveMs });
+    // Streamed text is redacted as it goes, where the adapter can re-encode its events.
+    const leakPolicy = policy.mode !== 'off' && match.route.hasBody && adapter.redactStreamEvent && adapter.encodeStreamTails ? streamLeakPolicy(policy.dataLeak) : null;
+    const dataLeak = leakPolicy && policy.mode !== 'off' ? { policy: leakPolicy, mode: policy.mode } : null;
+    const stream = inspectStream({ body: result.body, format: streamFormat, operation, reader, adapter, recorder, status: result.status, signal: request.signal, guard, keepAliveMs: policy.holdKeepAliveMs, dataLeak });
     return new Response(stream, { status: result.status, headers: result.headers });
   }
 
@@ -182,10 +186,11 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (result.status < 300 && contentType.includes('json')) {
     const answer = applyAnswerPolicies(text, { adapter, operation, recorder, policy, guard, scanForLeaks: match.route.hasBody });
     if (answer.kind === 'refuse') return finishWith(recorder, answer.response, 'ok', null);
-    if (answer.rewritten) result.headers.delete('content-length');
     ({ text, auditText } = answer);
   }
   recorder.appendResponseBody(auditText);
+  // A complete body's length is known: a server bridge sends it with its headers in one write.
+  result.headers.set('content-length', String(Buffer.byteLength(text)));
   const response = new Response(text, { status: result.status, headers: result.headers });
   // Upstream errors reach the client unchanged, so its SDK raises its own error class.
   return result.status >= 400 ? finishWith(recorder, response, 'upstream_error', `The upstream answered ${result.status}.`) : finishWith(recorder, response, 'ok', null);

@@ -6,6 +6,7 @@ import { encodeSseComment, encodeSseEvent } from '../providers/shared/sse.js';
 import type { HeldEvent, ProviderAdapter, StreamEvent, StreamReader } from '../providers/types.js';
 import type { ToolCallGuard } from './policy-stage.js';
 import type { Recorder } from './record.js';
+import { createStreamLeakGuard, type StreamDataLeakOptions, splitEncoded } from './stream-leak.js';
 
 /** One event larger than this without its line end is refused (fail closed, bounded memory). */
 const MAX_EVENT_BYTES = 8 * 1024 * 1024;
@@ -36,6 +37,11 @@ export interface InspectStreamOptions {
   guard: ToolCallGuard | null;
   /** How often a held SSE stream sends a keep-alive comment. @default 10000 @unit ms */
   keepAliveMs?: number;
+  /**
+   * Redacts secrets and personal data in the answer's streamed text (when the adapter can): each
+   * event's deltas pass through a stream redactor per channel before they are sent or held.
+   */
+  dataLeak?: StreamDataLeakOptions | null;
 }
 
 /**
@@ -45,15 +51,31 @@ export interface InspectStreamOptions {
  * not one fragment of a refused call goes out; text before it is never delayed. Reading is pulled
  * by the client (backpressure reaches the upstream socket); a client that cancels destroys the
  * upstream body, which closes the upstream request.
+ *
+ * With `dataLeak`, text that could still grow into a secret is held back until it is decided, and
+ * released redacted; the held-back tails go out before the stream's end. A finding that blocks
+ * ends the stream with an error event instead (not one character of it sent). In shadow mode the
+ * client gets the upstream's bytes and only the audit copy is redacted.
  */
 export function inspectStream(options: InspectStreamOptions): ReadableStream<Uint8Array> {
   const { body, format, operation, reader, adapter, recorder, status, signal, guard, keepAliveMs = 10_000 } = options;
+  const leak = options.dataLeak ? createStreamLeakGuard(adapter, operation, options.dataLeak, recorder) : null;
+  /** Shadow mode: the client gets the upstream's bytes, the audit row a redacted copy (kept apart). */
+  const shadow = leak !== null && options.dataLeak?.mode === 'shadow';
   let keepAlive: NodeJS.Timeout | undefined;
   const iterator = body[Symbol.asyncIterator]();
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
   let pending = '';
   const held: HeldEvent[] = [];
+  /** In shadow mode, what the audit row gets in place of `pending` and `held`. */
+  let pendingAudit = '';
+  const heldAudit: HeldEvent[] = [];
+  /** The last event before the terminal one: the shape of the events that carry the held-back tails. */
+  let lastEvent: HeldEvent | null = null;
+  let tailsSent = false;
+  /** The answer is withheld (a data-leak finding that blocks): the client gets this error event. */
+  let withheld: string | null = null;
   let terminated = false;
   /** An error the upstream reported in its own stream: passed on as it was, and recorded. */
   let reportedError: string | null = null;
@@ -61,13 +83,65 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
   let fatalError: string | null = null;
 
   function onEvent(event: StreamEvent, encoded: string): void {
+    if (withheld) return;
     const info = reader.read(event);
     recorder.markFirstToken(performance.now());
     if (info.error) reportedError = info.error;
     if (info.terminal) terminated = true;
+    if (!leak || info.error) {
+      if (info.dropFromClient) return;
+      queue({ ...event, encoded }, encoded, info.toolCall === true);
+      return;
+    }
+    const original: HeldEvent = { ...event, encoded };
+    if (!info.terminal) lastEvent = original;
     if (info.dropFromClient) return;
-    if (guard && (held.length > 0 || info.toolCall || !adapter.flagsToolCallEvents)) held.push({ ...event, encoded });
-    else pending += encoded;
+    let redacted = leak.event(original);
+    if (info.terminal) redacted = leak.flush(lastEvent) + redacted;
+    if (leak.blockedBy.length > 0 && !shadow) {
+      withheld = `The answer was withheld by the security policy: it contains ${leak.blockedBy.join(', ')} data.`;
+      return;
+    }
+    if (info.terminal) tailsSent = true;
+    queue(original, redacted, info.toolCall === true);
+  }
+
+  /**
+   * Queues an event for the client (`original` as it came, `redacted` as the guards left it):
+   * sent with the next pull, or held while tool calls await their decision.
+   */
+  function queue(original: HeldEvent, redacted: string, toolCall: boolean): void {
+    const hold = guard !== null && (held.length > 0 || toolCall || !adapter.flagsToolCallEvents);
+    const client = shadow ? original.encoded : redacted;
+    if (!hold) {
+      pending += client;
+      if (shadow) pendingAudit += redacted;
+      return;
+    }
+    if (shadow) {
+      held.push(original);
+      heldAudit.push(...(redacted === original.encoded ? [original] : splitEncoded(redacted, format)));
+    } else if (redacted === original.encoded) held.push(original);
+    // Held events must stay whole events (a refusal re-reads them one by one); an adapter may have
+    // dropped the event, or put tails before it.
+    else {
+      const events = splitEncoded(redacted, format);
+      // A dropped event still starts the hold when it carried a tool call.
+      if (events.length === 0 && held.length === 0 && toolCall) held.push({ data: '', encoded: '' });
+      held.push(...events);
+    }
+  }
+
+  /** At the end of a stream without a terminator (Gemini): the held-back tails go last. */
+  function flushTails(): void {
+    if (!leak || tailsSent || withheld) return;
+    tailsSent = true;
+    const tails = leak.flush(lastEvent);
+    if (leak.blockedBy.length > 0 && !shadow) {
+      withheld = `The answer was withheld by the security policy: it contains ${leak.blockedBy.join(', ')} data.`;
+      return;
+    }
+    if (tails) queue({ data: '', encoded: '' }, tails, false);
   }
 
   /** While events are held, an SSE comment now and then tells the client the stream is alive. */
@@ -87,36 +161,52 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
     clearInterval(keepAlive);
     keepAlive = undefined;
   }
+  function onComment(comment: string): void {
+    pending += encodeSseComment(comment);
+    if (shadow) pendingAudit += encodeSseComment(comment);
+  }
   const overflow = () => {
     fatalError = 'An upstream event exceeded the size limit.';
   };
   const splitter: EventSplitter =
     format === 'sse'
-      ? sseSplitter(onEvent, (comment) => (pending += encodeSseComment(comment)), overflow)
+      ? sseSplitter(onEvent, onComment, overflow)
       : createNdjsonSplitter({ onLine: (line) => onEvent({ data: line }, `${line}\n`), onOverflow: overflow, maxLineLength: MAX_EVENT_BYTES });
 
-  function emit(controller: ReadableStreamDefaultController<Uint8Array>, text: string): void {
+  /** Sends `text`; the audit row keeps `audit` (the same but in shadow mode). */
+  function emit(controller: ReadableStreamDefaultController<Uint8Array>, text: string, audit = text): void {
     recorder.markFirstByte(performance.now());
-    recorder.appendResponseBody(text);
+    recorder.appendResponseBody(audit);
     controller.enqueue(encoder.encode(text));
   }
 
+  /** Sends what is pending (and its audit copy). */
+  function emitPending(controller: ReadableStreamDefaultController<Uint8Array>): void {
+    if (pending || pendingAudit) emit(controller, pending, shadow ? pendingAudit : pending);
+    pending = '';
+    pendingAudit = '';
+  }
+
   /** The held events, decided: as they were, or without the refused calls. */
-  function release(): string {
-    if (held.length === 0 || !guard) return '';
+  function release(): void {
+    if (held.length === 0 || !guard) return;
     const blocked = guard(reader.view());
-    if (blocked.length === 0) return held.map((event) => event.encoded).join('');
-    // An adapter that cannot take a call out of its stream refuses the whole answer instead.
-    return adapter.refuseToolCallsInStream?.(operation, held, blocked) ?? adapter.streamErrorEvent(refusalText(blocked), format);
+    const decide = (events: readonly HeldEvent[]): string => {
+      if (blocked.length === 0) return events.map((event) => event.encoded).join('');
+      // An adapter that cannot take a call out of its stream refuses the whole answer instead.
+      return adapter.refuseToolCallsInStream?.(operation, events.filter((event) => event.encoded !== ''), blocked) ?? adapter.streamErrorEvent(refusalText(blocked), format);
+    };
+    pending += decide(held);
+    if (shadow) pendingAudit += decide(heldAudit);
   }
 
   function finish(controller: ReadableStreamDefaultController<Uint8Array>, error: string | null, tellClient: boolean): void {
     stopKeepAlive();
     // Held events are released only for an answer that ended well: a cut-off call is never sent.
-    if (!error) pending += release();
-    if (pending) emit(controller, pending);
-    pending = '';
-    if (error && tellClient) emit(controller, adapter.streamErrorEvent(error, format));
+    if (!error && !withheld) release();
+    emitPending(controller);
+    if (withheld) emit(controller, adapter.streamErrorEvent(withheld, format));
+    else if (error && tellClient) emit(controller, adapter.streamErrorEvent(error, format));
     const view = reader.view();
     recorder.usage = view.usage;
     if (view.model) recorder.responseModel = view.model;
@@ -163,12 +253,21 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
           if (chunk.done) {
             splitter.feed(decoder.decode());
             splitter.end();
+            if (withheld) return finish(controller, null, true);
             if (reportedError) return finish(controller, reportedError, false);
             // Without its terminator the answer may be cut short: the client must not take it as whole.
-            if (terminated || reader.endsAtEof) return finish(controller, null, false);
+            if (terminated || reader.endsAtEof) {
+              flushTails();
+              return finish(controller, null, false);
+            }
             return finish(controller, 'The upstream stream ended without its terminator.', true);
           }
           splitter.feed(decoder.decode(chunk.value, { stream: true }));
+          // A secret that blocks: the answer ends here with an error event, the secret unsent.
+          if (withheld) {
+            body.destroy();
+            return finish(controller, null, true);
+          }
           if (fatalError) {
             body.destroy();
             return finish(controller, fatalError, true);
@@ -181,9 +280,8 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
           }
           // After the terminator, the row is written without waiting for a client that may never
           // read again (an SDK stops at the terminator): keep reading to the end in this pull.
-          if (pending && !terminated) {
-            emit(controller, pending);
-            pending = '';
+          if ((pending || pendingAudit) && !terminated) {
+            emitPending(controller);
             return;
           }
           startKeepAlive(controller);

@@ -185,4 +185,30 @@ export interface ProviderAdapter {
    * it cannot for this operation (the stream then ends with an error event instead).
    */
   refuseToolCallsInStream?(operation: string, held: readonly HeldEvent[], blocked: readonly BlockedCall[]): string | undefined;
+  /**
+   * Passes one streamed event's text deltas (assistant text, tool-call argument pieces) through
+   * `redact(channel, delta)` (channel e.g. `text:0` or `tool:0:1`) and returns the re-encoded
+   * event, or '' to drop an event whose text is all held back for now. Events without text come
+   * back unchanged (the very same string, which is cheap to test). When a channel ends inside the
+   * stream (a choice's `finish_reason`, a content block's stop), the adapter calls
+   * `end(channel)` and sends the tails it returns (the held-back text of that channel and of the
+   * channels named `<channel>:...`) before the event that ends them. Without data-leak redaction
+   * for this adapter, streamed answers are not redacted (a documented gap).
+   */
+  redactStreamEvent?(operation: string, event: HeldEvent, redact: StreamRedact, end: StreamChannelEnd): string;
+  /**
+   * Events carrying each channel's held-back tail at the end of the stream (inserted just before
+   * the terminal event, or at the end of a stream that ends at EOF), shaped like `like` (the last
+   * event before the terminal one).
+   */
+  encodeStreamTails?(operation: string, tails: ReadonlyMap<string, string>, like: HeldEvent): string;
 }
+
+/** Redacts one text delta of one channel of a streamed answer; returns what is safe to send now. */
+export type StreamRedact = (channel: string, delta: string) => string;
+
+/**
+ * Ends the channel `channel` and every channel named `<channel>:...`: returns their held-back
+ * tails (redacted, non-empty ones only, in the order the channels began).
+ */
+export type StreamChannelEnd = (channel: string) => ReadonlyMap<string, string>;

@@ -5,6 +5,7 @@ import { decodeMessageResponse, emptyResponseView } from './decode-response.js';
 import { messagesStreamReader } from './decode-stream.js';
 import { redactMessageToolResults, refuseMessageResponse, refuseMessageStream } from './encode-refusal.js';
 import { anthropicErrorBody, anthropicStreamErrorEvent } from './errors.js';
+import { encodeMessagesStreamTails, redactMessagesStreamEvent } from './redact-stream.js';
 import { anthropicRoutes } from './routes.js';
 
 /** Claude OAuth access tokens (`sk-ant-oat…`) authenticate as a bearer token, never as `x-api-key`. */
@@ -63,6 +64,10 @@ export const anthropicAdapter: ProviderAdapter = {
   refuseToolCalls: (operation, json, blocked) => (operation === 'chat' ? refuseMessageResponse(json, blocked) : undefined),
 
   refuseToolCallsInStream: (operation, held, blocked) => (operation === 'chat' ? refuseMessageStream(held, blocked) : undefined),
+
+  redactStreamEvent: (operation, event, redact, end) => (operation === 'chat' ? redactMessagesStreamEvent(event, redact, end) : event.encoded),
+
+  encodeStreamTails: (operation, tails, like) => (operation === 'chat' ? encodeMessagesStreamTails(tails, like) : ''),
 
   // count_tokens sends the same messages but nothing reaches a model: redacting there is harmless.
   redactToolResults: (operation, json, toolCallIds) => (operation === 'chat' || operation === 'count_tokens' ? redactMessageToolResults(json, toolCallIds) : false),

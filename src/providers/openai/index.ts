@@ -9,6 +9,7 @@ import { responsesStreamReader } from './decode-responses-stream.js';
 import { chatStreamReader } from './decode-stream.js';
 import { redactChatToolResults, refuseChatResponse, refuseChatStream } from './encode-refusal.js';
 import { redactResponsesToolResults, refuseResponsesResponse, refuseResponsesStream } from './encode-responses-refusal.js';
+import { encodeChatStreamTails, redactChatStreamEvent } from './redact-stream.js';
 import { openaiRoutes } from './routes.js';
 
 /** OpenAI's error body: `{ error: { message, type, param, code } }`. */
@@ -105,6 +106,17 @@ export const openaiAdapter: ProviderAdapter = {
     if (operation === 'chat') return refuseChatStream(held, blocked);
     if (operation === 'responses' || operation === 'responses.retrieve') return refuseResponsesStream(held, blocked);
     return undefined;
+  },
+
+  // Chat and legacy Completions streams; a Responses stream is not redacted yet (passed as it is).
+  redactStreamEvent(operation, event, redact, end) {
+    if (operation === 'chat' || operation === 'text_completion') return redactChatStreamEvent(operation === 'text_completion', event, redact, end);
+    return event.encoded;
+  },
+
+  encodeStreamTails(operation, tails, like) {
+    if (operation === 'chat' || operation === 'text_completion') return encodeChatStreamTails(operation === 'text_completion', tails, like);
+    return '';
   },
 
   streamReader: (exchange) => (exchange.operation.startsWith('responses') ? responsesStreamReader(exchange) : chatStreamReader(exchange)),

@@ -1,0 +1,118 @@
+import { createParser } from 'eventsource-parser';
+import { createStreamRedactor, type DataLeakConfig, type DataLeakPolicy, type DetectorId, resolveDataLeakPolicy, type StreamRedactor } from '../policy/data-leak/index.js';
+import { encodeSseEvent } from '../providers/shared/sse.js';
+import type { HeldEvent, ProviderAdapter } from '../providers/types.js';
+import type { Recorder } from './record.js';
+
+/** Decisions kept per stream; an answer full of addresses must not make a huge row. */
+const MAX_RECORDED = 50;
+
+const resolved = new WeakMap<DataLeakConfig, DataLeakPolicy>();
+
+/** The data-leak policy of a configuration, resolved once per configuration object. */
+export function streamLeakPolicy(config: DataLeakConfig): DataLeakPolicy | null {
+  let policy = resolved.get(config);
+  if (!policy) {
+    policy = resolveDataLeakPolicy(config);
+    resolved.set(config, policy);
+  }
+  return policy.redact.size === 0 && policy.block.size === 0 ? null : policy;
+}
+
+export interface StreamDataLeakOptions {
+  policy: DataLeakPolicy;
+  /** `shadow`: the client gets the upstream's bytes; the findings and the audit copy are redacted. */
+  mode: 'enforce' | 'shadow';
+}
+
+/**
+ * The data-leak guard of one streamed answer: one stream redactor per channel (a choice's text, a
+ * tool call's arguments), run over each event's text deltas through the adapter.
+ */
+export interface StreamLeakGuard {
+  /** The event with its text redacted (or held back); '' when nothing of it is to be sent now. */
+  event(event: HeldEvent): string;
+  /** The tails every open channel still holds, as events shaped like `like`; '' when none. */
+  flush(like: HeldEvent | null): string;
+  /** Detectors that found something and block (the answer must then be withheld). */
+  readonly blockedBy: readonly DetectorId[];
+}
+
+export function createStreamLeakGuard(adapter: ProviderAdapter, operation: string, options: StreamDataLeakOptions, recorder: Recorder): StreamLeakGuard | null {
+  const redactEvent = adapter.redactStreamEvent?.bind(adapter);
+  const encodeTails = adapter.encodeStreamTails?.bind(adapter);
+  if (!redactEvent || !encodeTails) return null;
+  const { policy } = options;
+  const channels = new Map<string, { redactor: StreamRedactor; recorded: number }>();
+  const blockedBy: DetectorId[] = [];
+  let recorded = 0;
+
+  function note(channel: string, state: { redactor: StreamRedactor; recorded: number }): void {
+    const findings = state.redactor.findings;
+    if (findings.length === state.recorded) return;
+    for (let i = state.recorded; i < findings.length; i++) {
+      const detector = findings[i]!.detector;
+      const block = policy.block.has(detector);
+      if (block && !blockedBy.includes(detector)) blockedBy.push(detector);
+      if (recorded < MAX_RECORDED) {
+        recorder.decisions.push({ kind: 'data_leak', direction: 'response', detector, path: channel, action: block ? 'block' : 'redact' });
+        recorded++;
+      }
+    }
+    state.recorded = findings.length;
+  }
+
+  const redact = (channel: string, delta: string): string => {
+    let state = channels.get(channel);
+    if (!state) {
+      state = { redactor: createStreamRedactor(policy.enabled), recorded: 0 };
+      channels.set(channel, state);
+    }
+    const out = state.redactor.push(delta);
+    note(channel, state);
+    return out;
+  };
+
+  const end = (prefix: string): ReadonlyMap<string, string> => {
+    const tails = new Map<string, string>();
+    for (const [channel, state] of channels) {
+      if (channel !== prefix && !channel.startsWith(`${prefix}:`)) continue;
+      const tail = state.redactor.flush();
+      note(channel, state);
+      channels.delete(channel);
+      if (tail) tails.set(channel, tail);
+    }
+    return tails;
+  };
+
+  return {
+    event: (event) => redactEvent(operation, event, redact, end),
+    flush(like) {
+      const tails = new Map<string, string>();
+      for (const [channel, state] of channels) {
+        const tail = state.redactor.flush();
+        note(channel, state);
+        if (tail) tails.set(channel, tail);
+      }
+      channels.clear();
+      if (tails.size === 0) return '';
+      return encodeTails(operation, tails, like ?? { data: '', encoded: '' });
+    },
+    get blockedBy() {
+      return blockedBy;
+    },
+  };
+}
+
+/** Splits encoded events (as an adapter re-encoded them) back into events, for the held list. */
+export function splitEncoded(text: string, format: 'sse' | 'ndjson'): HeldEvent[] {
+  const events: HeldEvent[] = [];
+  if (text === '') return events;
+  if (format === 'ndjson') {
+    for (const line of text.split('\n')) if (line.trim() !== '') events.push({ data: line, encoded: `${line}\n` });
+    return events;
+  }
+  const parser = createParser({ onEvent: (event) => events.push({ ...event, encoded: encodeSseEvent(event) }) });
+  parser.feed(text.endsWith('\n\n') ? text : `${text}\n\n`);
+  return events;
+}
