@@ -111,6 +111,16 @@ export async function dispatch(request: Request, search: string, route: RouteRes
       }
       changed = true;
     }
+    if (policies?.tainted && policy.quarantine) {
+      // Quarantine: a tainted request goes upstream without tools (the guard still refuses any
+      // call the model makes). Shadow mode records what would happen on a copy.
+      const target = policy.mode === 'enforce' ? decoded.json : structuredClone(decoded.json);
+      if (adapter.stripTools?.(operation, target)) {
+        const reason = policy.mode === 'enforce' ? 'the context holds untrusted content: the tools were removed from the upstream request' : 'the context holds untrusted content: the tools would be removed from the upstream request (shadow mode)';
+        recorder.decisions.push({ kind: 'quarantine', ruleId: 'quarantine', reason });
+        if (policy.mode === 'enforce') changed = true;
+      }
+    }
     if (policy.mode !== 'off') {
       // Shadow mode scans a copy: what goes upstream stays as the client sent it.
       const scanned = policy.mode === 'enforce' ? decoded.json : structuredClone(decoded.json);

@@ -15,6 +15,8 @@ export interface RequestPolicyResult {
   hasTools: boolean;
   /** Tool results the trusted-data rules block: removed before the model sees them. */
   blockedResultIds: string[];
+  /** The context (or the session) holds untrusted content. */
+  tainted: boolean;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function applyRequestPolicies(view: RequestView, policy: PolicyConf
   const hasTools = view.tools.length > 0;
   return {
     hasTools,
+    tainted: verdict.tainted,
     blockedResultIds: enforce ? verdict.results.filter((result) => result.trust === 'blocked').map((result) => result.toolCallId) : [],
     guard(answer) {
       if (answer.toolCalls.length === 0) return [];

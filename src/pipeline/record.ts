@@ -188,6 +188,9 @@ function decisionAttributes(decision: PolicyDecision): Record<string, string> {
   if (decision.kind === 'data_leak') {
     return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.detector, 'archestra.policy.action': decision.action, 'archestra.policy.direction': decision.direction };
   }
+  if (decision.kind === 'quarantine') {
+    return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.action': 'strip_tools' };
+  }
   const action = decision.kind === 'tool_call' ? decision.action : decision.trust;
   return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': action };
 }

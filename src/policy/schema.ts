@@ -45,6 +45,17 @@ const trustRuleSchema = z.strictObject({
   action: z.enum(['trusted', 'untrusted', 'blocked']),
 });
 
+/**
+ * The "lethal trifecta": private data, untrusted content and a way out in one context. Empty lists
+ * (the default) turn the check off.
+ */
+const trifectaSchema = z.strictObject({
+  /** Tools whose results are private data (globs): `read_customers`, `query_db`. */
+  privateDataTools: z.array(z.string().min(1)).default([]),
+  /** Tools that communicate outward (globs): `send_*`, `http_post`. */
+  externalTools: z.array(z.string().min(1)).default([]),
+});
+
 export const policySchema = z.strictObject({
   /**
    * What a tool call with no matching rule gets. `allow_when_context_trusted` blocks it once
@@ -68,6 +79,19 @@ export const policySchema = z.strictObject({
    * (`off` by default), `redact` or `block`, per detector if need be.
    */
   dataLeak: dataLeakSchema.prefault({}),
+  /**
+   * Trifecta breaker: a call to an `externalTools` tool is blocked (rule `trifecta`) when the
+   * context holds both a result of a `privateDataTools` tool and untrusted content (an untrusted
+   * tool result, which may be that same private result, or the session's taint). It is the last
+   * line of defence: it overrides `allow` rules too. Any two of the three alone: the rules decide.
+   */
+  trifecta: trifectaSchema.prefault({}),
+  /**
+   * Quarantine: a tainted request goes upstream without its tools (where the adapter can remove
+   * them: OpenAI Chat Completions), and any tool call in its answer is blocked (rule `quarantine`).
+   * @default false
+   */
+  quarantine: z.boolean().default(false),
 });
 
 export type PolicyConfig = z.output<typeof policySchema>;
@@ -75,4 +99,5 @@ export type PolicyConfigInput = z.input<typeof policySchema>;
 export type Condition = z.output<typeof conditionSchema>;
 export type ToolRule = z.output<typeof toolRuleSchema>;
 export type TrustRule = z.output<typeof trustRuleSchema>;
+export type TrifectaConfig = z.output<typeof trifectaSchema>;
 export type ToolAction = z.output<typeof toolAction>;

@@ -13,7 +13,7 @@ export function evaluateContext(view: RequestView, policy: PolicyConfig, session
   const toolNames = new Map<string, string>();
   for (const message of view.messages) for (const call of message.toolCalls) toolNames.set(call.id, call.name);
 
-  const verdict: ContextVerdict = { tainted: sessionTainted, taintedBySession: sessionTainted, results: [], trustedTexts: [], untrustedTexts: [] };
+  const verdict: ContextVerdict = { tainted: sessionTainted, taintedBySession: sessionTainted, results: [], trustedTexts: [], untrustedTexts: [], privateResults: [] };
   for (const message of view.messages) {
     if (message.role === 'system' || message.role === 'user') {
       if (message.text) verdict.trustedTexts.push({ messageIndex: message.index, text: message.text });
@@ -22,6 +22,10 @@ export function evaluateContext(view: RequestView, policy: PolicyConfig, session
       const tool = toolNames.get(result.toolCallId) ?? result.name ?? '';
       const decision = judgeResult(tool, result.toolCallId, result.text, message.index, policy);
       verdict.results.push(decision);
+      // A blocked result never reaches the model, so it brings no private data into the context.
+      if (decision.trust !== 'blocked' && policy.trifecta.privateDataTools.some((pattern) => globMatches(pattern, tool))) {
+        verdict.privateResults.push({ tool, messageIndex: message.index });
+      }
       if (decision.trust === 'trusted') verdict.trustedTexts.push({ messageIndex: message.index, text: result.text });
       else if (decision.trust === 'untrusted') {
         verdict.untrustedTexts.push({ messageIndex: message.index, text: result.text });

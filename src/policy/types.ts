@@ -39,7 +39,14 @@ export interface DataLeakDecision {
   action: 'redact' | 'block';
 }
 
-export type PolicyDecision = ToolCallDecision | ToolResultDecision | DataLeakDecision;
+/** A tainted request went upstream without its tools (quarantine mode). */
+export interface QuarantineDecision {
+  kind: 'quarantine';
+  ruleId: 'quarantine';
+  reason: string;
+}
+
+export type PolicyDecision = ToolCallDecision | ToolResultDecision | DataLeakDecision | QuarantineDecision;
 
 /** The trust of a request's context, computed from all of it (and the session's history). */
 export interface ContextVerdict {
@@ -51,4 +58,6 @@ export interface ContextVerdict {
   trustedTexts: { messageIndex: number; text: string }[];
   /** Texts of untrusted tool results, by message index. */
   untrustedTexts: { messageIndex: number; text: string }[];
+  /** Results of the trifecta's private-data tools that reach the model (not `blocked` ones). */
+  privateResults: { tool: string; messageIndex: number }[];
 }

@@ -181,6 +181,12 @@ export interface ProviderAdapter {
    */
   redactToolResults?(operation: string, json: Record<string, unknown>, toolCallIds: readonly string[]): boolean;
   /**
+   * Quarantine: removes the tools (and the tool choice) from a request body, in place, so the
+   * model cannot call one; true when it removed something. Without it (or when it returns false)
+   * the request keeps its tools, and the answer's tool calls are still refused by the guard.
+   */
+  stripTools?(operation: string, json: Record<string, unknown>): boolean;
+  /**
    * The same for a stream: re-encodes the held events without the refused calls; undefined when
    * it cannot for this operation (the stream then ends with an error event instead).
    */

@@ -5,6 +5,7 @@ import { decodeGenerateResponse, decodeUsageOnly, emptyResponseView } from './de
 import { geminiStreamReader } from './decode-stream.js';
 import { redactGeminiToolResults, refuseGenerateResponse, refuseGenerateStream } from './encode-refusal.js';
 import { geminiErrorBody } from './errors.js';
+import { encodeGenerateStreamTails, redactGenerateStreamEvent } from './redact-stream.js';
 import { geminiRoutes, isStreamRoute } from './routes.js';
 
 /** The header the Gemini API takes its key in (the SDK sends it; REST users may use `?key=`). */
@@ -70,6 +71,10 @@ export const geminiAdapter: ProviderAdapter = {
   refuseToolCalls: (operation, json, blocked) => (operation === 'generate_content' ? refuseGenerateResponse(json, blocked) : undefined),
 
   refuseToolCallsInStream: (operation, held, blocked) => (operation === 'generate_content' ? refuseGenerateStream(held, blocked) : undefined),
+
+  redactStreamEvent: (operation, event, redact, end) => (operation === 'generate_content' ? redactGenerateStreamEvent(event, redact, end) : event.encoded),
+
+  encodeStreamTails: (operation, tails, like) => (operation === 'generate_content' ? encodeGenerateStreamTails(tails, like) : ''),
 
   streamReader: () => geminiStreamReader(),
 };

@@ -5,6 +5,7 @@ import { decodeOllamaRequest } from './decode-request.js';
 import { decodeOllamaResponse } from './decode-response.js';
 import { ollamaStreamReader } from './decode-stream.js';
 import { redactOllamaToolResults, refuseOllamaToolCalls, refuseOllamaToolCallsInStream } from './encode-refusal.js';
+import { encodeOllamaStreamTails, redactOllamaStreamEvent } from './redact-stream.js';
 import { OPENAI_CHAT, ollamaRoutes } from './routes.js';
 
 /** Ollama's error body: `{ "error": "message" }` (the ollama client raises `ResponseError` with it). */
@@ -49,6 +50,10 @@ export const ollamaAdapter: ProviderAdapter = {
   readResponse: (operation, json) => decodeOllamaResponse(operation, json),
 
   streamReader: (exchange) => ollamaStreamReader(exchange),
+
+  redactStreamEvent: (operation, event, redact, end) => redactOllamaStreamEvent(operation, event, redact, end),
+
+  encodeStreamTails: (operation, tails, like) => encodeOllamaStreamTails(operation, tails, like),
 
   // Both readers (NDJSON and the `/v1/` SSE) flag the events that carry tool calls.
   flagsToolCallEvents: true,

@@ -9,8 +9,10 @@ import { responsesStreamReader } from './decode-responses-stream.js';
 import { chatStreamReader } from './decode-stream.js';
 import { redactChatToolResults, refuseChatResponse, refuseChatStream } from './encode-refusal.js';
 import { redactResponsesToolResults, refuseResponsesResponse, refuseResponsesStream } from './encode-responses-refusal.js';
+import { encodeResponsesStreamTails, redactResponsesStreamEvent } from './redact-responses-stream.js';
 import { encodeChatStreamTails, redactChatStreamEvent } from './redact-stream.js';
 import { openaiRoutes } from './routes.js';
+import { stripChatTools } from './strip-tools.js';
 
 /** OpenAI's error body: `{ error: { message, type, param, code } }`. */
 export function openaiErrorBody(message: string, type: string) {
@@ -96,6 +98,10 @@ export const openaiAdapter: ProviderAdapter = {
     return false;
   },
 
+  stripTools(operation, json) {
+    return operation === 'chat' ? stripChatTools(json) : false;
+  },
+
   refuseToolCalls(operation, json, blocked) {
     if (operation === 'chat') return refuseChatResponse(json, blocked);
     if (operation === 'responses' || operation === 'responses.retrieve') return refuseResponsesResponse(json, blocked);
@@ -108,14 +114,16 @@ export const openaiAdapter: ProviderAdapter = {
     return undefined;
   },
 
-  // Chat and legacy Completions streams; a Responses stream is not redacted yet (passed as it is).
+  // Chat, legacy Completions and Responses streams.
   redactStreamEvent(operation, event, redact, end) {
     if (operation === 'chat' || operation === 'text_completion') return redactChatStreamEvent(operation === 'text_completion', event, redact, end);
+    if (operation === 'responses' || operation === 'responses.retrieve') return redactResponsesStreamEvent(event, redact, end);
     return event.encoded;
   },
 
   encodeStreamTails(operation, tails, like) {
     if (operation === 'chat' || operation === 'text_completion') return encodeChatStreamTails(operation === 'text_completion', tails, like);
+    if (operation === 'responses' || operation === 'responses.retrieve') return encodeResponsesStreamTails(tails, like);
     return '';
   },
 

@@ -104,10 +104,10 @@ describe('openai redactStreamEvent (chat)', () => {
     expect(out.filter(Boolean).map((encoded) => payload(encoded).choices[0].text).join('')).toBe('k [REDACTED:openai_key]');
   });
 
-  it('leaves Responses API streams alone (a documented gap)', () => {
+  it('routes Responses API streams to their own redactor (see redact-responses-stream.test.ts)', () => {
     const { redact, end } = channels();
-    const e = event({ type: 'response.output_text.delta', delta: KEY });
-    expect(redactEvent('responses', e, redact, end)).toBe(e.encoded);
+    const e = event({ type: 'response.output_text.delta', output_index: 0, content_index: 0, delta: `k ${KEY} ok` });
+    expect(payload(redactEvent('responses', e, redact, end)).delta).toBe('k [REDACTED:openai_key] ');
   });
 });
 

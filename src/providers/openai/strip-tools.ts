@@ -1,0 +1,15 @@
+/**
+ * Quarantine for a Chat Completions request: removes the tools (and the legacy `functions`), so
+ * the model cannot call one. `tool_choice` and `parallel_tool_calls` go too (OpenAI refuses them
+ * without tools); nothing is added. Returns true when it removed something.
+ */
+export function stripChatTools(json: Record<string, unknown>): boolean {
+  let changed = false;
+  for (const key of ['tools', 'tool_choice', 'parallel_tool_calls', 'functions', 'function_call']) {
+    if (key in json) {
+      delete json[key];
+      changed = true;
+    }
+  }
+  return changed;
+}
