@@ -17,6 +17,7 @@ const server = createServer(async (req, res) => {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const answer = await request(`${upstream}${req.url?.replace(/^\/v1\/openai/, '') ?? ''}`, {
       method: 'POST',
+      dispatcher: agent,
       headers: { 'content-type': 'application/json', authorization: req.headers.authorization ?? '' },
       body: Buffer.concat(chunks),
     });

@@ -1,4 +1,5 @@
 import { isRecord, safeParseJson } from '../shared/json.js';
+import { redactLeaves } from '../shared/redact-leaves.js';
 import { encodeSseEvent } from '../shared/sse.js';
 import type { HeldEvent, StreamChannelEnd, StreamRedact } from '../types.js';
 import { field } from './parts.js';
@@ -60,21 +61,6 @@ export function redactGenerateStreamEvent(event: HeldEvent, redact: StreamRedact
   });
   if (!changed) return event.encoded;
   return encodeSseEvent({ event: event.event, data: JSON.stringify(chunk) });
-}
-
-/** The args with each string leaf scanned whole (when their JSON text did not parse once redacted). */
-function redactLeaves(value: unknown, channel: string, redact: StreamRedact, end: StreamChannelEnd): unknown {
-  let n = 0;
-  const visit = (node: unknown): unknown => {
-    if (typeof node === 'string') {
-      const leaf = `${channel}:${n++}`;
-      return redact(leaf, node) + (end(leaf).get(leaf) ?? '');
-    }
-    if (Array.isArray(node)) return node.map(visit);
-    if (isRecord(node)) return Object.fromEntries(Object.entries(node).map(([key, inner]) => [key, visit(inner)]));
-    return node;
-  };
-  return visit(value);
 }
 
 /** Events carrying the held-back tails at the end of the stream: one per candidate, shaped like `like`. */

@@ -1,5 +1,6 @@
 import { encodeChatStreamTails, redactChatStreamEvent } from '../openai/redact-stream.js';
 import { isRecord, safeParseJson } from '../shared/json.js';
+import { redactLeaves } from '../shared/redact-leaves.js';
 import type { HeldEvent, StreamChannelEnd, StreamRedact } from '../types.js';
 import { OPENAI_CHAT } from './routes.js';
 
@@ -71,20 +72,6 @@ function carriesNothing(line: Record<string, unknown>, operation: string): boole
     for (const [inner, text] of Object.entries(value)) if (inner !== 'role' && !empty(inner, text)) return false;
   }
   return true;
-}
-
-function redactLeaves(value: unknown, channel: string, redact: StreamRedact, end: StreamChannelEnd): unknown {
-  let n = 0;
-  const visit = (node: unknown): unknown => {
-    if (typeof node === 'string') {
-      const leaf = `${channel}:${n++}`;
-      return redact(leaf, node) + (end(leaf).get(leaf) ?? '');
-    }
-    if (Array.isArray(node)) return node.map(visit);
-    if (isRecord(node)) return Object.fromEntries(Object.entries(node).map(([key, inner]) => [key, visit(inner)]));
-    return node;
-  };
-  return visit(value);
 }
 
 /** Lines carrying the held-back tails (`done: false`), shaped like `like` (its model and time). */
