@@ -10,10 +10,10 @@ import type { ProviderName, Store } from '../types.js';
 import { parseContext } from './context.js';
 import { type UpstreamClient, upstreamHeaders } from './forward.js';
 import { applyAnswerPolicies } from './answer-stage.js';
-import { guardDataLeak } from './data-leak-stage.js';
 import { inspectStream } from './inspect-stream.js';
 import { streamLeakPolicy } from './stream-leak.js';
-import { type ToolCallGuard, applyRequestPolicies, recallGuard } from './policy-stage.js';
+import { applyBodyPolicies } from './body-policies.js';
+import { type ToolCallGuard, recallGuard } from './policy-stage.js';
 import type { RefusalMemory } from './refusal-memory.js';
 import type { TaintTracker } from './taint-tracker.js';
 import { readBody } from './read-body.js';
@@ -101,38 +101,10 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     if (!decoded.success) return reject(recorder, adapter, 400, decoded.message, 'invalid_request_error');
     recorder.model = decoded.view.model;
     recorder.stream = decoded.view.stream;
-    const policies = await applyRequestPolicies(decoded.view, policy, recorder, deps.taint, deps.refusals);
-    guard = policies?.hasTools ? policies.guard : null;
-    let changed = false;
-    if (policies && policies.blockedResultIds.length > 0) {
-      // A blocked tool result never reaches the model; an adapter that cannot remove it refuses the request.
-      if (!adapter.redactToolResults?.(operation, decoded.json, policies.blockedResultIds)) {
-        return reject(recorder, adapter, 403, 'A tool result in this request is blocked by the security policy.', 'permission_error');
-      }
-      changed = true;
-    }
-    if (policies?.tainted && policy.quarantine) {
-      // Quarantine: a tainted request goes upstream without tools (the guard still refuses any
-      // call the model makes). Shadow mode records what would happen on a copy.
-      const target = policy.mode === 'enforce' ? decoded.json : structuredClone(decoded.json);
-      if (adapter.stripTools?.(operation, target)) {
-        const reason = policy.mode === 'enforce' ? 'the context holds untrusted content: the tools were removed from the upstream request' : 'the context holds untrusted content: the tools would be removed from the upstream request (shadow mode)';
-        recorder.decisions.push({ kind: 'quarantine', ruleId: 'quarantine', reason });
-        if (policy.mode === 'enforce') changed = true;
-      }
-    }
-    if (policy.mode !== 'off') {
-      // Shadow mode scans a copy: what goes upstream stays as the client sent it.
-      const scanned = policy.mode === 'enforce' ? decoded.json : structuredClone(decoded.json);
-      const leak = guardDataLeak(scanned, policy.dataLeak, 'request', recorder);
-      // The audit row never keeps what the guards found, whatever the mode.
-      if (leak.action !== 'allow') recorder.setRequestBody(JSON.stringify(scanned));
-      if (policy.mode === 'enforce' && leak.action === 'block') {
-        return reject(recorder, adapter, 400, `The request was blocked by the security policy: it contains ${leak.blockedBy.join(', ')} data.`, 'invalid_request_error');
-      }
-      // In shadow mode the findings are recorded and the original bytes still go upstream.
-      if (policy.mode === 'enforce' && leak.action === 'redact') changed = true;
-    }
+    const stage = await applyBodyPolicies({ view: decoded.view, json: decoded.json, operation, adapter, policy, recorder, taint: deps.taint, refusals: deps.refusals });
+    if (stage.kind === 'reject') return reject(recorder, adapter, stage.status, stage.message, stage.type);
+    guard = stage.guard;
+    const changed = stage.changed;
     // Streams report usage only when asked; ask, and hide the extra event from the client.
     injectedUsage = decoded.view.stream && adapter.requestStreamUsage(operation, decoded.json);
     // An unchanged request goes upstream as its original bytes.

@@ -1,0 +1,64 @@
+import type { PolicyConfig } from '../policy/schema.js';
+import type { ProviderAdapter, RequestView } from '../providers/types.js';
+import { guardDataLeak } from './data-leak-stage.js';
+import { type ToolCallGuard, applyRequestPolicies } from './policy-stage.js';
+import type { Recorder } from './record.js';
+import type { RefusalMemory } from './refusal-memory.js';
+import type { TaintTracker } from './taint-tracker.js';
+
+export interface BodyPolicyInput {
+  view: RequestView;
+  /** The decoded request body; changed in place when a policy rewrites it. */
+  json: Record<string, unknown>;
+  operation: string;
+  adapter: ProviderAdapter;
+  policy: PolicyConfig;
+  recorder: Recorder;
+  taint: TaintTracker;
+  refusals: RefusalMemory;
+}
+
+export type BodyPolicyResult =
+  | { kind: 'reject'; status: 400 | 403; message: string; type: string }
+  /** `changed`: the body must be re-serialized; `guard` judges the answer's tool calls. */
+  | { kind: 'forward'; guard: ToolCallGuard | null; changed: boolean };
+
+/**
+ * The request side of the policies, in order: trusted data and taint (blocked tool results
+ * removed), quarantine (a tainted request loses its tools), and the data-leak guard. Shadow mode
+ * records every decision and works on copies, so what goes upstream is what the client sent.
+ */
+export async function applyBodyPolicies(input: BodyPolicyInput): Promise<BodyPolicyResult> {
+  const { view, json, operation, adapter, policy, recorder } = input;
+  const policies = await applyRequestPolicies(view, policy, recorder, input.taint, input.refusals);
+  const guard = policies?.hasTools ? policies.guard : null;
+  let changed = false;
+  if (policies && policies.blockedResultIds.length > 0) {
+    // A blocked tool result never reaches the model; an adapter that cannot remove it refuses the request.
+    if (!adapter.redactToolResults?.(operation, json, policies.blockedResultIds)) {
+      return { kind: 'reject', status: 403, message: 'A tool result in this request is blocked by the security policy.', type: 'permission_error' };
+    }
+    changed = true;
+  }
+  const enforce = policy.mode === 'enforce';
+  if (policies?.tainted && policy.quarantine) {
+    // Quarantine: a tainted request goes upstream without tools (the guard still refuses any call).
+    const target = enforce ? json : structuredClone(json);
+    if (adapter.stripTools?.(operation, target)) {
+      const reason = enforce ? 'the context holds untrusted content: the tools were removed from the upstream request' : 'the context holds untrusted content: the tools would be removed from the upstream request (shadow mode)';
+      recorder.decisions.push({ kind: 'quarantine', ruleId: 'quarantine', reason });
+      if (enforce) changed = true;
+    }
+  }
+  if (policy.mode !== 'off') {
+    const scanned = enforce ? json : structuredClone(json);
+    const leak = guardDataLeak(scanned, policy.dataLeak, 'request', recorder);
+    // The audit row never keeps what the guards found, whatever the mode.
+    if (leak.action !== 'allow') recorder.setRequestBody(JSON.stringify(scanned));
+    if (enforce && leak.action === 'block') {
+      return { kind: 'reject', status: 400, message: `The request was blocked by the security policy: it contains ${leak.blockedBy.join(', ')} data.`, type: 'invalid_request_error' };
+    }
+    if (enforce && leak.action === 'redact') changed = true;
+  }
+  return { kind: 'forward', guard, changed };
+}
