@@ -1,5 +1,5 @@
 import { createParser } from 'eventsource-parser';
-import { createStreamRedactor, type DataLeakConfig, type DataLeakPolicy, type DetectorId, resolveDataLeakPolicy, type StreamRedactor } from '../policy/data-leak/index.js';
+import { createRedactionChannels, type DataLeakConfig, type DataLeakPolicy, type DetectorId, resolveDataLeakPolicy } from '../policy/data-leak/index.js';
 import { encodeSseEvent } from '../providers/shared/sse.js';
 import type { HeldEvent, ProviderAdapter } from '../providers/types.js';
 import type { Recorder } from './record.js';
@@ -43,15 +43,10 @@ export function createStreamLeakGuard(adapter: ProviderAdapter, operation: strin
   const encodeTails = adapter.encodeStreamTails?.bind(adapter);
   if (!redactEvent || !encodeTails) return null;
   const { policy } = options;
-  const channels = new Map<string, { redactor: StreamRedactor; recorded: number }>();
   const blockedBy: DetectorId[] = [];
   let recorded = 0;
-
-  function note(channel: string, state: { redactor: StreamRedactor; recorded: number }): void {
-    const findings = state.redactor.findings;
-    if (findings.length === state.recorded) return;
-    for (let i = state.recorded; i < findings.length; i++) {
-      const detector = findings[i]!.detector;
+  const channels = createRedactionChannels(policy.enabled, (channel, findings) => {
+    for (const { detector } of findings) {
       const block = policy.block.has(detector);
       if (block && !blockedBy.includes(detector)) blockedBy.push(detector);
       if (recorded < MAX_RECORDED) {
@@ -59,42 +54,12 @@ export function createStreamLeakGuard(adapter: ProviderAdapter, operation: strin
         recorded++;
       }
     }
-    state.recorded = findings.length;
-  }
-
-  const redact = (channel: string, delta: string): string => {
-    let state = channels.get(channel);
-    if (!state) {
-      state = { redactor: createStreamRedactor(policy.enabled), recorded: 0 };
-      channels.set(channel, state);
-    }
-    const out = state.redactor.push(delta);
-    note(channel, state);
-    return out;
-  };
-
-  const end = (prefix: string): ReadonlyMap<string, string> => {
-    const tails = new Map<string, string>();
-    for (const [channel, state] of channels) {
-      if (channel !== prefix && !channel.startsWith(`${prefix}:`)) continue;
-      const tail = state.redactor.flush();
-      note(channel, state);
-      channels.delete(channel);
-      if (tail) tails.set(channel, tail);
-    }
-    return tails;
-  };
+  });
 
   return {
-    event: (event) => redactEvent(operation, event, redact, end),
+    event: (event) => redactEvent(operation, event, channels.redact, channels.end),
     flush(like) {
-      const tails = new Map<string, string>();
-      for (const [channel, state] of channels) {
-        const tail = state.redactor.flush();
-        note(channel, state);
-        if (tail) tails.set(channel, tail);
-      }
-      channels.clear();
+      const tails = channels.tails();
       if (tails.size === 0) return '';
       return encodeTails(operation, tails, like ?? { data: '', encoded: '' });
     },

@@ -18,4 +18,5 @@ export { type DataLeakPolicy, type DataLeakVerdict, decideDataLeak, resolveDataL
 export { compileDetectors, type DetectorSet, type EnabledDetectors, type Finding, placeholder, redactText, scanText } from './scan.js';
 export { type JsonFinding, type JsonScanOptions, type JsonScanResult, scanJson } from './scan-json.js';
 export { type DataLeakAction, type DataLeakConfig, type DataLeakConfigInput, dataLeakActionSchema, dataLeakSchema, detectorIdSchema } from './schema.js';
+export { createRedactionChannels, type RedactionChannels } from './channels.js';
 export { createStreamRedactor, type StreamRedactor, type StreamRedactorOptions } from './stream-redactor.js';

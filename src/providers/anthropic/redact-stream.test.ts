@@ -1,31 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { openaiKey, seeded } from '../../policy/data-leak/__fixtures__/values.js';
-import { createStreamRedactor, type StreamRedactor } from '../../policy/data-leak/index.js';
+import { createRedactionChannels } from '../../policy/data-leak/index.js';
 import { encodeSseEvent } from '../shared/sse.js';
-import type { HeldEvent, StreamChannelEnd, StreamRedact } from '../types.js';
+import type { HeldEvent } from '../types.js';
 import { anthropicAdapter } from './index.js';
 
 const KEY = openaiKey(seeded(5));
 
-function channels(): { redact: StreamRedact; end: StreamChannelEnd; open: () => string[] } {
-  const map = new Map<string, StreamRedactor>();
-  const redact: StreamRedact = (channel, delta) => {
-    let redactor = map.get(channel);
-    if (!redactor) map.set(channel, (redactor = createStreamRedactor()));
-    return redactor.push(delta);
-  };
-  const end: StreamChannelEnd = (prefix) => {
-    const out = new Map<string, string>();
-    for (const [channel, redactor] of map) {
-      if (channel !== prefix && !channel.startsWith(`${prefix}:`)) continue;
-      const tail = redactor.flush();
-      map.delete(channel);
-      if (tail) out.set(channel, tail);
-    }
-    return out;
-  };
-  return { redact, end, open: () => [...map.keys()] };
-}
+/** Channels as the pipeline keeps them: one stream redactor each. */
+const channels = () => createRedactionChannels();
 
 function event(name: string, payload: unknown): HeldEvent {
   const data = JSON.stringify(payload);

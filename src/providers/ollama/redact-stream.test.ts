@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { awsAccessKey, openaiKey, seeded } from '../../policy/data-leak/__fixtures__/values.js';
-import { createStreamRedactor, type StreamRedactor } from '../../policy/data-leak/index.js';
-import type { HeldEvent, StreamChannelEnd, StreamRedact } from '../types.js';
+import { createRedactionChannels } from '../../policy/data-leak/index.js';
+import type { HeldEvent } from '../types.js';
 import { ollamaAdapter } from './index.js';
 
 const random = seeded(3);
@@ -9,34 +9,7 @@ const KEY = openaiKey(random);
 const AWS = awsAccessKey(random);
 
 /** Channels as the pipeline keeps them: one stream redactor each. */
-function channels(): { redact: StreamRedact; end: StreamChannelEnd; open: () => string[]; tails: () => Map<string, string> } {
-  const map = new Map<string, StreamRedactor>();
-  const redact: StreamRedact = (channel, delta) => {
-    let redactor = map.get(channel);
-    if (!redactor) map.set(channel, (redactor = createStreamRedactor()));
-    return redactor.push(delta);
-  };
-  const end: StreamChannelEnd = (prefix) => {
-    const out = new Map<string, string>();
-    for (const [channel, redactor] of map) {
-      if (channel !== prefix && !channel.startsWith(`${prefix}:`)) continue;
-      const tail = redactor.flush();
-      map.delete(channel);
-      if (tail) out.set(channel, tail);
-    }
-    return out;
-  };
-  const tails = () => {
-    const out = new Map<string, string>();
-    for (const [channel, redactor] of map) {
-      const tail = redactor.flush();
-      if (tail) out.set(channel, tail);
-    }
-    map.clear();
-    return out;
-  };
-  return { redact, end, open: () => [...map.keys()], tails };
-}
+const channels = () => createRedactionChannels();
 
 const base = { model: 'llama3.2', created_at: '2025-10-14T09:12:03Z' };
 function line(value: object): HeldEvent {

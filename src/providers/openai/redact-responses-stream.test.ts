@@ -1,36 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { openaiKey, seeded } from '../../policy/data-leak/__fixtures__/values.js';
-import { createStreamRedactor, type StreamRedactor } from '../../policy/data-leak/index.js';
-import type { HeldEvent, StreamChannelEnd, StreamRedact } from '../types.js';
+import { createRedactionChannels } from '../../policy/data-leak/index.js';
+import type { HeldEvent } from '../types.js';
 import { openaiAdapter } from './index.js';
 
 const KEY = openaiKey(seeded(3));
 
-/** Channels as the pipeline keeps them, with each channel's findings counted. */
-function channels(): { redact: StreamRedact; end: StreamChannelEnd; found: () => string[] } {
-  const map = new Map<string, StreamRedactor>();
+/** Channels as the pipeline keeps them (one stream redactor each), noting each finding. */
+function channels() {
   const found: string[] = [];
-  const redact: StreamRedact = (channel, delta) => {
-    let redactor = map.get(channel);
-    if (!redactor) map.set(channel, (redactor = createStreamRedactor()));
-    const before = redactor.findings.length;
-    const out = redactor.push(delta);
-    for (const f of redactor.findings.slice(before)) found.push(`${channel} ${f.detector}`);
-    return out;
-  };
-  const end: StreamChannelEnd = (prefix) => {
-    const out = new Map<string, string>();
-    for (const [channel, redactor] of map) {
-      if (channel !== prefix && !channel.startsWith(`${prefix}:`)) continue;
-      const before = redactor.findings.length;
-      const tail = redactor.flush();
-      for (const f of redactor.findings.slice(before)) found.push(`${channel} ${f.detector}`);
-      map.delete(channel);
-      if (tail) out.set(channel, tail);
-    }
-    return out;
-  };
-  return { redact, end, found: () => found };
+  const open = createRedactionChannels(undefined, (channel, findings) => {
+    for (const finding of findings) found.push(`${channel} ${finding.detector}`);
+  });
+  return { ...open, found: () => found };
 }
 
 function event(type: string, fields: object): HeldEvent {

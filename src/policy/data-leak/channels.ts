@@ -1,0 +1,57 @@
+import type { EnabledDetectors, Finding } from './scan.js';
+import { type StreamRedactor, createStreamRedactor } from './stream-redactor.js';
+
+/**
+ * One stream redactor per channel of a streamed answer (a choice's text, one tool call's
+ * arguments): what the provider adapters' `redactStreamEvent` is handed.
+ */
+export interface RedactionChannels {
+  /** Text of `delta` safe to send now on `channel`; the rest is held back. */
+  redact(channel: string, delta: string): string;
+  /** Ends `prefix` and every `prefix:...` channel; returns their held-back tails. */
+  end(prefix: string): Map<string, string>;
+  /** Ends every open channel; returns their held-back tails. */
+  tails(): Map<string, string>;
+  /** The channels still open. */
+  open(): string[];
+}
+
+/** `onFindings` gets each channel's new findings as they are made. */
+export function createRedactionChannels(enabled?: EnabledDetectors, onFindings?: (channel: string, findings: readonly Finding[]) => void): RedactionChannels {
+  const channels = new Map<string, { redactor: StreamRedactor; reported: number }>();
+
+  function report(channel: string, state: { redactor: StreamRedactor; reported: number }): void {
+    const { findings } = state.redactor;
+    if (findings.length === state.reported) return;
+    onFindings?.(channel, findings.slice(state.reported));
+    state.reported = findings.length;
+  }
+
+  function close(matches: (channel: string) => boolean): Map<string, string> {
+    const tails = new Map<string, string>();
+    for (const [channel, state] of channels) {
+      if (!matches(channel)) continue;
+      const tail = state.redactor.flush();
+      report(channel, state);
+      channels.delete(channel);
+      if (tail) tails.set(channel, tail);
+    }
+    return tails;
+  }
+
+  return {
+    redact(channel, delta) {
+      let state = channels.get(channel);
+      if (!state) {
+        state = { redactor: createStreamRedactor(enabled), reported: 0 };
+        channels.set(channel, state);
+      }
+      const out = state.redactor.push(delta);
+      report(channel, state);
+      return out;
+    },
+    end: (prefix) => close((channel) => channel === prefix || channel.startsWith(`${prefix}:`)),
+    tails: () => close(() => true),
+    open: () => [...channels.keys()],
+  };
+}
