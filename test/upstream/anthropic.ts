@@ -10,8 +10,8 @@
  *   expect(up.requests[0]!.headers['x-api-key']).toBe('sk-ant-...');
  *   await up.close();
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { type RecordedRequest, startScriptedServer } from './scripted-server.js';
 import {
   type AnthropicReply, anthropicError, countTokens, DEFAULT_MESSAGE_REPLY, hex, messageBody, MODELS, modelsPage, streamEvents,
 } from './anthropic-wire.js';
@@ -20,16 +20,7 @@ export * from './anthropic-wire.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export interface RecordedRequest {
-  method: string;
-  /** Path plus query string, e.g. `/v1/messages?beta=true`. */
-  path: string;
-  /** Lower-cased header names; repeated headers joined with `, `. */
-  headers: Record<string, string>;
-  body: string;
-  /** `body` parsed as JSON, or undefined when empty / not JSON. */
-  json: any;
-}
+export type { RecordedRequest } from './scripted-server.js';
 
 /** Pacing for streamed replies (`stream: true`) and raw bodies. */
 export interface StreamOptions {
@@ -75,21 +66,8 @@ function pieces(bytes: Buffer, opts: StreamOptions): Buffer[] {
 }
 
 export async function startAnthropicUpstream(): Promise<ScriptedAnthropic> {
-  const requests: RecordedRequest[] = [];
   let current: { r: ReplyScript; stream: StreamOptions } = { r: DEFAULT_MESSAGE_REPLY, stream: {} };
   let queue: { r: ReplyScript; stream: StreamOptions }[] = [];
-  let abortCount = 0;
-  let unclaimedAborts = 0;
-  let abortWaiters: (() => void)[] = [];
-  let closing = false;
-
-  const noteAbort = () => {
-    if (closing) return;
-    abortCount++;
-    const waiter = abortWaiters.shift();
-    if (waiter) waiter();
-    else unclaimedAborts++;
-  };
 
   /** Writes `text` paced as `opts` says; false when the client went away first. */
   async function write(res: ServerResponse, parts: string[], opts: StreamOptions): Promise<boolean> {
@@ -147,46 +125,15 @@ export async function startAnthropicUpstream(): Promise<ScriptedAnthropic> {
     return sendJson(res, 404, anthropicError('not_found_error', 'Not Found'), headers);
   }
 
-  const server = createServer(async (inc: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    try {
-      for await (const chunk of inc) chunks.push(chunk as Buffer);
-    } catch {
-      return;
-    }
-    const body = Buffer.concat(chunks).toString('utf8');
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(inc.headers)) if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    let json: any;
-    try {
-      json = body ? JSON.parse(body) : undefined;
-    } catch {
-      json = undefined;
-    }
-    const rec: RecordedRequest = { method: inc.method ?? 'GET', path: inc.url ?? '/', headers, body, json };
-    requests.push(rec);
-    res.on('close', () => {
-      if (!res.writableEnded) noteAbort();
-    });
-    const replyHeaders = { 'request-id': `req_${hex(12)}`, 'anthropic-organization-id': 'org-scripted', via: '1.1 scripted' };
-    try {
-      await route(rec, res, replyHeaders);
-    } catch (error) {
-      if (!res.headersSent) sendJson(res, 500, anthropicError('api_error', `scripted upstream failed: ${String(error)}`), replyHeaders);
-      else res.destroy(error as Error);
-    }
-  });
-  server.keepAliveTimeout = 100;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await startScriptedServer(
+    'Anthropic',
+    (rec, res) => route(rec, res, { 'request-id': `req_${hex(12)}`, 'anthropic-organization-id': 'org-scripted', via: '1.1 scripted' }),
+    (res, error) => sendJson(res, 500, anthropicError('api_error', `scripted upstream failed: ${String(error)}`), {}),
+  );
 
   return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
+    url: server.url,
+    requests: server.requests,
     reply(r, stream = {}) {
       current = { r, stream };
     },
@@ -194,38 +141,14 @@ export async function startAnthropicUpstream(): Promise<ScriptedAnthropic> {
       queue.push({ r, stream });
     },
     get abortCount() {
-      return abortCount;
+      return server.abortCount;
     },
-    waitForAbort(timeoutMs = 5000) {
-      if (unclaimedAborts > 0) {
-        unclaimedAborts--;
-        return Promise.resolve();
-      }
-      return new Promise<void>((resolve, reject) => {
-        const waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          abortWaiters = abortWaiters.filter((w) => w !== waiter);
-          reject(new Error(`scripted Anthropic upstream: no client abort within ${timeoutMs}ms`));
-        }, timeoutMs);
-        abortWaiters.push(waiter);
-      });
-    },
+    waitForAbort: (timeoutMs) => server.waitForAbort(timeoutMs),
     reset() {
-      requests.length = 0;
+      server.clear();
       queue = [];
       current = { r: DEFAULT_MESSAGE_REPLY, stream: {} };
-      abortCount = 0;
-      unclaimedAborts = 0;
     },
-    close() {
-      closing = true;
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
+    close: () => server.close(),
   };
 }

@@ -11,8 +11,8 @@
  *   expect(up.requests[0]!.headers['x-goog-api-key']).toBe('AIza...');
  *   await up.close();
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { type RecordedRequest, startScriptedServer } from './scripted-server.js';
 import {
   countTokensOf, DEFAULT_GENERATE_REPLY, embeddingOf, type GeminiReply, geminiError, generateBody, MODELS, sseEvents, streamArrayBody,
 } from './gemini-wire.js';
@@ -21,16 +21,7 @@ export * from './gemini-wire.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export interface RecordedRequest {
-  method: string;
-  /** Path plus query string, e.g. `/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`. */
-  path: string;
-  /** Lower-cased header names; repeated headers joined with `, `. */
-  headers: Record<string, string>;
-  body: string;
-  /** `body` parsed as JSON, or undefined when empty / not JSON. */
-  json: any;
-}
+export type { RecordedRequest } from './scripted-server.js';
 
 /** Pacing for streamed replies and raw bodies. */
 export interface StreamOptions {
@@ -63,21 +54,8 @@ const PATH = /^\/(v1beta|v1)\/models(?:\/([A-Za-z0-9._-]+)(?::(\w+))?)?$/;
 const JSON_TYPE = 'application/json; charset=UTF-8';
 
 export async function startGeminiUpstream(): Promise<ScriptedGemini> {
-  const requests: RecordedRequest[] = [];
   let current: { reply: ReplyScript; stream: StreamOptions } = { reply: DEFAULT_GENERATE_REPLY, stream: {} };
   let queue: { reply: ReplyScript; stream: StreamOptions }[] = [];
-  let abortCount = 0;
-  let unclaimedAborts = 0;
-  let abortWaiters: (() => void)[] = [];
-  let closing = false;
-
-  const noteAbort = () => {
-    if (closing) return;
-    abortCount++;
-    const waiter = abortWaiters.shift();
-    if (waiter) waiter();
-    else unclaimedAborts++;
-  };
 
   async function writeParts(res: ServerResponse, parts: string[], options: StreamOptions): Promise<boolean> {
     const pieces: (string | Buffer)[] = [];
@@ -153,48 +131,21 @@ export async function startGeminiUpstream(): Promise<ScriptedGemini> {
     return sendJson(res, 404, geminiError(404, 'Method not found.', 'NOT_FOUND'));
   }
 
-  const server = createServer(async (incoming: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    try {
-      for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    } catch {
-      return;
-    }
-    const body = Buffer.concat(chunks).toString('utf8');
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(incoming.headers)) if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    let json: any;
-    try {
-      json = body ? JSON.parse(body) : undefined;
-    } catch {
-      json = undefined;
-    }
-    const request: RecordedRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers, body, json };
-    requests.push(request);
-    res.on('close', () => {
-      if (!res.writableEnded) noteAbort();
-    });
-    const query = new URL(request.path, 'http://upstream').searchParams;
-    if (!headers['x-goog-api-key'] && !query.get('key')) {
-      return sendJson(res, 403, geminiError(403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.", 'PERMISSION_DENIED'));
-    }
-    try {
-      await serve(request, res, query);
-    } catch (error) {
-      if (!res.headersSent) sendJson(res, 500, geminiError(500, `scripted upstream failed: ${String(error)}`, 'INTERNAL'));
-      else res.destroy(error as Error);
-    }
-  });
-  server.keepAliveTimeout = 100;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await startScriptedServer(
+    'Gemini',
+    (request, res) => {
+      const query = new URL(request.path, 'http://upstream').searchParams;
+      if (!request.headers['x-goog-api-key'] && !query.get('key')) {
+        return sendJson(res, 403, geminiError(403, "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.", 'PERMISSION_DENIED'));
+      }
+      return serve(request, res, query);
+    },
+    (res, error) => sendJson(res, 500, geminiError(500, `scripted upstream failed: ${String(error)}`, 'INTERNAL')),
+  );
 
   return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
+    url: server.url,
+    requests: server.requests,
     reply(reply, stream = {}) {
       current = { reply, stream };
     },
@@ -202,38 +153,14 @@ export async function startGeminiUpstream(): Promise<ScriptedGemini> {
       queue.push({ reply, stream });
     },
     get abortCount() {
-      return abortCount;
+      return server.abortCount;
     },
-    waitForAbort(timeoutMs = 5000) {
-      if (unclaimedAborts > 0) {
-        unclaimedAborts--;
-        return Promise.resolve();
-      }
-      return new Promise<void>((resolve, reject) => {
-        const waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          abortWaiters = abortWaiters.filter((w) => w !== waiter);
-          reject(new Error(`scripted Gemini upstream: no client abort within ${timeoutMs}ms`));
-        }, timeoutMs);
-        abortWaiters.push(waiter);
-      });
-    },
+    waitForAbort: (timeoutMs) => server.waitForAbort(timeoutMs),
     reset() {
-      requests.length = 0;
+      server.clear();
       queue = [];
       current = { reply: DEFAULT_GENERATE_REPLY, stream: {} };
-      abortCount = 0;
-      unclaimedAborts = 0;
     },
-    close() {
-      closing = true;
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
+    close: () => server.close(),
   };
 }

@@ -10,13 +10,13 @@
  *   new Ollama({ host: up.url });
  *   expect(up.requests[0]!.json.model).toBe('llama3.2');
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import {
   type AnswerReply, answerBody, answerLines, compatCompletion, compatEvents, DEFAULT_OLLAMA_REPLY, embedBody, goJson, OLLAMA_MODELS, type OllamaReply, ollamaError, showBody, tagsBody,
 } from './ollama-wire.js';
 import { hex, openAIError } from './openai-wire.js';
-import type { RecordedRequest, StreamOptions } from './openai.js';
+import type { StreamOptions } from './openai.js';
+import { type RecordedRequest, startScriptedServer } from './scripted-server.js';
 
 export * from './ollama-wire.js';
 export type { RecordedRequest, StreamOptions } from './openai.js';
@@ -60,19 +60,8 @@ function pieces(body: Buffer, options: OllamaStreamOptions, parts: string[]): (s
 }
 
 export async function startOllamaUpstream(): Promise<ScriptedOllama> {
-  const requests: RecordedRequest[] = [];
   let current: { reply: OllamaReplyScript; stream: OllamaStreamOptions } = { reply: DEFAULT_OLLAMA_REPLY, stream: {} };
   let queue: (typeof current)[] = [];
-  let unclaimedAborts = 0;
-  let abortWaiters: (() => void)[] = [];
-  let closing = false;
-
-  const noteAbort = () => {
-    if (closing) return;
-    const waiter = abortWaiters.shift();
-    if (waiter) waiter();
-    else unclaimedAborts++;
-  };
 
   /** Writes the parts with the pacing asked for; stops if the client went away. True when all were written. */
   async function write(res: ServerResponse, parts: string[], options: OllamaStreamOptions): Promise<boolean> {
@@ -145,79 +134,23 @@ export async function startOllamaUpstream(): Promise<ScriptedOllama> {
     }
   }
 
-  const server = createServer(async (incoming: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    try {
-      for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    } catch {
-      return;
-    }
-    const body = Buffer.concat(chunks).toString('utf8');
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(incoming.headers)) if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    let json: any;
-    try {
-      json = body ? JSON.parse(body) : undefined;
-    } catch {
-      json = undefined;
-    }
-    const request: RecordedRequest = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers, body, json };
-    requests.push(request);
-    res.on('close', () => {
-      if (!res.writableEnded) noteAbort();
-    });
-    try {
-      await route(request, res);
-    } catch (error) {
-      if (!res.headersSent) sendJson(res, 500, ollamaError(`scripted upstream failed: ${String(error)} (${hex(4)})`));
-      else res.destroy(error as Error);
-    }
-  });
-  server.keepAliveTimeout = 100;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await startScriptedServer('Ollama', route, (res, error) => sendJson(res, 500, ollamaError(`scripted upstream failed: ${String(error)} (${hex(4)})`)));
 
   return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
+    url: server.url,
+    requests: server.requests,
     reply(reply, stream = {}) {
       current = { reply, stream };
     },
     replyOnce(reply, stream = {}) {
       queue.push({ reply, stream });
     },
-    waitForAbort(timeoutMs = 5000) {
-      if (unclaimedAborts > 0) {
-        unclaimedAborts--;
-        return Promise.resolve();
-      }
-      return new Promise<void>((resolve, reject) => {
-        const waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          abortWaiters = abortWaiters.filter((other) => other !== waiter);
-          reject(new Error(`scripted Ollama: no client abort within ${timeoutMs}ms`));
-        }, timeoutMs);
-        abortWaiters.push(waiter);
-      });
-    },
+    waitForAbort: (timeoutMs) => server.waitForAbort(timeoutMs),
     reset() {
-      requests.length = 0;
+      server.clear();
       queue = [];
       current = { reply: DEFAULT_OLLAMA_REPLY, stream: {} };
-      unclaimedAborts = 0;
     },
-    close() {
-      closing = true;
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
+    close: () => server.close(),
   };
 }

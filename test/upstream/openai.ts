@@ -10,28 +10,19 @@
  *   expect(up.requests[0]!.json.model).toBe('gpt-4o-mini');
  *   await up.close();
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import {
   chunkPayloads, completionBody, DEFAULT_CHAT_REPLY, hex, MODELS, openAIError, type OpenAIReply,
 } from './openai-wire.js';
 import { createResponsesEndpoints } from './openai-responses.js';
+import { type RecordedRequest, startScriptedServer } from './scripted-server.js';
 
 export * from './openai-wire.js';
 export * from './openai-responses-wire.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export interface RecordedRequest {
-  method: string;
-  /** Path plus query string, e.g. `/v1/chat/completions?x=1`. */
-  path: string;
-  /** Lower-cased header names; repeated headers joined with `, `. */
-  headers: Record<string, string>;
-  body: string;
-  /** `body` parsed as JSON, or undefined when empty / not JSON. */
-  json: any;
-}
+export type { RecordedRequest } from './scripted-server.js';
 
 /** Pacing for streamed chat replies (request has `stream: true`) and raw bodies. */
 export interface StreamOptions {
@@ -70,20 +61,8 @@ export interface ScriptedOpenAI {
 }
 
 export async function startOpenAIUpstream(): Promise<ScriptedOpenAI> {
-  const requests: RecordedRequest[] = [];
   let current: { r: ReplyScript; stream: StreamOptions } = { r: DEFAULT_CHAT_REPLY, stream: {} };
   let queue: { r: ReplyScript; stream: StreamOptions }[] = [];
-  let abortCount = 0;
-  let unclaimedAborts = 0;
-  let abortWaiters: (() => void)[] = [];
-  let closing = false;
-
-  const noteAbort = () => {
-    if (closing) return;
-    abortCount++;
-    const w = abortWaiters.shift();
-    if (w) w(); else unclaimedAborts++;
-  };
 
   /** Write `parts` with pacing; stop early if the client went away. Returns true when all were written. */
   async function writeParts(res: ServerResponse, parts: string[], opts: StreamOptions): Promise<boolean> {
@@ -141,30 +120,16 @@ export async function startOpenAIUpstream(): Promise<ScriptedOpenAI> {
   // /v1/responses, /v1/embeddings, /v1/completions: see ./openai-responses.ts.
   const endpoints = createResponsesEndpoints({ nextReply, writeParts, sendJson });
 
-  const server = createServer(async (inc: IncomingMessage, res: ServerResponse) => {
-    const started = Date.now();
-    const chunks: Buffer[] = [];
-    try {
-      for await (const c of inc) chunks.push(c as Buffer);
-    } catch {
-      return; // client went away while sending the body
-    }
-    const body = Buffer.concat(chunks).toString('utf8');
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(inc.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-    let json: any;
-    try { json = body ? JSON.parse(body) : undefined; } catch { json = undefined; }
-    const rec: RecordedRequest = { method: inc.method ?? 'GET', path: inc.url ?? '/', headers, body, json };
-    requests.push(rec);
-
-    res.on('close', () => { if (!res.writableEnded) noteAbort(); });
-    const replyHeaders = {
-      'x-request-id': `req_${hex(16)}`,
-      'openai-processing-ms': String(Math.max(1, Date.now() - started)),
-      'openai-version': '2020-10-01',
-    };
-    const path = rec.path.split('?')[0];
-    try {
+  const server = await startScriptedServer(
+    'OpenAI',
+    async (rec, res) => {
+      const started = Date.now();
+      const replyHeaders = {
+        'x-request-id': `req_${hex(16)}`,
+        'openai-processing-ms': String(Math.max(1, Date.now() - started)),
+        'openai-version': '2020-10-01',
+      };
+      const path = rec.path.split('?')[0];
       if (rec.method === 'POST' && path === '/v1/chat/completions') return await handleChat(rec, res, replyHeaders);
       if (rec.method === 'GET' && path === '/v1/models') {
         const created = 1_700_000_000;
@@ -172,52 +137,25 @@ export async function startOpenAIUpstream(): Promise<ScriptedOpenAI> {
       }
       if (await endpoints.handle(rec, res, replyHeaders)) return;
       sendJson(res, 404, openAIError(`Invalid URL (${rec.method} ${path})`), replyHeaders);
-    } catch (err) {
-      if (!res.headersSent) sendJson(res, 500, openAIError(`scripted upstream failed: ${String(err)}`, 'server_error'), replyHeaders);
-      else res.destroy(err as Error);
-    }
-  });
-  server.keepAliveTimeout = 100;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+    },
+    (res, err) => sendJson(res, 500, openAIError(`scripted upstream failed: ${String(err)}`, 'server_error'), {}),
+  );
+  const { url } = server;
 
   return {
     url,
     baseUrl: `${url}/v1`,
-    requests,
+    requests: server.requests,
     reply(r, stream = {}) { current = { r, stream }; },
     replyOnce(r, stream = {}) { queue.push({ r, stream }); },
-    get abortCount() { return abortCount; },
-    waitForAbort(timeoutMs = 5000) {
-      if (unclaimedAborts > 0) { unclaimedAborts--; return Promise.resolve(); }
-      return new Promise<void>((resolve, reject) => {
-        const waiter = () => { clearTimeout(timer); resolve(); };
-        const timer = setTimeout(() => {
-          abortWaiters = abortWaiters.filter((w) => w !== waiter);
-          reject(new Error(`scripted upstream: no client abort within ${timeoutMs}ms`));
-        }, timeoutMs);
-        abortWaiters.push(waiter);
-      });
-    },
+    get abortCount() { return server.abortCount; },
+    waitForAbort: (timeoutMs) => server.waitForAbort(timeoutMs),
     reset() {
-      requests.length = 0;
+      server.clear();
       queue = [];
       current = { r: DEFAULT_CHAT_REPLY, stream: {} };
       endpoints.reset();
-      abortCount = 0;
-      unclaimedAborts = 0;
     },
-    close() {
-      closing = true;
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    },
+    close: () => server.close(),
   };
 }

@@ -1,0 +1,133 @@
+/**
+ * What every scripted upstream shares: a `node:http` server on 127.0.0.1:0 that records each
+ * request, notices a client that goes away before its answer ended (the proxy aborting the
+ * upstream), and hands the request to the provider's own handler.
+ */
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  /** Path plus query string, e.g. `/v1/chat/completions?x=1`. */
+  path: string;
+  /** Lower-cased header names; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  body: string;
+  /** `body` parsed as JSON, or undefined when empty / not JSON. */
+  json: any;
+}
+
+export interface ScriptedServer {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** Every request received, recorded before it is answered. */
+  requests: RecordedRequest[];
+  /** Number of answers whose client went away before they finished. */
+  readonly abortCount: number;
+  /**
+   * Resolves when an answer's client goes away before it finished. Each abort satisfies one call,
+   * so an abort that happened before the call is not missed. Rejects after `timeoutMs`.
+   */
+  waitForAbort(timeoutMs?: number): Promise<void>;
+  /** Forgets the recorded requests and aborts. */
+  clear(): void;
+  /** Closes the server and every connection; connections cut here are not aborts. */
+  close(): Promise<void>;
+}
+
+export async function startScriptedServer(
+  label: string,
+  handle: (request: RecordedRequest, res: ServerResponse) => void | Promise<void>,
+  onError: (res: ServerResponse, error: unknown) => void,
+): Promise<ScriptedServer> {
+  const requests: RecordedRequest[] = [];
+  let abortCount = 0;
+  let unclaimedAborts = 0;
+  let abortWaiters: (() => void)[] = [];
+  let closing = false;
+
+  const noteAbort = () => {
+    if (closing) return;
+    abortCount++;
+    const waiter = abortWaiters.shift();
+    if (waiter) waiter();
+    else unclaimedAborts++;
+  };
+
+  const server = createServer(async (incoming: IncomingMessage, res: ServerResponse) => {
+    const request = await record(incoming);
+    if (!request) return; // the client went away while sending its body
+    requests.push(request);
+    res.on('close', () => {
+      if (!res.writableEnded) noteAbort();
+    });
+    try {
+      await handle(request, res);
+    } catch (error) {
+      if (!res.headersSent) onError(res, error);
+      else res.destroy(error as Error);
+    }
+  });
+  server.keepAliveTimeout = 100;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    get abortCount() {
+      return abortCount;
+    },
+    waitForAbort(timeoutMs = 5000) {
+      if (unclaimedAborts > 0) {
+        unclaimedAborts--;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve, reject) => {
+        const waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          abortWaiters = abortWaiters.filter((w) => w !== waiter);
+          reject(new Error(`scripted ${label} upstream: no client abort within ${timeoutMs}ms`));
+        }, timeoutMs);
+        abortWaiters.push(waiter);
+      });
+    },
+    clear() {
+      requests.length = 0;
+      abortCount = 0;
+      unclaimedAborts = 0;
+    },
+    close() {
+      closing = true;
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+async function record(incoming: IncomingMessage): Promise<RecordedRequest | null> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of incoming) chunks.push(chunk as Buffer);
+  } catch {
+    return null;
+  }
+  const body = Buffer.concat(chunks).toString('utf8');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(incoming.headers)) if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  let json: any;
+  try {
+    json = body ? JSON.parse(body) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers, body, json };
+}
