@@ -1,3 +1,4 @@
+import { withheldResults } from '../policy/refusal.js';
 import type { PolicyConfig } from '../policy/schema.js';
 import type { ProviderAdapter, RequestView } from '../providers/types.js';
 import { guardDataLeak } from './data-leak-stage.js';
@@ -35,7 +36,7 @@ export async function applyBodyPolicies(input: BodyPolicyInput): Promise<BodyPol
   let changed = false;
   if (policies && policies.blockedResultIds.length > 0) {
     // A blocked tool result never reaches the model; an adapter that cannot remove it refuses the request.
-    if (!adapter.redactToolResults?.(operation, json, policies.blockedResultIds)) {
+    if (!adapter.replaceToolResults?.(operation, json, withheldResults(policies.blockedResultIds))) {
       return { kind: 'reject', status: 403, message: 'A tool result in this request is blocked by the security policy.', type: 'permission_error' };
     }
     changed = true;

@@ -22,3 +22,18 @@ export function refusalText(blocked: readonly BlockedCall[]): string {
 
 /** What a model sees instead of a tool result the trusted-data rules block. */
 export const REMOVED_RESULT_TEXT = '[Archestra] This tool result was removed by the security policy.';
+
+/**
+ * What replaces one tool result in a request: `withheld` when the result was removed (the
+ * formats that can say so mark it as an error), else a stand-in the model may use (the
+ * dual-LLM quarantine's answers).
+ */
+export interface ToolResultReplacement {
+  text: string;
+  withheld: boolean;
+}
+
+/** The replacements for results removed by policy, by tool call id. */
+export function withheldResults(toolCallIds: readonly string[]): Map<string, ToolResultReplacement> {
+  return new Map(toolCallIds.map((id) => [id, { text: REMOVED_RESULT_TEXT, withheld: true }]));
+}

@@ -1,4 +1,4 @@
-import type { BlockedCall } from '../policy/refusal.js';
+import type { BlockedCall, ToolResultReplacement } from '../policy/refusal.js';
 import type { ProviderName } from '../types.js';
 
 /** Token counts as the provider reported them. */
@@ -176,10 +176,11 @@ export interface ProviderAdapter {
    */
   refuseToolCalls?(operation: string, json: unknown, blocked: readonly BlockedCall[]): unknown | undefined;
   /**
-   * Replaces the named tool results in a request body (in place) with a note that policy removed
-   * them; false when it cannot (the request is then refused).
+   * Replaces tool results in a request body (in place), by tool call id: with a note that policy
+   * removed them, or with the dual-LLM quarantine's stand-in; false when it cannot (the request
+   * is then refused).
    */
-  redactToolResults?(operation: string, json: Record<string, unknown>, toolCallIds: readonly string[]): boolean;
+  replaceToolResults?(operation: string, json: Record<string, unknown>, replacements: ReadonlyMap<string, ToolResultReplacement>): boolean;
   /**
    * Quarantine: removes the tools (and the tool choice) from a request body, in place, so the
    * model cannot call one; true when it removed something. Without it (or when it returns false)

@@ -1,3 +1,4 @@
+import { withheldResults } from '../../policy/refusal.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { BlockedCall } from '../../policy/refusal.js';
@@ -5,7 +6,7 @@ import { encodeSseEvent } from '../shared/sse.js';
 import type { HeldEvent, StreamEvent } from '../types.js';
 import { decodeMessageResponse } from './decode-response.js';
 import { messagesStreamReader } from './decode-stream.js';
-import { REMOVED_RESULT_TEXT, redactMessageToolResults, refuseMessageResponse, refuseMessageStream } from './encode-refusal.js';
+import { REMOVED_RESULT_TEXT, replaceMessageToolResults, refuseMessageResponse, refuseMessageStream } from './encode-refusal.js';
 import { anthropicAdapter } from './index.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8');
@@ -179,7 +180,7 @@ describe('a malformed stream that reuses a block index (never sent by Anthropic)
   });
 });
 
-describe('redactMessageToolResults (request)', () => {
+describe('replaceMessageToolResults (request)', () => {
   const request = () => ({
     model: 'claude-sonnet-4-6',
     messages: [
@@ -198,7 +199,7 @@ describe('redactMessageToolResults (request)', () => {
 
   it('replaces the named tool_result content with the note, keeps its tool_use_id, leaves the rest', () => {
     const json = request();
-    expect(redactMessageToolResults(json, ['toolu_a'])).toBe(true);
+    expect(replaceMessageToolResults(json, withheldResults(['toolu_a']))).toBe(true);
     expect(json.messages[2]!.content).toEqual([
       { type: 'tool_result', tool_use_id: 'toolu_a', content: REMOVED_RESULT_TEXT },
       { type: 'tool_result', tool_use_id: 'toolu_b', content: 'notes' },
@@ -208,18 +209,18 @@ describe('redactMessageToolResults (request)', () => {
 
   it('an MCP tool result is redacted too; a server tool result (typed content) cannot be: false, so the request is refused', () => {
     const mcp: Record<string, unknown> = { model: 'm', messages: [{ role: 'assistant', content: [{ type: 'mcp_tool_result', tool_use_id: 'mcptoolu_1', is_error: false, content: [{ type: 'text', text: 'x' }] }] }] };
-    expect(redactMessageToolResults(mcp, ['mcptoolu_1'])).toBe(true);
+    expect(replaceMessageToolResults(mcp, withheldResults(['mcptoolu_1']))).toBe(true);
     expect(JSON.stringify(mcp)).toContain(REMOVED_RESULT_TEXT);
     const web: Record<string, unknown> = { model: 'm', messages: [{ role: 'assistant', content: [{ type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [] }] }] };
-    expect(redactMessageToolResults(web, ['srvtoolu_1'])).toBe(false);
-    expect(redactMessageToolResults({ model: 'm' }, ['x'])).toBe(false);
+    expect(replaceMessageToolResults(web, withheldResults(['srvtoolu_1']))).toBe(false);
+    expect(replaceMessageToolResults({ model: 'm' }, withheldResults(['x']))).toBe(false);
   });
 
   it('the adapter wires the encoders to chat (and redaction to count_tokens); nothing else', () => {
     expect(anthropicAdapter.flagsToolCallEvents).toBe(true);
     expect(anthropicAdapter.refuseToolCalls?.('count_tokens', {}, [block(SEND)])).toBeUndefined();
     expect(anthropicAdapter.refuseToolCallsInStream?.('count_tokens', [], [block(SEND)])).toBeUndefined();
-    expect(anthropicAdapter.redactToolResults?.('models', request(), ['toolu_a'])).toBe(false);
-    expect(anthropicAdapter.redactToolResults?.('count_tokens', request(), ['toolu_a'])).toBe(true);
+    expect(anthropicAdapter.replaceToolResults?.('models', request(), withheldResults(['toolu_a']))).toBe(false);
+    expect(anthropicAdapter.replaceToolResults?.('count_tokens', request(), withheldResults(['toolu_a']))).toBe(true);
   });
 });

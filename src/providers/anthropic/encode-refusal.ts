@@ -1,4 +1,4 @@
-import { REMOVED_RESULT_TEXT } from '../../policy/refusal.js';
+import { REMOVED_RESULT_TEXT, type ToolResultReplacement } from '../../policy/refusal.js';
 import type { BlockedCall } from '../../policy/refusal.js';
 import { refusalText } from '../../policy/refusal.js';
 import { isRecord, safeParseJson } from '../shared/json.js';
@@ -128,19 +128,19 @@ function encode(event: string | undefined, payload: unknown): string {
  * gets the note as its content. A server tool's result (web search, code execution, ...) has a
  * typed content the note cannot stand in for: false, and the request is refused.
  */
-export function redactMessageToolResults(json: Record<string, unknown>, toolCallIds: readonly string[]): boolean {
+export function replaceMessageToolResults(json: Record<string, unknown>, replacements: ReadonlyMap<string, ToolResultReplacement>): boolean {
   if (!Array.isArray(json.messages)) return false;
-  const ids = new Set(toolCallIds);
-  let redactable = true;
+  let replaceable = true;
   for (const message of json.messages) {
     if (!isRecord(message) || !Array.isArray(message.content)) continue;
     for (const block of message.content) {
-      if (!isToolResultBlock(block) || !ids.has(String(block.tool_use_id))) continue;
-      if (TEXT_RESULT_TYPES.has(String(block.type))) block.content = REMOVED_RESULT_TEXT;
-      else redactable = false;
+      const replacement = isToolResultBlock(block) ? replacements.get(String(block.tool_use_id)) : undefined;
+      if (!replacement) continue;
+      if (TEXT_RESULT_TYPES.has(String(block.type))) block.content = replacement.text;
+      else replaceable = false;
     }
   }
-  return redactable;
+  return replaceable;
 }
 
 export { REMOVED_RESULT_TEXT };

@@ -3,7 +3,7 @@ import type { DecodeResult, ProviderAdapter } from '../types.js';
 import { decodeMessagesRequest } from './decode-request.js';
 import { decodeMessageResponse, emptyResponseView } from './decode-response.js';
 import { messagesStreamReader } from './decode-stream.js';
-import { redactMessageToolResults, refuseMessageResponse, refuseMessageStream } from './encode-refusal.js';
+import { replaceMessageToolResults, refuseMessageResponse, refuseMessageStream } from './encode-refusal.js';
 import { anthropicErrorBody, anthropicStreamErrorEvent } from './errors.js';
 import { encodeMessagesStreamTails, redactMessagesStreamEvent } from './redact-stream.js';
 import { anthropicRoutes } from './routes.js';
@@ -70,5 +70,5 @@ export const anthropicAdapter: ProviderAdapter = {
   encodeStreamTails: (operation, tails, like) => (operation === 'chat' ? encodeMessagesStreamTails(tails, like) : ''),
 
   // count_tokens sends the same messages but nothing reaches a model: redacting there is harmless.
-  redactToolResults: (operation, json, toolCallIds) => (operation === 'chat' || operation === 'count_tokens' ? redactMessageToolResults(json, toolCallIds) : false),
+  replaceToolResults: (operation, json, replacements) => (operation === 'chat' || operation === 'count_tokens' ? replaceMessageToolResults(json, replacements) : false),
 };

@@ -1,3 +1,4 @@
+import { withheldResults } from '../../policy/refusal.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { BlockedCall } from '../../policy/refusal.js';
@@ -6,7 +7,7 @@ import type { HeldEvent } from '../types.js';
 import { decodeGenerateRequest } from './decode-request.js';
 import { decodeGenerateResponse } from './decode-response.js';
 import { geminiStreamReader } from './decode-stream.js';
-import { REMOVED_RESULT_TEXT, redactGeminiToolResults, refuseGenerateResponse, refuseGenerateStream } from './encode-refusal.js';
+import { REMOVED_RESULT_TEXT, replaceGeminiToolResults, refuseGenerateResponse, refuseGenerateStream } from './encode-refusal.js';
 import { geminiAdapter } from './index.js';
 
 const text = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8');
@@ -151,18 +152,18 @@ describe('Gemini redaction of blocked functionResponse parts', () => {
 
   it('replaces the response (by name when there is no id, by id otherwise) with an error; leaves the others; the request stays valid', () => {
     const body = request();
-    expect(redactGeminiToolResults(body, ['read_email'])).toBe(true);
+    expect(replaceGeminiToolResults(body, withheldResults(['read_email']))).toBe(true);
     expect(body.contents[2]!.parts).toEqual([{ functionResponse: { name: 'read_email', response: { error: REMOVED_RESULT_TEXT } } }, request().contents[2]!.parts[1]]);
     const again = request();
-    redactGeminiToolResults(again, ['c2']);
+    replaceGeminiToolResults(again, withheldResults(['c2']));
     expect(again.contents[2]!.parts[1]).toEqual({ functionResponse: { id: 'c2', name: 'read_file', response: { error: REMOVED_RESULT_TEXT } } });
     expect(decodeGenerateRequest(body, 'gemini-2.5-flash', false).success).toBe(true);
   });
 
   it('countTokens with a nested generateContentRequest, snake_case parts; other operations cannot', () => {
     const nested: any = { generate_content_request: { contents: [{ role: 'user', parts: [{ function_response: { name: 'read_email', response: { body: 'x' }, parts: [{ inlineData: {} }] } }] }] } };
-    expect(geminiAdapter.redactToolResults?.('count_tokens', nested, ['read_email'])).toBe(true);
+    expect(geminiAdapter.replaceToolResults?.('count_tokens', nested, withheldResults(['read_email']))).toBe(true);
     expect(nested.generate_content_request.contents[0].parts[0]).toEqual({ function_response: { name: 'read_email', response: { error: REMOVED_RESULT_TEXT } } });
-    expect(geminiAdapter.redactToolResults?.('embeddings', request(), ['read_email'])).toBe(false);
+    expect(geminiAdapter.replaceToolResults?.('embeddings', request(), withheldResults(['read_email']))).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { REMOVED_RESULT_TEXT } from '../../policy/refusal.js';
+import { REMOVED_RESULT_TEXT, type ToolResultReplacement } from '../../policy/refusal.js';
 import type { BlockedCall } from '../../policy/refusal.js';
 import { refusalText } from '../../policy/refusal.js';
 import { isRecord, safeParseJson } from '../shared/json.js';
@@ -127,17 +127,18 @@ export function refuseGenerateStream(held: readonly HeldEvent[], blocked: readon
  * turn stays valid and the model learns the result was withheld. A result is known by its `id`,
  * or by its name when it has none, as the decoder names it.
  */
-export function redactGeminiToolResults(json: Record<string, unknown>, toolCallIds: readonly string[]): boolean {
+export function replaceGeminiToolResults(json: Record<string, unknown>, replacements: ReadonlyMap<string, ToolResultReplacement>): boolean {
   const inner = field(json, 'generateContentRequest', 'generate_content_request');
   const contents = Array.isArray(json.contents) ? json.contents : isRecord(inner) ? inner.contents : undefined;
   if (!Array.isArray(contents)) return false;
-  const ids = new Set(toolCallIds);
   for (const content of contents) {
     if (!isRecord(content) || !Array.isArray(content.parts)) continue;
     for (const part of content.parts) {
       const response = isRecord(part) ? field(part, 'functionResponse', 'function_response') : undefined;
-      if (!isRecord(response) || !ids.has(callId(response))) continue;
-      response.response = { error: REMOVED_RESULT_TEXT };
+      const replacement = isRecord(response) ? replacements.get(callId(response)) : undefined;
+      if (!isRecord(response) || !replacement) continue;
+      // Google's documented keys: `error` for a failed call, `output` for its result.
+      response.response = replacement.withheld ? { error: replacement.text } : { output: replacement.text };
       // Multimodal results carry their data in `parts` too: none of it may reach the model.
       delete response.parts;
     }

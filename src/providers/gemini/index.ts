@@ -3,7 +3,7 @@ import type { DecodeResult, ProviderAdapter } from '../types.js';
 import { decodeCountTokensRequest, decodeEmbedRequest, decodeGenerateRequest } from './decode-request.js';
 import { decodeGenerateResponse, decodeUsageOnly, emptyResponseView } from './decode-response.js';
 import { geminiStreamReader } from './decode-stream.js';
-import { redactGeminiToolResults, refuseGenerateResponse, refuseGenerateStream } from './encode-refusal.js';
+import { replaceGeminiToolResults, refuseGenerateResponse, refuseGenerateStream } from './encode-refusal.js';
 import { geminiErrorBody } from './errors.js';
 import { encodeGenerateStreamTails, redactGenerateStreamEvent } from './redact-stream.js';
 import { geminiRoutes, isStreamRoute } from './routes.js';
@@ -66,7 +66,7 @@ export const geminiAdapter: ProviderAdapter = {
   flagsToolCallEvents: true,
 
   // `countTokens` may carry a whole conversation too: its blocked results are removed the same way.
-  redactToolResults: (operation, json, toolCallIds) => (operation === 'generate_content' || operation === 'count_tokens' ? redactGeminiToolResults(json, toolCallIds) : false),
+  replaceToolResults: (operation, json, replacements) => (operation === 'generate_content' || operation === 'count_tokens' ? replaceGeminiToolResults(json, replacements) : false),
 
   refuseToolCalls: (operation, json, blocked) => (operation === 'generate_content' ? refuseGenerateResponse(json, blocked) : undefined),
 

@@ -1,3 +1,4 @@
+import { withheldResults } from '../../policy/refusal.js';
 import { describe, expect, it } from 'vitest';
 import { answerLines } from '../../../test/upstream/ollama-wire.js';
 import type { BlockedCall } from '../../policy/refusal.js';
@@ -179,7 +180,7 @@ describe('ollama: OpenAI-compatible routes and other operations', () => {
   it('no other operation can take a call out (none declares tools)', () => {
     expect(ollamaAdapter.refuseToolCalls!('generate', {}, [block('x')])).toBeUndefined();
     expect(ollamaAdapter.refuseToolCallsInStream!('generate', [], [block('x')])).toBeUndefined();
-    expect(ollamaAdapter.redactToolResults!('embeddings', {}, ['x'])).toBe(false);
+    expect(ollamaAdapter.replaceToolResults!('embeddings', {}, withheldResults(['x']))).toBe(false);
   });
 });
 
@@ -196,18 +197,18 @@ describe('ollama tool result redaction', () => {
         { role: 'tool', tool_name: 'read_file', content: 'kept too' },
       ],
     };
-    expect(ollamaAdapter.redactToolResults!('chat', json, ['read_email', 'call_1'])).toBe(true);
+    expect(ollamaAdapter.replaceToolResults!('chat', json, withheldResults(['read_email', 'call_1']))).toBe(true);
     expect(json.messages.map((message) => message.content)).toEqual(['read_email please', REMOVED_RESULT_TEXT, REMOVED_RESULT_TEXT, 'kept', REMOVED_RESULT_TEXT, 'kept too']);
     // The redacted request decodes with the note in place of each result.
     const route = ollamaAdapter.routes[0]!;
     const decoded = ollamaAdapter.decodeRequest({ route, params: [], nativePath: '/api/chat' }, json, new URLSearchParams());
     expect(decoded.success && decoded.view.messages.flatMap((message) => message.toolResults.map((result) => result.text))).not.toContain('attacker@evil.test');
-    expect(ollamaAdapter.redactToolResults!('chat', { model: 'm' }, ['x'])).toBe(false);
+    expect(ollamaAdapter.replaceToolResults!('chat', { model: 'm' }, withheldResults(['x']))).toBe(false);
   });
 
   it('/v1/chat/completions: by tool_call_id, as OpenAI', () => {
     const json = { messages: [{ role: 'tool', tool_call_id: 'call_read', content: 'attacker@evil.test' }] };
-    expect(ollamaAdapter.redactToolResults!('chat_completions', json, ['call_read'])).toBe(true);
+    expect(ollamaAdapter.replaceToolResults!('chat_completions', json, withheldResults(['call_read']))).toBe(true);
     expect(json.messages[0]!.content).toBe(REMOVED_RESULT_TEXT);
   });
 });

@@ -1,6 +1,7 @@
 import type { BlockedCall } from '../../policy/refusal.js';
 import { refusalText } from '../../policy/refusal.js';
-import { REMOVED_RESULT_TEXT, redactChatToolResults, refuseChatResponse, refuseChatStream } from '../openai/encode-refusal.js';
+import type { ToolResultReplacement } from '../../policy/refusal.js';
+import { replaceChatToolResults, refuseChatResponse, refuseChatStream } from '../openai/encode-refusal.js';
 import { isRecord, safeParseJson } from '../shared/json.js';
 import type { HeldEvent } from '../types.js';
 import { OPENAI_CHAT } from './routes.js';
@@ -21,9 +22,9 @@ export function refuseOllamaToolCallsInStream(operation: string, held: readonly 
   return operation === 'chat' ? refuseNativeChatStream(held, blocked) : undefined;
 }
 
-export function redactOllamaToolResults(operation: string, json: Record<string, unknown>, toolCallIds: readonly string[]): boolean {
-  if (operation === OPENAI_CHAT) return redactChatToolResults(json, toolCallIds);
-  return operation === 'chat' ? redactNativeToolResults(json, toolCallIds) : false;
+export function replaceOllamaToolResults(operation: string, json: Record<string, unknown>, replacements: ReadonlyMap<string, ToolResultReplacement>): boolean {
+  if (operation === OPENAI_CHAT) return replaceChatToolResults(json, replacements);
+  return operation === 'chat' ? replaceNativeToolResults(json, replacements) : false;
 }
 
 /**
@@ -135,13 +136,12 @@ function line(value: unknown): string {
 }
 
 /** Replaces blocked tool results (`role: 'tool'` messages, by `tool_call_id`, else tool name) in an `/api/chat` request. */
-export function redactNativeToolResults(json: Record<string, unknown>, toolCallIds: readonly string[]): boolean {
+export function replaceNativeToolResults(json: Record<string, unknown>, replacements: ReadonlyMap<string, ToolResultReplacement>): boolean {
   if (!Array.isArray(json.messages)) return false;
-  const ids = new Set(toolCallIds);
   for (const message of json.messages) {
-    if (isRecord(message) && typeof message.role === 'string' && message.role.toLowerCase() === 'tool' && ids.has(toolResultId(message))) {
-      message.content = REMOVED_RESULT_TEXT;
-    }
+    if (!isRecord(message) || typeof message.role !== 'string' || message.role.toLowerCase() !== 'tool') continue;
+    const replacement = replacements.get(toolResultId(message));
+    if (replacement) message.content = replacement.text;
   }
   return true;
 }

@@ -4,7 +4,7 @@ import type { ProviderAdapter } from '../types.js';
 import { decodeOllamaRequest } from './decode-request.js';
 import { decodeOllamaResponse } from './decode-response.js';
 import { ollamaStreamReader } from './decode-stream.js';
-import { redactOllamaToolResults, refuseOllamaToolCalls, refuseOllamaToolCallsInStream } from './encode-refusal.js';
+import { replaceOllamaToolResults, refuseOllamaToolCalls, refuseOllamaToolCallsInStream } from './encode-refusal.js';
 import { encodeOllamaStreamTails, redactOllamaStreamEvent } from './redact-stream.js';
 import { OPENAI_CHAT, ollamaRoutes } from './routes.js';
 
@@ -63,5 +63,5 @@ export const ollamaAdapter: ProviderAdapter = {
 
   refuseToolCallsInStream: (operation, held, blocked) => refuseOllamaToolCallsInStream(operation, held, blocked),
 
-  redactToolResults: (operation, json, toolCallIds) => redactOllamaToolResults(operation, json, toolCallIds),
+  replaceToolResults: (operation, json, replacements) => replaceOllamaToolResults(operation, json, replacements),
 };

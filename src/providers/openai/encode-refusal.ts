@@ -1,4 +1,4 @@
-import { REMOVED_RESULT_TEXT } from '../../policy/refusal.js';
+import { REMOVED_RESULT_TEXT, type ToolResultReplacement } from '../../policy/refusal.js';
 import type { BlockedCall } from '../../policy/refusal.js';
 import { refusalText } from '../../policy/refusal.js';
 import { isRecord, safeParseJson } from '../shared/json.js';
@@ -97,14 +97,13 @@ function sse(chunk: unknown): string {
   return `data: ${JSON.stringify(chunk)}\n\n`;
 }
 
-/** Replaces blocked tool results (`role: 'tool'` messages) in a Chat Completions request. */
-export function redactChatToolResults(json: Record<string, unknown>, toolCallIds: readonly string[]): boolean {
+/** Replaces tool results (`role: 'tool'` messages) in a Chat Completions request, by call id. */
+export function replaceChatToolResults(json: Record<string, unknown>, replacements: ReadonlyMap<string, ToolResultReplacement>): boolean {
   if (!Array.isArray(json.messages)) return false;
-  const ids = new Set(toolCallIds);
   for (const message of json.messages) {
-    if (isRecord(message) && (message.role === 'tool' || message.role === 'function') && ids.has(String(message.tool_call_id ?? message.name))) {
-      message.content = REMOVED_RESULT_TEXT;
-    }
+    if (!isRecord(message) || (message.role !== 'tool' && message.role !== 'function')) continue;
+    const replacement = replacements.get(String(message.tool_call_id ?? message.name));
+    if (replacement) message.content = replacement.text;
   }
   return true;
 }

@@ -4,6 +4,7 @@
  * indexes with consecutive sequence numbers, and gain a message with the refusal that both the
  * proxy's own reader and the openai SDK's stream accumulator take as a normal answer.
  */
+import { withheldResults } from '../../policy/refusal.js';
 import { ResponseStream } from 'openai/lib/responses/ResponseStream';
 import { describe, expect, it } from 'vitest';
 import { openaiFixture } from '../../../test/helpers/openai-stream-replay.js';
@@ -14,7 +15,7 @@ import type { HeldEvent } from '../types.js';
 import { decodeResponsesResponse } from './decode-responses-response.js';
 import { responsesStreamReader } from './decode-responses-stream.js';
 import { REMOVED_RESULT_TEXT } from './encode-refusal.js';
-import { redactResponsesToolResults, refuseResponsesResponse, refuseResponsesStream } from './encode-responses-refusal.js';
+import { replaceResponsesToolResults, refuseResponsesResponse, refuseResponsesStream } from './encode-responses-refusal.js';
 
 const WEATHER = 'call_Hj2kL4mN6pQ8rS0tU2vW4xY6';
 const STREAMED = 'call_Qm7wVdJ4pK2sX9tYbN3cL8fR';
@@ -149,7 +150,7 @@ describe('refuseResponsesStream (held events)', () => {
   });
 });
 
-describe('redactResponsesToolResults', () => {
+describe('replaceResponsesToolResults', () => {
   it('replaces the output of the named function_call_output items only', () => {
     const json: Record<string, any> = {
       model: 'gpt-4o-mini',
@@ -160,13 +161,13 @@ describe('redactResponsesToolResults', () => {
         { type: 'function_call_output', call_id: 'call_b', output: 'kept' },
       ],
     };
-    expect(redactResponsesToolResults(json, ['call_a'])).toBe(true);
+    expect(replaceResponsesToolResults(json, withheldResults(['call_a']))).toBe(true);
     expect(json.input[2].output).toBe(REMOVED_RESULT_TEXT);
     expect(json.input[3].output).toBe('kept');
     expect(JSON.stringify(json)).not.toContain('attacker@evil.test');
   });
 
   it('cannot redact a request whose input is not a list of items', () => {
-    expect(redactResponsesToolResults({ model: 'm', input: 'hi' }, ['call_a'])).toBe(false);
+    expect(replaceResponsesToolResults({ model: 'm', input: 'hi' }, withheldResults(['call_a']))).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { refusalText } from '../../policy/refusal.js';
 import { isRecord, safeParseJson } from '../shared/json.js';
 import { encodeSseEvent } from '../shared/sse.js';
 import type { HeldEvent } from '../types.js';
-import { REMOVED_RESULT_TEXT } from './encode-refusal.js';
+import type { ToolResultReplacement } from '../../policy/refusal.js';
 
 /** Output item types that are tool calls the policy judges (the stream reader reads both). */
 const CALL_TYPES = new Set(['function_call', 'custom_tool_call']);
@@ -126,14 +126,13 @@ export function refuseResponsesStream(held: readonly HeldEvent[], blocked: reado
   return out;
 }
 
-/** Replaces blocked tool results (`function_call_output` input items, by `call_id`) in a Responses API request. */
-export function redactResponsesToolResults(json: Record<string, unknown>, toolCallIds: readonly string[]): boolean {
+/** Replaces tool results (`function_call_output` input items, by `call_id`) in a Responses API request. */
+export function replaceResponsesToolResults(json: Record<string, unknown>, replacements: ReadonlyMap<string, ToolResultReplacement>): boolean {
   if (!Array.isArray(json.input)) return false;
-  const ids = new Set(toolCallIds);
   for (const item of json.input) {
-    if (isRecord(item) && (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') && ids.has(String(item.call_id))) {
-      item.output = REMOVED_RESULT_TEXT;
-    }
+    if (!isRecord(item) || (item.type !== 'function_call_output' && item.type !== 'custom_tool_call_output')) continue;
+    const replacement = replacements.get(String(item.call_id));
+    if (replacement) item.output = replacement.text;
   }
   return true;
 }

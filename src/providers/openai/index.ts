@@ -7,8 +7,8 @@ import { decodeResponsesRequest } from './decode-responses-request.js';
 import { decodeResponsesResponse } from './decode-responses-response.js';
 import { responsesStreamReader } from './decode-responses-stream.js';
 import { chatStreamReader } from './decode-stream.js';
-import { redactChatToolResults, refuseChatResponse, refuseChatStream } from './encode-refusal.js';
-import { redactResponsesToolResults, refuseResponsesResponse, refuseResponsesStream } from './encode-responses-refusal.js';
+import { replaceChatToolResults, refuseChatResponse, refuseChatStream } from './encode-refusal.js';
+import { replaceResponsesToolResults, refuseResponsesResponse, refuseResponsesStream } from './encode-responses-refusal.js';
 import { encodeResponsesStreamTails, redactResponsesStreamEvent } from './redact-responses-stream.js';
 import { encodeChatStreamTails, redactChatStreamEvent } from './redact-stream.js';
 import { openaiRoutes } from './routes.js';
@@ -92,9 +92,9 @@ export const openaiAdapter: ProviderAdapter = {
 
   flagsToolCallEvents: true,
 
-  redactToolResults(operation, json, toolCallIds) {
-    if (operation === 'chat') return redactChatToolResults(json, toolCallIds);
-    if (operation === 'responses') return redactResponsesToolResults(json, toolCallIds);
+  replaceToolResults(operation, json, replacements) {
+    if (operation === 'chat') return replaceChatToolResults(json, replacements);
+    if (operation === 'responses') return replaceResponsesToolResults(json, replacements);
     return false;
   },
 
