@@ -6,7 +6,8 @@ import { createSecretBox } from './auth/secret-box.js';
 import { type VirtualKeys, createVirtualKeys } from './auth/virtual-key.js';
 import { validateConfig } from './config/validate-config.js';
 import { ArchestraError } from './errors.js';
-import { dispatch } from './pipeline/dispatch.js';
+import { type DispatchDeps, dispatch } from './pipeline/dispatch.js';
+import { type SanitizeCache, createSanitizeCache } from './policy/dual-llm/cache.js';
 import { createUpstreamClient } from './pipeline/forward.js';
 import { createRefusalMemory } from './pipeline/refusal-memory.js';
 import { createTaintTracker } from './pipeline/taint-tracker.js';
@@ -80,7 +81,31 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
     const jwks = (profile.auth ?? config.auth).jwks;
     if (jwks) jwtVerifiers.set(id, createJwtVerifier(jwks));
   }
-  const deps = { config, upstream, baseUrls, store, secretBox, jwtVerifiers, taint: createTaintTracker(store), refusals: createRefusalMemory() };
+  const sanitizeCaches = new Map<string, SanitizeCache>();
+  const deps: DispatchDeps = {
+    config,
+    upstream,
+    baseUrls,
+    store,
+    secretBox,
+    jwtVerifiers,
+    taint: createTaintTracker(store),
+    refusals: createRefusalMemory(),
+    self(request, search, route, note) {
+      const recorder = new Recorder(recorderDeps, performance.now());
+      recorder.decisions.push(note);
+      return run(request, search, route, recorder);
+    },
+    sanitizeCache(profileId) {
+      let cache = sanitizeCaches.get(profileId);
+      if (!cache) {
+        const policy = config.profiles[profileId]?.policies ?? config.policies;
+        cache = createSanitizeCache(policy.dualLlm.cacheSize);
+        sanitizeCaches.set(profileId, cache);
+      }
+      return cache;
+    },
+  };
   const keys = createVirtualKeys(store, secretBox);
   const baseUrlMatches = upstreamBaseUrls(baseUrls);
   let closed = false;

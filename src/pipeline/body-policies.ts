@@ -2,6 +2,7 @@ import { withheldResults } from '../policy/refusal.js';
 import type { PolicyConfig } from '../policy/schema.js';
 import type { ProviderAdapter, RequestView } from '../providers/types.js';
 import { guardDataLeak } from './data-leak-stage.js';
+import { type QuarantineInput, quarantineResults, shadowQuarantine } from './dual-llm-stage.js';
 import { type ToolCallGuard, applyRequestPolicies } from './policy-stage.js';
 import type { Recorder } from './record.js';
 import type { RefusalMemory } from './refusal-memory.js';
@@ -17,6 +18,8 @@ export interface BodyPolicyInput {
   recorder: Recorder;
   taint: TaintTracker;
   refusals: RefusalMemory;
+  /** For results marked `sanitize`: the quarantine's cache and a way to ask the model through this proxy. */
+  dualLlm: Pick<QuarantineInput, 'cache' | 'call' | 'profileId'>;
 }
 
 export type BodyPolicyResult =
@@ -26,7 +29,8 @@ export type BodyPolicyResult =
 
 /**
  * The request side of the policies, in order: trusted data and taint (blocked tool results
- * removed), quarantine (a tainted request loses its tools), and the data-leak guard. Shadow mode
+ * removed, `sanitize` ones replaced by the dual-LLM quarantine's stand-in), quarantine (a tainted
+ * request loses its tools), and the data-leak guard. Shadow mode
  * records every decision and works on copies, so what goes upstream is what the client sent.
  */
 export async function applyBodyPolicies(input: BodyPolicyInput): Promise<BodyPolicyResult> {
@@ -34,14 +38,22 @@ export async function applyBodyPolicies(input: BodyPolicyInput): Promise<BodyPol
   const policies = await applyRequestPolicies(view, policy, recorder, input.taint, input.refusals);
   const guard = policies?.hasTools ? policies.guard : null;
   let changed = false;
-  if (policies && policies.blockedResultIds.length > 0) {
-    // A blocked tool result never reaches the model; an adapter that cannot remove it refuses the request.
-    if (!adapter.replaceToolResults?.(operation, json, withheldResults(policies.blockedResultIds))) {
+  const enforce = policy.mode === 'enforce';
+  const replacements = withheldResults(policies?.blockedResultIds ?? []);
+  if (policies && policies.sanitizeResults.length > 0) {
+    if (enforce) {
+      const quarantined = await quarantineResults({ results: policies.sanitizeResults, view, adapter, policy, ...input.dualLlm });
+      for (const [id, replacement] of quarantined.replacements) replacements.set(id, replacement);
+      recorder.decisions.push(...quarantined.decisions);
+    } else recorder.decisions.push(...shadowQuarantine(policies.sanitizeResults));
+  }
+  if (replacements.size > 0) {
+    // A blocked or quarantined tool result never reaches the model; an adapter that cannot replace it refuses the request.
+    if (!adapter.replaceToolResults?.(operation, json, replacements)) {
       return { kind: 'reject', status: 403, message: 'A tool result in this request is blocked by the security policy.', type: 'permission_error' };
     }
     changed = true;
   }
-  const enforce = policy.mode === 'enforce';
   if (policies?.tainted && policy.quarantine) {
     // Quarantine: a tainted request goes upstream without tools (the guard still refuses any call).
     const target = enforce ? json : structuredClone(json);

@@ -19,6 +19,8 @@ import type { TaintTracker } from './taint-tracker.js';
 import { readBody } from './read-body.js';
 import type { Recorder } from './record.js';
 import type { RouteResult } from './route.js';
+import { type AskThroughProxy, type SelfDispatch, selfCaller } from './self-call.js';
+import type { SanitizeCache } from '../policy/dual-llm/cache.js';
 
 export interface DispatchDeps {
   config: ResolvedConfig;
@@ -31,6 +33,10 @@ export interface DispatchDeps {
   upstream: UpstreamClient;
   /** Upstream base URL per provider, from the configuration. */
   baseUrls: Record<ProviderName, string>;
+  /** Serves the proxy's own model calls (the dual-LLM quarantine) like a client's. */
+  self: SelfDispatch;
+  /** The dual-LLM quarantine's remembered results, per profile. */
+  sanitizeCache(profileId: string): SanitizeCache;
 }
 
 /** Status recorded for a request whose client went away before the answer (nginx's convention). */
@@ -101,7 +107,14 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     if (!decoded.success) return reject(recorder, adapter, 400, decoded.message, 'invalid_request_error');
     recorder.model = decoded.view.model;
     recorder.stream = decoded.view.stream;
-    const stage = await applyBodyPolicies({ view: decoded.view, json: decoded.json, operation, adapter, policy, recorder, taint: deps.taint, refusals: deps.refusals });
+    let ask: AskThroughProxy | undefined;
+    const dualLlm = {
+      profileId: route.profileId,
+      cache: deps.sanitizeCache(route.profileId),
+      // Built on first use: most requests carry no result to sanitize.
+      call: ((call, note) => (ask ??= selfCaller({ self: deps.self, adapter, profileId: route.profileId, original: request, query }))(call, note)) satisfies AskThroughProxy,
+    };
+    const stage = await applyBodyPolicies({ view: decoded.view, json: decoded.json, operation, adapter, policy, recorder, taint: deps.taint, refusals: deps.refusals, dualLlm });
     if (stage.kind === 'reject') return reject(recorder, adapter, stage.status, stage.message, stage.type);
     guard = stage.guard;
     const changed = stage.changed;

@@ -1,6 +1,7 @@
 import { judgeContext, judgeToolCalls } from '../policy/engine.js';
 import { type BlockedCall, blockedCalls } from '../policy/refusal.js';
 import type { PolicyConfig } from '../policy/schema.js';
+import type { ToolResultDecision } from '../policy/types.js';
 import type { RequestView, ResponseView } from '../providers/types.js';
 import type { Recorder } from './record.js';
 import type { RefusalMemory } from './refusal-memory.js';
@@ -17,6 +18,8 @@ export interface RequestPolicyResult {
   blockedResultIds: string[];
   /** The context (or the session) holds untrusted content. */
   tainted: boolean;
+  /** Tool results the trusted-data rules hand to the dual-LLM quarantine (in shadow mode too). */
+  sanitizeResults: ToolResultDecision[];
 }
 
 /**
@@ -40,6 +43,7 @@ export async function applyRequestPolicies(view: RequestView, policy: PolicyConf
     hasTools,
     tainted: verdict.tainted,
     blockedResultIds: enforce ? verdict.results.filter((result) => result.trust === 'blocked').map((result) => result.toolCallId) : [],
+    sanitizeResults: verdict.results.filter((result) => result.trust === 'sanitize'),
     guard(answer) {
       if (answer.toolCalls.length === 0) return [];
       const decisions = judgeToolCalls(answer.toolCalls, verdict, policy);

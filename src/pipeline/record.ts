@@ -130,6 +130,7 @@ export class Recorder {
     for (const decision of this.decisions) {
       if (decision.kind === 'tool_call' && decision.action === 'block') metrics.countBlockedToolCall(labels, decision.ruleId);
       if (decision.kind === 'data_leak') metrics.countDataLeak(labels, decision.detector, decision.action, decision.direction);
+      if (decision.kind === 'dual_llm') metrics.countDualLlm(labels, decision.ruleId, decision.outcome);
     }
   }
 
@@ -190,6 +191,12 @@ function decisionAttributes(decision: PolicyDecision): Record<string, string> {
   }
   if (decision.kind === 'quarantine') {
     return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.action': 'strip_tools' };
+  }
+  if (decision.kind === 'dual_llm') {
+    return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': decision.outcome };
+  }
+  if (decision.kind === 'dual_llm_call') {
+    return { 'archestra.policy.kind': decision.kind, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': decision.role };
   }
   const action = decision.kind === 'tool_call' ? decision.action : decision.trust;
   return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': action };

@@ -35,15 +35,48 @@ const toolRuleSchema = z.strictObject({
   reason: z.string().max(500).optional(),
 });
 
+/** A multiple-choice question about a quarantined tool result: the answer is an option's index. */
+const questionSchema = z.strictObject({
+  question: z.string().min(1).max(500),
+  options: z.array(z.string().min(1).max(200)).min(2).max(10),
+});
+
+/**
+ * The dual-LLM quarantine, for the results a trusted-data rule marks `sanitize`: the raw result is
+ * never shown to the main model. A quarantined call of the model reads it and may only answer
+ * multiple-choice questions with an option's index; the main model (which never sees the result)
+ * writes the questions and, from the answers, the text that replaces the result. Both calls go
+ * through this proxy (their own audit rows), with the client's credentials.
+ */
+const dualLlmSchema = z.strictObject({
+  /** The model both calls use. @default the request's own model */
+  model: z.string().min(1).optional(),
+  /** At most this many questions when the main model writes them. @default 5 */
+  maxRounds: z.number().int().min(1).max(20).default(5),
+  /**
+   * Sanitized results are remembered (by tool, result, user request and model), so an agent
+   * loop that sends its history again does not pay again. @default 256
+   */
+  cacheSize: z.number().int().min(0).max(100_000).default(256),
+});
+
 /** How far a tool's result is trusted: the first matching rule decides; `untrusted` otherwise. */
 const trustRuleSchema = z.strictObject({
   id: z.string().min(1).max(100).optional(),
   tool: z.string().min(1),
   /** Conditions on the result (parsed as JSON when it is JSON, else the text at path `$`). */
   when: z.array(conditionSchema).default([]),
-  /** `blocked` removes the result before the model sees it. */
-  action: z.enum(['trusted', 'untrusted', 'blocked']),
-});
+  /**
+   * `blocked` removes the result before the model sees it; `sanitize` hands it to a quarantined
+   * model (see `dualLlm`) and the main model sees only what that model answered about it.
+   */
+  action: z.enum(['trusted', 'untrusted', 'blocked', 'sanitize']),
+  /**
+   * For `sanitize`: fixed multiple-choice questions the quarantined model answers about the
+   * result. Without them, the main model asks its own (up to `dualLlm.maxRounds`).
+   */
+  questions: z.array(questionSchema).min(1).max(20).optional(),
+}).refine((rule) => rule.questions === undefined || rule.action === 'sanitize', { message: 'questions apply only to the action "sanitize"', path: ['questions'] });
 
 /**
  * The "lethal trifecta": private data, untrusted content and a way out in one context. Empty lists
@@ -92,6 +125,8 @@ export const policySchema = z.strictObject({
    * @default false
    */
   quarantine: z.boolean().default(false),
+  /** The dual-LLM quarantine for results marked `sanitize` by a trusted-data rule. */
+  dualLlm: dualLlmSchema.prefault({}),
 });
 
 export type PolicyConfig = z.output<typeof policySchema>;
@@ -99,5 +134,7 @@ export type PolicyConfigInput = z.input<typeof policySchema>;
 export type Condition = z.output<typeof conditionSchema>;
 export type ToolRule = z.output<typeof toolRuleSchema>;
 export type TrustRule = z.output<typeof trustRuleSchema>;
+export type DualLlmConfig = z.output<typeof dualLlmSchema>;
+export type Question = z.output<typeof questionSchema>;
 export type TrifectaConfig = z.output<typeof trifectaSchema>;
 export type ToolAction = z.output<typeof toolAction>;

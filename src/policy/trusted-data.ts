@@ -30,6 +30,10 @@ export function evaluateContext(view: RequestView, policy: PolicyConfig, session
       else if (decision.trust === 'untrusted') {
         verdict.untrustedTexts.push({ messageIndex: message.index, text: result.text });
         verdict.tainted = true;
+      } else if (decision.trust === 'sanitize') {
+        // The main model gets the dual-LLM quarantine's stand-in, never this text, so it does not
+        // taint the context; a value found only in it still counts as untrusted provenance.
+        verdict.untrustedTexts.push({ messageIndex: message.index, text: result.text });
       }
     }
   }

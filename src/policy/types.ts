@@ -23,9 +23,42 @@ export interface ToolResultDecision {
   kind: 'tool_result';
   toolCallId: string;
   tool: string;
-  trust: 'trusted' | 'untrusted' | 'blocked';
+  trust: 'trusted' | 'untrusted' | 'blocked' | 'sanitize';
   ruleId: string;
   messageIndex: number;
+}
+
+/** One multiple-choice question put to the quarantined model, and the option it chose. */
+export interface DualLlmExchange {
+  question: string;
+  options: string[];
+  /** The chosen option's index; null when the answer was not a valid index. */
+  answer: number | null;
+}
+
+/**
+ * A tool result marked `sanitize` went through the dual-LLM quarantine. `sanitized`: the main
+ * model sees what the quarantined model answered instead of the result; `withheld`: it could not
+ * be sanitized (an upstream error, no usable answer) and the result was removed instead.
+ */
+export interface DualLlmDecision {
+  kind: 'dual_llm';
+  toolCallId: string;
+  tool: string;
+  ruleId: string;
+  outcome: 'sanitized' | 'withheld' | 'shadow';
+  /** The answer was remembered from an earlier request with the same result. */
+  cached: boolean;
+  /** Questions (the main model's or the rule's own) and the indices chosen: never the result's text. */
+  exchanges: DualLlmExchange[];
+  reason: string;
+}
+
+/** On the row of a call the proxy made itself for the dual-LLM quarantine: which role it played. */
+export interface DualLlmCallDecision {
+  kind: 'dual_llm_call';
+  role: 'question' | 'answer' | 'summary';
+  tool: string;
 }
 
 /** A secret or a piece of personal data found in a request or an answer. */
@@ -46,7 +79,7 @@ export interface QuarantineDecision {
   reason: string;
 }
 
-export type PolicyDecision = ToolCallDecision | ToolResultDecision | DataLeakDecision | QuarantineDecision;
+export type PolicyDecision = ToolCallDecision | ToolResultDecision | DataLeakDecision | QuarantineDecision | DualLlmDecision | DualLlmCallDecision;
 
 /** The trust of a request's context, computed from all of it (and the session's history). */
 export interface ContextVerdict {

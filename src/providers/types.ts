@@ -84,6 +84,25 @@ export interface ResponseView {
   finishReason: string | null;
 }
 
+/**
+ * A one-shot question to a model, asked by the proxy itself (the dual-LLM quarantine): a system
+ * prompt, one user message, and optionally the JSON schema the answer must follow.
+ */
+export interface TextRequest {
+  model: string;
+  system: string;
+  user: string;
+  /** Where the API can constrain its output to a JSON schema, it is asked to. */
+  answerSchema?: Record<string, unknown>;
+}
+
+/** A text request in a provider's wire format: the path (relative to its base URL), operation and body. */
+export interface TextCall {
+  nativePath: string;
+  operation: string;
+  body: Record<string, unknown>;
+}
+
 /** The result of decoding a request body: either a view, or the reason the body is unacceptable. */
 export type DecodeResult =
   | { success: true; view: RequestView; json: Record<string, unknown> }
@@ -163,6 +182,11 @@ export interface ProviderAdapter {
   requestStreamUsage(operation: string, json: Record<string, unknown>): boolean;
   /** The answer in a complete JSON response. */
   readResponse(operation: string, json: unknown): ResponseView;
+  /**
+   * Encodes a non-streaming text request the proxy makes on its own (the dual-LLM quarantine);
+   * its answer is read with `readResponse`. Without it, results marked `sanitize` are withheld.
+   */
+  encodeTextRequest?(request: TextRequest): TextCall;
   /** A reader for one streamed response. */
   streamReader(exchange: ExchangeInfo): StreamReader;
   /**

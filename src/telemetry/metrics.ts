@@ -18,6 +18,7 @@ export interface ProxyMetrics {
   countExecution(externalAgentId: string, executionId: string): void;
   countBlockedToolCall(labels: LlmLabels, rule: string): void;
   countDataLeak(labels: LlmLabels, detector: string, action: string, direction: string): void;
+  countDualLlm(labels: LlmLabels, rule: string, outcome: string): void;
 }
 
 /** A metric already on the registry: several proxies may share one registry and its series. */
@@ -79,6 +80,12 @@ export function createProxyMetrics(registry: Registry = new Registry()): ProxyMe
     labelNames: [...LLM_LABELS, 'rule', 'action', 'direction'],
     registers: [registry],
   });
+  const dualLlm = existing<Counter>(registry, 'llm_dual_llm_results_total') ?? new Counter({
+    name: 'llm_dual_llm_results_total',
+    help: 'Tool results handled by the dual-LLM quarantine, by outcome (sanitized, withheld, shadow)',
+    labelNames: [...LLM_LABELS, 'rule', 'outcome'],
+    registers: [registry],
+  });
   const seenExecutions = new Set<string>();
 
   return {
@@ -93,6 +100,7 @@ export function createProxyMetrics(registry: Registry = new Registry()): ProxyMe
     observeTokensPerSecond: (labels, value) => tokensPerSecond.observe(labels, value),
     countBlockedToolCall: (labels, rule) => blockedTools.inc({ ...labels, rule }),
     countDataLeak: (labels, rule, action, direction) => dataLeaks.inc({ ...labels, rule, action, direction }),
+    countDualLlm: (labels, rule, outcome) => dualLlm.inc({ ...labels, rule, outcome }),
     countExecution(externalAgentId, executionId) {
       const key = `${externalAgentId}\u0000${executionId}`;
       if (seenExecutions.has(key)) return;

@@ -7,6 +7,7 @@ import { replaceMessageToolResults, refuseMessageResponse, refuseMessageStream }
 import { anthropicErrorBody, anthropicStreamErrorEvent } from './errors.js';
 import { encodeMessagesStreamTails, redactMessagesStreamEvent } from './redact-stream.js';
 import { anthropicRoutes } from './routes.js';
+import { encodeMessagesTextRequest } from './text-request.js';
 
 /** Claude OAuth access tokens (`sk-ant-oat…`) authenticate as a bearer token, never as `x-api-key`. */
 const OAUTH_TOKEN_PREFIX = 'sk-ant-oat';
@@ -53,6 +54,8 @@ export const anthropicAdapter: ProviderAdapter = {
 
   // count_tokens answers `{ input_tokens }` but spends none: it is not usage.
   readResponse: (operation, json) => (operation === 'chat' ? decodeMessageResponse(json) : emptyResponseView()),
+
+  encodeTextRequest: encodeMessagesTextRequest,
 
   streamReader: () => messagesStreamReader(),
   // The reader marks a tool call's content_block_start and input_json_delta events: text before

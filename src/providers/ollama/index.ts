@@ -7,6 +7,7 @@ import { ollamaStreamReader } from './decode-stream.js';
 import { replaceOllamaToolResults, refuseOllamaToolCalls, refuseOllamaToolCallsInStream } from './encode-refusal.js';
 import { encodeOllamaStreamTails, redactOllamaStreamEvent } from './redact-stream.js';
 import { OPENAI_CHAT, ollamaRoutes } from './routes.js';
+import { encodeOllamaTextRequest } from './text-request.js';
 
 /** Ollama's error body: `{ "error": "message" }` (the ollama client raises `ResponseError` with it). */
 export function ollamaErrorBody(message: string) {
@@ -48,6 +49,8 @@ export const ollamaAdapter: ProviderAdapter = {
   },
 
   readResponse: (operation, json) => decodeOllamaResponse(operation, json),
+
+  encodeTextRequest: encodeOllamaTextRequest,
 
   streamReader: (exchange) => ollamaStreamReader(exchange),
 

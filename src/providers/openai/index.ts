@@ -13,6 +13,7 @@ import { encodeResponsesStreamTails, redactResponsesStreamEvent } from './redact
 import { encodeChatStreamTails, redactChatStreamEvent } from './redact-stream.js';
 import { openaiRoutes } from './routes.js';
 import { stripChatTools } from './strip-tools.js';
+import { encodeChatTextRequest } from './text-request.js';
 
 /** OpenAI's error body: `{ error: { message, type, param, code } }`. */
 export function openaiErrorBody(message: string, type: string) {
@@ -126,6 +127,8 @@ export const openaiAdapter: ProviderAdapter = {
     if (operation === 'responses' || operation === 'responses.retrieve') return encodeResponsesStreamTails(tails, like);
     return '';
   },
+
+  encodeTextRequest: encodeChatTextRequest,
 
   streamReader: (exchange) => (exchange.operation.startsWith('responses') ? responsesStreamReader(exchange) : chatStreamReader(exchange)),
 };
