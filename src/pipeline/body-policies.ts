@@ -58,7 +58,7 @@ export async function applyBodyPolicies(input: BodyPolicyInput): Promise<BodyPol
     // Quarantine: a tainted request goes upstream without tools (the guard still refuses any call).
     const target = enforce ? json : structuredClone(json);
     if (adapter.stripTools?.(operation, target)) {
-      const reason = enforce ? 'the context holds untrusted content: the tools were removed from the upstream request' : 'the context holds untrusted content: the tools would be removed from the upstream request (shadow mode)';
+      const reason = enforce ? 'the context holds untrusted content: the upstream request may not call tools' : 'the context holds untrusted content: the upstream request would not be allowed to call tools (shadow mode)';
       recorder.decisions.push({ kind: 'quarantine', ruleId: 'quarantine', reason });
       if (enforce) changed = true;
     }

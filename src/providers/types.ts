@@ -206,8 +206,8 @@ export interface ProviderAdapter {
    */
   replaceToolResults?(operation: string, json: Record<string, unknown>, replacements: ReadonlyMap<string, ToolResultReplacement>): boolean;
   /**
-   * Quarantine: removes the tools (and the tool choice) from a request body, in place, so the
-   * model cannot call one; true when it removed something. Without it (or when it returns false)
+   * Quarantine: forbids tool calls in a request body, in place (removes the tools, or sets the
+   * format's "no tool" choice where the history needs them declared); true when it changed it. Without it (or when it returns false)
    * the request keeps its tools, and the answer's tool calls are still refused by the guard.
    */
   stripTools?(operation: string, json: Record<string, unknown>): boolean;

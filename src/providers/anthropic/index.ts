@@ -8,6 +8,7 @@ import { anthropicErrorBody, anthropicStreamErrorEvent } from './errors.js';
 import { encodeMessagesStreamTails, redactMessagesStreamEvent } from './redact-stream.js';
 import { anthropicRoutes } from './routes.js';
 import { encodeMessagesTextRequest } from './text-request.js';
+import { forbidMessageToolCalls } from './strip-tools.js';
 
 /** Claude OAuth access tokens (`sk-ant-oat…`) authenticate as a bearer token, never as `x-api-key`. */
 const OAUTH_TOKEN_PREFIX = 'sk-ant-oat';
@@ -54,6 +55,8 @@ export const anthropicAdapter: ProviderAdapter = {
 
   // count_tokens answers `{ input_tokens }` but spends none: it is not usage.
   readResponse: (operation, json) => (operation === 'chat' ? decodeMessageResponse(json) : emptyResponseView()),
+
+  stripTools: (operation, json) => (operation === 'chat' ? forbidMessageToolCalls(json) : false),
 
   encodeTextRequest: encodeMessagesTextRequest,
 

@@ -8,6 +8,7 @@ import { geminiErrorBody } from './errors.js';
 import { encodeGenerateStreamTails, redactGenerateStreamEvent } from './redact-stream.js';
 import { geminiRoutes, isStreamRoute } from './routes.js';
 import { encodeGeminiTextRequest } from './text-request.js';
+import { forbidGeminiToolCalls } from './strip-tools.js';
 
 /** The header the Gemini API takes its key in (the SDK sends it; REST users may use `?key=`). */
 const KEY_HEADER = 'x-goog-api-key';
@@ -76,6 +77,8 @@ export const geminiAdapter: ProviderAdapter = {
   redactStreamEvent: (operation, event, redact, end) => (operation === 'generate_content' ? redactGenerateStreamEvent(event, redact, end) : event.encoded),
 
   encodeStreamTails: (operation, tails, like) => (operation === 'generate_content' ? encodeGenerateStreamTails(tails, like) : ''),
+
+  stripTools: (operation, json) => (operation === 'generate_content' ? forbidGeminiToolCalls(json) : false),
 
   encodeTextRequest: encodeGeminiTextRequest,
 

@@ -8,6 +8,7 @@ import { replaceOllamaToolResults, refuseOllamaToolCalls, refuseOllamaToolCallsI
 import { encodeOllamaStreamTails, redactOllamaStreamEvent } from './redact-stream.js';
 import { OPENAI_CHAT, ollamaRoutes } from './routes.js';
 import { encodeOllamaTextRequest } from './text-request.js';
+import { stripOllamaTools } from './strip-tools.js';
 
 /** Ollama's error body: `{ "error": "message" }` (the ollama client raises `ResponseError` with it). */
 export function ollamaErrorBody(message: string) {
@@ -49,6 +50,8 @@ export const ollamaAdapter: ProviderAdapter = {
   },
 
   readResponse: (operation, json) => decodeOllamaResponse(operation, json),
+
+  stripTools: (operation, json) => stripOllamaTools(operation, json),
 
   encodeTextRequest: encodeOllamaTextRequest,
 

@@ -12,7 +12,7 @@ import { replaceResponsesToolResults, refuseResponsesResponse, refuseResponsesSt
 import { encodeResponsesStreamTails, redactResponsesStreamEvent } from './redact-responses-stream.js';
 import { encodeChatStreamTails, redactChatStreamEvent } from './redact-stream.js';
 import { openaiRoutes } from './routes.js';
-import { stripChatTools } from './strip-tools.js';
+import { forbidResponsesToolCalls, stripChatTools } from './strip-tools.js';
 import { encodeChatTextRequest } from './text-request.js';
 
 /** OpenAI's error body: `{ error: { message, type, param, code } }`. */
@@ -100,7 +100,8 @@ export const openaiAdapter: ProviderAdapter = {
   },
 
   stripTools(operation, json) {
-    return operation === 'chat' ? stripChatTools(json) : false;
+    if (operation === 'chat') return stripChatTools(json);
+    return operation === 'responses' ? forbidResponsesToolCalls(json) : false;
   },
 
   refuseToolCalls(operation, json, blocked) {

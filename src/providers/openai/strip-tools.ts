@@ -13,3 +13,14 @@ export function stripChatTools(json: Record<string, unknown>): boolean {
   }
   return changed;
 }
+
+/**
+ * Quarantine for a Responses API request: `tool_choice: 'none'`. The tools stay declared, since
+ * the input may hold earlier calls of them; the model may not call any.
+ */
+export function forbidResponsesToolCalls(json: Record<string, unknown>): boolean {
+  if (!Array.isArray(json.tools) || json.tools.length === 0) return false;
+  json.tool_choice = 'none';
+  delete json.parallel_tool_calls;
+  return true;
+}
