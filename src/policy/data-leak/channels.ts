@@ -1,4 +1,5 @@
-import type { EnabledDetectors, Finding } from './scan.js';
+import type { DetectorId } from './detectors.js';
+import type { DetectorSet, EnabledDetectors, Finding } from './scan.js';
 import { type StreamRedactor, createStreamRedactor } from './stream-redactor.js';
 
 /**
@@ -17,10 +18,10 @@ export interface RedactionChannels {
 }
 
 /** `onFindings` gets each channel's new findings as they are made. */
-export function createRedactionChannels(enabled?: EnabledDetectors, onFindings?: (channel: string, findings: readonly Finding[]) => void): RedactionChannels {
-  const channels = new Map<string, { redactor: StreamRedactor; reported: number }>();
+export function createRedactionChannels<Id extends string = DetectorId>(enabled?: EnabledDetectors | DetectorSet<Id>, onFindings?: (channel: string, findings: readonly Finding<Id>[]) => void): RedactionChannels {
+  const channels = new Map<string, { redactor: StreamRedactor<Id>; reported: number }>();
 
-  function report(channel: string, state: { redactor: StreamRedactor; reported: number }): void {
+  function report(channel: string, state: { redactor: StreamRedactor<Id>; reported: number }): void {
     const { findings } = state.redactor;
     if (findings.length === state.reported) return;
     onFindings?.(channel, findings.slice(state.reported));
@@ -43,7 +44,7 @@ export function createRedactionChannels(enabled?: EnabledDetectors, onFindings?:
     redact(channel, delta) {
       let state = channels.get(channel);
       if (!state) {
-        state = { redactor: createStreamRedactor(enabled), reported: 0 };
+        state = { redactor: createStreamRedactor(enabled as DetectorSet<Id>), reported: 0 };
         channels.set(channel, state);
       }
       const out = state.redactor.push(delta);

@@ -28,10 +28,15 @@ export const DETECTOR_IDS = [
 ] as const;
 
 export type DetectorId = (typeof DETECTOR_IDS)[number];
-export type DetectorKind = 'secret' | 'pii';
+/** `link`: a detector built outside this table (the exfiltration-link guard, `policy/exfil-links`). */
+export type DetectorKind = 'secret' | 'pii' | 'link';
 
-export interface Detector {
-  readonly id: DetectorId;
+/**
+ * A detector of this table (`Id` = `DetectorId`), or one built elsewhere on the same machinery
+ * (its own ids), which the scanners and the stream redactor run alike.
+ */
+export interface Detector<Id extends string = DetectorId> {
+  readonly id: Id;
   readonly kind: DetectorKind;
   /** Global; compiled once; run from `lastIndex`. */
   readonly regex: RegExp;
@@ -50,6 +55,8 @@ export interface Detector {
   readonly partial: RegExp;
   /** The most characters, from a match's start, that can decide the match (match plus look-ahead). */
   readonly maxLength: number;
+  /** The text a (validated) match becomes; without it, `[REDACTED:<id>]`. */
+  readonly replace?: (match: string) => string;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { START_GUARD_LOOKBEHIND } from './detectors.js';
 import { foldForScan, originalStart } from './normalize.js';
-import { compileDetectors, type EnabledDetectors, type Finding, findRaw, redactText, resolveOverlaps, toOriginal } from './scan.js';
+import { compileDetectors, type DetectorSet, type EnabledDetectors, type Finding, findRaw, redactText, resolveOverlaps, toOriginal } from './scan.js';
+import type { DetectorId } from './detectors.js';
 
 export interface StreamRedactorOptions {
   /**
@@ -12,13 +13,13 @@ export interface StreamRedactorOptions {
   readonly holdBack?: number;
 }
 
-export interface StreamRedactor {
+export interface StreamRedactor<Id extends string = DetectorId> {
   /** Takes the next text delta; returns the text that is safe to emit now (possibly empty). */
   push(delta: string): string;
   /** The end of the stream: returns everything still held, redacted. One redactor per stream. */
   flush(): string;
   /** Everything found so far, on offsets of the whole original stream. */
-  readonly findings: readonly Finding[];
+  readonly findings: readonly Finding<Id>[];
   /** How many characters are held back right now. */
   readonly held: number;
 }
@@ -35,10 +36,12 @@ const CONTEXT = START_GUARD_LOOKBEHIND + 11;
  * cutting through a match, and redacted as a whole text would be. Prose, which cannot start a
  * match, is released at once, except for the last word or number, which could.
  */
-export function createStreamRedactor(enabled?: EnabledDetectors, options: StreamRedactorOptions = {}): StreamRedactor {
-  const set = compileDetectors(enabled);
+export function createStreamRedactor(enabled?: EnabledDetectors, options?: StreamRedactorOptions): StreamRedactor;
+export function createStreamRedactor<Id extends string>(enabled: DetectorSet<Id>, options?: StreamRedactorOptions): StreamRedactor<Id>;
+export function createStreamRedactor(enabled?: EnabledDetectors | DetectorSet<string>, options: StreamRedactorOptions = {}): StreamRedactor<string> {
+  const set = compileDetectors(enabled as DetectorSet<string>);
   const holdBack = options.holdBack;
-  const findings: Finding[] = [];
+  const findings: Finding<string>[] = [];
   let buffer = '';
   /** Folded tail of what was emitted: context for the start guards. */
   let context = '';
