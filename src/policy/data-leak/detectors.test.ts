@@ -226,3 +226,37 @@ describe('escapes in raw JSON text', () => {
     }
   });
 });
+
+describe('fixes found by the detector benchmark (bench/DETECTORS.md)', () => {
+  const r = seeded(909);
+
+  it('a signed decimal (a coordinate, an amount) is not an international phone number', () => {
+    expect(scanText('Eiffel tower at +48.858844, +2.294351; growth +12345678.90 USD')).toEqual([]);
+    expectExactly('call +33.1.23.45.67.89 now', '+33.1.23.45.67.89', 'phone');
+  });
+
+  it.each(['01 23 45 67 89', '06.12.34.56.78', '020 7946 0958', '07700 900123', '0161 496 0000', '030 12345678', '0151/23456789', '030-1234567'])('national form %s is flagged', (phone) => {
+    expectExactly(`call ${phone} now`, phone, 'phone');
+    expectExactly(`updated ${phone} for account 88231`, phone, 'phone');
+  });
+
+  it('digit groups starting with 0 that are not phone numbers are not flagged', () => {
+    for (const text of [
+      '0000 0000 0000 0000 is a placeholder',
+      'ref 0123 4567 and case 012-3456',
+      '00000010: 01 23 45 67 89 ab cd ef 10 32',
+      'PLZ 01067 Dresden, Hausnummer 12',
+      'dates 2024-01-15, 01.02.2024, 01/02/2024',
+      'ISBN 0-306-40615-2, build 0.12.345.6789',
+    ]) {
+      expect(scanText(text)).toEqual([]);
+    }
+  });
+
+  it('a PEM header, or header and footer, with no base64 between is not a key', () => {
+    expect(scanText('Paste the block that starts with -----BEGIN PRIVATE KEY----- into the field below.')).toEqual([]);
+    expect(scanText('The file must contain -----BEGIN RSA PRIVATE KEY----- and -----END RSA PRIVATE KEY----- lines.')).toEqual([]);
+    const key = pemPrivateKey(r);
+    expectExactly(`here: ${key} thanks`, key, 'private_key');
+  });
+});

@@ -224,8 +224,18 @@ function validateCard(match: string): boolean {
   return luhnValid(digits);
 }
 
+/** `+48.858844`, `+1234567.89`: a signed decimal (a coordinate, an amount), not a number to call. */
+const SIGNED_DECIMAL = /^\+\d+\.\d+$/;
+
 function validatePhone(match: string): boolean {
+  // National forms with a trunk prefix (`020 7946 0958`, `030 12345678`): 10–12 digits in all, so
+  // short groups of a date or an id that happen to start with 0 are not taken for one.
+  if (match[0] === '0') {
+    const digits = match.replace(/\D/g, '').length;
+    return digits >= 10 && digits <= 12;
+  }
   if (match[0] !== '+') return true;
+  if (SIGNED_DECIMAL.test(match)) return false;
   const digits = match.replace(/\D/g, '').length;
   if (digits < 8 || digits > 15) return false;
   const opens = match.split('(').length - 1;
@@ -255,15 +265,20 @@ const PEM_HEADER_AT_START = new RegExp(`^${PEM_HEADER}`);
 const PEM_FOOTER_ANYWHERE = new RegExp(PEM_FOOTER);
 const BASE64_RUN = /[A-Za-z0-9+/=]{16,}/g;
 
-/** A block with its footer is kept whole; a footer-less one ends with its last base64 run. */
-function validatePrivateKey(match: string): number | true {
+/**
+ * A block with its footer is kept whole; a footer-less one ends with its last base64 run. A block
+ * without any base64 run holds no key: it is the header named in prose ("paste the block that
+ * starts with -----BEGIN PRIVATE KEY-----"), or header and footer quoted around a few words.
+ */
+function validatePrivateKey(match: string): number | boolean {
   const header = PEM_HEADER_AT_START.exec(match);
   const headerLength = header ? header[0].length : 0;
   const body = match.slice(headerLength);
-  if (PEM_FOOTER_ANYWHERE.test(body) && match.endsWith('-----')) return true;
   let end = headerLength;
   BASE64_RUN.lastIndex = 0;
   for (let run = BASE64_RUN.exec(body); run; run = BASE64_RUN.exec(body)) end = headerLength + run.index + run[0].length;
+  if (end === headerLength) return false;
+  if (PEM_FOOTER_ANYWHERE.test(body) && match.endsWith('-----')) return true;
   return end;
 }
 
@@ -361,14 +376,19 @@ export const DETECTORS: readonly Detector[] = [
     maxLength: 64 + 1 + 64 * 5 + 25 + 1,
   }),
   detector({
-    // International (+CC …, 8–15 digits) and North-American forms with separators; bare digit runs
-    // are not phone numbers here (too many ids and amounts look like them).
+    // International (+CC …, 8–15 digits), North-American forms with separators, and national forms
+    // with a trunk prefix 0 and separators: French pairs (`01 23 45 67 89`, `06.12.34.56.78`), an
+    // area code then the subscriber (UK `020 7946 0958`, `07700 900123`; German `030 12345678`,
+    // `0151/23456789`). A national form must not follow a digit and a separator (`0000 0000 0000`
+    // is not one), and French pairs must not run on into two more hex pairs (a hex dump; `partial`
+    // holds those back in a stream until decided). Bare digit runs are not phone numbers here (too
+    // many ids and amounts look like them).
     id: 'phone',
     kind: 'pii',
     guard: String.raw`\w+.-`,
-    pattern: String.raw`(?:\+[1-9](?:[ .()-]{0,2}\d){6,14}|\([2-9]\d{2}\) ?[2-9]\d{2}[.-]\d{4}|[2-9]\d{2}(?<sep>[.-])[2-9]\d{2}\k<sep>\d{4}|[2-9]\d{2} [2-9]\d{2} \d{4})(?!\w|[ .-]\d)`,
+    pattern: String.raw`(?:\+[1-9](?:[ .()-]{0,2}\d){6,14}|\([2-9]\d{2}\) ?[2-9]\d{2}[.-]\d{4}|[2-9]\d{2}(?<sep>[.-])[2-9]\d{2}\k<sep>\d{4}|[2-9]\d{2} [2-9]\d{2} \d{4}|(?<!\d[ ./-])0[1-9](?<pair>[ .-])\d{2}(?:\k<pair>\d{2}){3}(?!\k<pair>[\dA-Fa-f]{2}\k<pair>[\dA-Fa-f]{2}(?![A-Za-z0-9]))|(?<!\d[ ./-])0\d{2,4}[ /-]\d{3,8}(?: \d{3,4})?)(?!\w|[ .-]\d)`,
     validate: validatePhone,
-    partial: String.raw`[+(\d][\d .()-]{0,46}`,
+    partial: String.raw`[+(\d][\d .()/-]{0,46}|0[1-9](?<p>[ .-])\d{2}(?:\k<p>\d{2}){3}\k<p>[\dA-Fa-f]{0,2}(?:\k<p>[\dA-Fa-f]{0,2})?`,
     maxLength: 2 + 14 * 3 + 2,
   }),
   detector({

@@ -62,6 +62,14 @@ function randomText(r: Random): string {
 describe('S8: a value split across deltas is caught; stream and whole-text redaction agree', () => {
   const r = seeded(808);
 
+  it('national phone forms and their near-misses (a hex dump), delta by delta', () => {
+    for (const text of ['call 01 23 45 67 89 now', '00000010: 01 23 45 67 89 ab cd ef', 'dump 01 23 45 67 89 ab cd', 'tel 0151/23456789.', 'x 020 7946 0958 y', 'at +48.858844, +2.29']) {
+      const expected = redactText(text, scanText(text));
+      expect(stream([...text]).joined).toBe(expected);
+      for (let trial = 0; trial < 10; trial++) expect(stream(splitAt(r, text, 2 + r.int(4))).joined).toBe(expected);
+    }
+  });
+
   it('every secret and PII value, split over 2–5 deltas at random points', () => {
     const values = [...everySecret(r).map(([, value]) => value), ...VALID_CARDS, ...VALID_IBANS, ...EMAILS, ...PHONES];
     for (const value of values) {
