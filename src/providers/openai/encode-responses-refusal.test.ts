@@ -115,6 +115,22 @@ describe('refuseResponsesStream (held events)', () => {
     expect(final.output_text).toBe(refusalText(blocked));
   });
 
+  it('a stream that ends in response.failed: its snapshot does not carry the refused call either', () => {
+    const { held } = holdFixture('responses-tool-call.sse');
+    const failed = held.map((event) => {
+      if (event.event !== 'response.completed') return event;
+      const payload = JSON.parse(event.data);
+      payload.type = 'response.failed';
+      payload.response.status = 'failed';
+      const data = JSON.stringify(payload);
+      return { event: 'response.failed', data, encoded: `event: response.failed\ndata: ${data}\n\n` };
+    });
+    const raw = refuseResponsesStream(failed, [block(STREAMED)]);
+    expect(raw).toContain('response.failed');
+    expect(raw).not.toContain(STREAMED);
+    expect(raw).not.toContain('function_call');
+  });
+
   it('parallel calls, the first refused: the kept call moves to its index, the refusal comes after it', async () => {
     const blocked = [block(PARIS)];
     const { raw, events, payloads, view } = refuseFixture('responses-parallel-tool-calls.sse', blocked);

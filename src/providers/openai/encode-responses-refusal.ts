@@ -114,7 +114,7 @@ export function refuseResponsesStream(held: readonly HeldEvent[], blocked: reado
       payload.output_index = shift(payload.output_index);
     }
     if (typeof payload.item_id === 'string' && refusedItemIds.has(payload.item_id)) continue;
-    if ((type === 'response.completed' || type === 'response.incomplete') && !refusalSent) {
+    if ((type === 'response.completed' || type === 'response.incomplete' || type === 'response.failed') && !refusalSent) {
       sendRefusal();
       if (isRecord(payload.response)) refuseSnapshot(payload.response, refused, text, true);
     }

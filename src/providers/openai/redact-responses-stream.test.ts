@@ -63,6 +63,13 @@ describe('openai redactStreamEvent (Responses API)', () => {
     expect(fresh.found()).toEqual(['response.output[0].content[0].text openai_key']);
   });
 
+  it('a response.failed snapshot (partial output) is redacted like a completed one', () => {
+    const c = channels();
+    const failed = events(redactEvent(event('response.failed', { response: { status: 'failed', error: { code: 'server_error', message: 'x' }, output: [{ type: 'message', content: [{ type: 'output_text', text: `k ${KEY}` }] }] } }), c));
+    expect(failed[0].response.output[0].content[0].text).toBe('k [REDACTED:openai_key]');
+    expect(failed[0].response.error).toEqual({ code: 'server_error', message: 'x' });
+  });
+
   it('events without findings come back as the very same string', () => {
     const c = channels();
     const e = event('response.output_text.delta', { item_id: 'm', output_index: 0, content_index: 0, delta: 'Hello there, ' });

@@ -28,6 +28,8 @@ function stateOf(redact: StreamRedact) {
   return state;
 }
 
+/** Terminal events carrying the whole response, its output included (a failed one may hold partial output). */
+const SNAPSHOT_TYPES = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 const DELTA_TYPES = new Set(['response.output_text.delta', 'response.function_call_arguments.delta']);
 /** Events that repeat text whole: the field that holds it (walked as JSON). */
 const WHOLE_FIELDS: Record<string, string> = {
@@ -37,6 +39,7 @@ const WHOLE_FIELDS: Record<string, string> = {
   'response.output_item.done': 'item',
   'response.completed': 'response',
   'response.incomplete': 'response',
+  'response.failed': 'response',
 };
 
 /**
@@ -46,7 +49,7 @@ const WHOLE_FIELDS: Record<string, string> = {
  * event (`output_text.done`, `function_call_arguments.done`, or at the latest its item's
  * `output_item.done`): the held-back tail goes out as one more delta event just before it. Events
  * that repeat the text whole (the `.done` events, `content_part.done`, `output_item.done` and the
- * `response.completed`/`response.incomplete` snapshot) carry the text as it was sent; a string
+ * `response.completed`/`.incomplete`/`.failed` snapshot) carry the text as it was sent; a string
  * not streamed before is scanned whole (path-named channels, e.g. `response.output[0].content[0].text`).
  */
 export function redactResponsesStreamEvent(event: HeldEvent, redact: StreamRedact, end: StreamChannelEnd): string {
@@ -107,7 +110,7 @@ export function redactResponsesStreamEvent(event: HeldEvent, redact: StreamRedac
     if (out !== text) changed = true;
     return out;
   };
-  const path = type === 'response.completed' || type === 'response.incomplete' ? 'response' : `${type.slice('response.'.length)}[${o}]`;
+  const path = SNAPSHOT_TYPES.has(type) ? 'response' : `${type.slice('response.'.length)}[${o}]`;
   if (typeof value === 'string') payload[field] = whole(value, path);
   else if (isRecord(value)) {
     // A snapshot's request echo (instructions, tools) was checked on the way in: its output is the answer.
