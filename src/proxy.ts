@@ -90,7 +90,7 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
     secretBox,
     jwtVerifiers,
     taint: createTaintTracker(store),
-    refusals: createRefusalMemory(),
+    refusals: createRefusalMemory(store),
     self(request, search, route, note) {
       const recorder = new Recorder(recorderDeps, performance.now());
       recorder.decisions.push(note);

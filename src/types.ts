@@ -1,5 +1,6 @@
 /** Public types. Implementation types live next to their modules. */
 import type { PolicyDecision } from './policy/types.js';
+import type { BlockedCall } from './policy/refusal.js';
 
 export type { PolicyDecision } from './policy/types.js';
 
@@ -103,5 +104,8 @@ export interface Store {
   /** Remembers that a session read untrusted content; a store without it keeps taint in memory only. */
   markSessionTainted?(proxyId: string, sessionId: string, reason: string): void | Promise<void>;
   isSessionTainted?(proxyId: string, sessionId: string): boolean | Promise<boolean>;
+  /** Remembers the calls refused in an answer that can be read back by id; without it, memory only. */
+  saveRefusal?(proxyId: string, answerId: string, blocked: readonly BlockedCall[]): void | Promise<void>;
+  findRefusal?(proxyId: string, answerId: string): BlockedCall[] | undefined | Promise<BlockedCall[] | undefined>;
   close(): void | Promise<void>;
 }

@@ -124,7 +124,12 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     body = injectedUsage || changed ? JSON.stringify(decoded.json) : read.bytes;
   } else {
     // An answer read back by id (no body) gets the refusals it got when it was made.
-    if (policy.mode === 'enforce') guard = recallGuard(deps.refusals, route.profileId);
+    // (Its id is the path's last segment; the route captures none, so it never becomes a label.)
+    const answerId = operation === 'responses.retrieve' ? match.nativePath.slice(match.nativePath.lastIndexOf('/') + 1) : undefined;
+    if (policy.mode === 'enforce' && answerId !== undefined) {
+      const refused = await deps.refusals.recall(route.profileId, answerId);
+      if (refused.length > 0) guard = recallGuard(refused);
+    }
   }
   if (!match.route.hasBody && operation === 'models' && match.params[0] !== undefined) {
     // Only a models route names a model in its path (a response id must not become a metric label).

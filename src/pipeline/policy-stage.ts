@@ -56,6 +56,6 @@ export async function applyRequestPolicies(view: RequestView, policy: PolicyConf
 }
 
 /** For an answer read back by id: the calls refused when it was made are refused again. */
-export function recallGuard(memory: RefusalMemory, proxyId: string): ToolCallGuard {
-  return (answer) => (answer.id && answer.toolCalls.length > 0 ? memory.recall(proxyId, answer.id) : []);
+export function recallGuard(refused: readonly BlockedCall[]): ToolCallGuard {
+  return (answer) => (answer.toolCalls.length > 0 ? [...refused] : []);
 }

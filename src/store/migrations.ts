@@ -48,4 +48,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (proxy_id, session_id)
   );
   ALTER TABLE interactions ADD COLUMN decisions TEXT;`,
+  `CREATE TABLE refused_calls (
+    proxy_id TEXT NOT NULL,
+    answer_id TEXT NOT NULL,
+    blocked TEXT NOT NULL,
+    refused_at TEXT NOT NULL,
+    PRIMARY KEY (proxy_id, answer_id)
+  );`,
 ];

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import type { BlockedCall } from '../policy/refusal.js';
 import type { InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 import { createSqliteWriter } from './sqlite-writer.js';
@@ -54,6 +55,8 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
   const revokeKey = db.prepare('UPDATE virtual_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?');
   const taint = db.prepare('INSERT OR IGNORE INTO session_taint (proxy_id, session_id, reason, tainted_at) VALUES (?, ?, ?, ?)');
   const findTaint = db.prepare('SELECT 1 FROM session_taint WHERE proxy_id = ? AND session_id = ?');
+  const refusal = db.prepare('INSERT OR REPLACE INTO refused_calls (proxy_id, answer_id, blocked, refused_at) VALUES (?, ?, ?, ?)');
+  const findRefusal = db.prepare('SELECT blocked FROM refused_calls WHERE proxy_id = ? AND answer_id = ?');
 
   return {
     saveVirtualKey(record) {
@@ -74,6 +77,13 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
     },
     isSessionTainted(proxyId, sessionId) {
       return findTaint.get(proxyId, sessionId) !== undefined;
+    },
+    saveRefusal(proxyId, answerId, blocked) {
+      refusal.run(proxyId, answerId, JSON.stringify(blocked), new Date().toISOString());
+    },
+    findRefusal(proxyId, answerId) {
+      const row = findRefusal.get(proxyId, answerId) as { blocked: string } | undefined;
+      return row ? (JSON.parse(row.blocked) as BlockedCall[]) : undefined;
     },
     saveInteractions(rows) {
       if (rows.length === 0) return;

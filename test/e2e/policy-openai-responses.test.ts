@@ -10,6 +10,9 @@ import type { ProxyConfig } from '../../src/index.js';
 import { auditRows } from '../helpers/proxy.js';
 import { parseSSE } from '../helpers/sse.js';
 import { type ScriptedOpenAI, startOpenAIUpstream } from '../upstream/openai.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const param = (properties: Record<string, unknown>) => ({ type: 'object', properties });
 const tools: OpenAI.Responses.FunctionTool[] = [
@@ -114,6 +117,27 @@ describe('tool invocation policies, OpenAI Responses API (JSON and stream)', () 
     const text = await replay.text();
     expect(text).not.toContain('attacker@evil.test');
     expect(parseSSE(text).filter((event) => event.event === 'response.completed')).toHaveLength(1);
+  });
+
+  it('S12: the refusal outlives the proxy: a new proxy on the same store refuses the read-back too', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'archestra-refusals-'));
+    const store = join(dir, 'audit.db');
+    const first = createProxy({ providers: { openai: { baseUrl: up.baseUrl } }, store });
+    const firstClient = new OpenAI({ apiKey: 'sk-test', fetch: createProxyFetch(first), maxRetries: 0 });
+    up.reply({ kind: 'chat', toolCalls: [ATTACK] });
+    const created = await firstClient.responses.create(request(agentTurn('Summarise my latest email.')));
+    expect(callNames(created)).toEqual([]);
+    await first.close();
+
+    const second = createProxy({ providers: { openai: { baseUrl: up.baseUrl } }, store });
+    try {
+      const retrieved = await new OpenAI({ apiKey: 'sk-test', fetch: createProxyFetch(second), maxRetries: 0 }).responses.retrieve(created.id);
+      expect(callNames(retrieved)).toEqual([]);
+      expect(JSON.stringify(retrieved)).not.toContain('attacker@evil.test');
+    } finally {
+      await second.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('P2/P3 (JSON and stream): the same call passes unchanged when the recipient is in the user\'s own words', async () => {
