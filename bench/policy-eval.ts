@@ -28,8 +28,11 @@ const policy = policySchema.parse({
   dataLeak: { secrets: 'redact', pii: 'redact' },
 });
 
-/** 50 messages: system, user, then 24 rounds of an assistant tool call and its ~600-character result. */
-function conversation(): Record<string, unknown> {
+/**
+ * 50 messages: system, user, then 24 rounds of an assistant tool call and its ~600-character
+ * result. `seed` makes every result new text (scanned for the first time).
+ */
+function conversation(seed: number): Record<string, unknown> {
   const page = 'Quarterly report. Revenue grew 12% on the year; contact sales@example.com or +1 415 555 0100 for details. '.repeat(6);
   const tools = ['fetch_url', 'get_calendar', 'read_customers', 'search_docs'];
   const messages: Record<string, unknown>[] = [
@@ -40,7 +43,7 @@ function conversation(): Record<string, unknown> {
     const id = `call_${round}`;
     const name = tools[round % tools.length]!;
     messages.push({ role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name, arguments: JSON.stringify({ query: `item ${round}`, url: `https://example.com/${round}` }) } }] });
-    messages.push({ role: 'tool', tool_call_id: id, content: `${page} (${round})` });
+    messages.push({ role: 'tool', tool_call_id: id, content: `${page} (${seed}.${round})` });
   }
   const definitions = [...tools, 'send_email', 'get_weather'].map((name) => ({ type: 'function', function: { name, parameters: { type: 'object', properties: { query: { type: 'string' } } } } }));
   return { model: 'gpt-4o-mini', messages, tools: definitions };
@@ -55,14 +58,17 @@ const route = routeNative(openaiAdapter, 'POST', ['chat', 'completions'], 'defau
 if (route.kind !== 'match') throw new Error('no chat route');
 const leakPolicy = resolveDataLeakPolicy(policy.dataLeak);
 const secretsOnly = resolveDataLeakPolicy({ ...policy.dataLeak, pii: 'off' });
-const body = conversation();
-const text = JSON.stringify(body);
+const text = JSON.stringify(conversation(0));
 
-const steps = { decode: [] as number[], context: [] as number[], toolCalls: [] as number[], secrets: [] as number[], dataLeak: [] as number[], total: [] as number[] };
+const steps = { decode: [] as number[], context: [] as number[], toolCalls: [] as number[], secrets: [] as number[], dataLeak: [] as number[], again: [] as number[], total: [] as number[] };
 for (let i = 0; i < ITERATIONS + 500; i++) {
-  const copy = structuredClone(body);
+  // Every iteration's tool results are new text; the last scan sees the same body again, as the
+  // next turn of an agent loop does (its history resent).
+  const body = JSON.stringify(conversation(i + 1));
+  const copy = JSON.parse(body);
+  const again = JSON.parse(body);
   const t0 = performance.now();
-  const decoded = openaiAdapter.decodeRequest(route.match, JSON.parse(text), new URLSearchParams());
+  const decoded = openaiAdapter.decodeRequest(route.match, JSON.parse(body), new URLSearchParams());
   if (!decoded.success) throw new Error(decoded.message);
   const t1 = performance.now();
   const verdict = judgeContext(decoded.view, policy, false);
@@ -73,6 +79,8 @@ for (let i = 0; i < ITERATIONS + 500; i++) {
   const t3b = performance.now();
   const scan = scanJson(decoded.json, leakPolicy.enabled, { redact: true });
   const t4 = performance.now();
+  scanJson(again, leakPolicy.enabled, { redact: true });
+  const t5 = performance.now();
   if (i < 500) continue; // warm-up
   if (decisions.length !== 2 || scan.findings.length === 0) throw new Error('the workload did not exercise the policies');
   steps.decode.push(t1 - t0);
@@ -80,6 +88,7 @@ for (let i = 0; i < ITERATIONS + 500; i++) {
   steps.toolCalls.push(t3 - t2);
   steps.secrets.push(t3b - t3);
   steps.dataLeak.push(t4 - t3b);
+  steps.again.push(t5 - t4);
   steps.total.push(t1 - t0 + (t3 - t1) + (t4 - t3b));
 }
 
@@ -94,6 +103,7 @@ const labels: Record<keyof typeof steps, string> = {
   toolCalls: 'judge 2 tool calls (rules, provenance, trifecta)',
   secrets: 'data-leak scan, secrets only (the default)',
   dataLeak: 'data-leak scan, secrets + personal data (redacting)',
+  again: 'the same, next turn of the agent loop (history seen before)',
   total: 'total (decode + judge + scan with personal data on)',
 };
 console.log(`Policy evaluation, 50-message conversation (${(text.length / 1024).toFixed(1)} KiB body), ${ITERATIONS} iterations`);

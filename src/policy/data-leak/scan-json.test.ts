@@ -135,3 +135,22 @@ describe('X6: scanJson covers every field and keeps JSON valid', () => {
     expect(JSON.stringify(body)).toBe(before);
   });
 });
+
+describe('scanJson: long strings seen again (an agent loop resending its history)', () => {
+  const page = (n: number) => `Report ${n}. Write to jane.doe@example.com or call +44 20 7946 0958. ${'Nothing else to note here. '.repeat(12)}`;
+  it('gives the same findings and the same redaction the second time, in a new body', () => {
+    const first = scanJson({ messages: [{ role: 'tool', content: page(1) }] }, undefined, { redact: true });
+    const second = scanJson({ messages: [{ role: 'tool', content: page(1) }] }, undefined, { redact: true });
+    expect(second.findings).toEqual(first.findings);
+    expect(second.value).toEqual(first.value);
+    expect(second.value.messages[0]?.content).toContain('[REDACTED:email]');
+    expect(second.value.messages[0]?.content).not.toContain('jane.doe@example.com');
+  });
+  it('tells texts apart that differ by one character', () => {
+    scanJson({ content: page(2) }, undefined, { redact: true });
+    const other = `${page(2).replace('jane.doe@example.com', 'jane.doe@example.co')}x`;
+    const { value, findings } = scanJson({ content: other }, undefined, { redact: true });
+    expect(findings.map((finding) => finding.detector)).toEqual(['email', 'phone']);
+    expect(value.content).not.toContain('jane.doe@example.co ');
+  });
+});
