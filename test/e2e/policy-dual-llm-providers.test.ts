@@ -7,12 +7,12 @@ import Anthropic from '@anthropic-ai/sdk';
 import { type Content, GoogleGenAI } from '@google/genai';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type Proxy, type ProxyConfig, createProxy, createProxyFetch } from '../../src/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Proxy, type ProxyConfig, createProxyFetch } from '../../src/index.js';
 import { clearAnthropicEnv, MODEL as CLAUDE } from '../helpers/anthropic-way-in.js';
 import { INJECTION, brainReply, roleOf } from '../helpers/dual-llm-brain.js';
 import { clearGeminiEnv } from '../helpers/gemini-way-in.js';
-import { auditRows } from '../helpers/proxy.js';
+import { auditRows, suiteProxies } from '../helpers/proxy.js';
 import type { RecordedRequest } from '../upstream/scripted-server.js';
 import { startAnthropicUpstream } from '../upstream/anthropic.js';
 import { startGeminiUpstream } from '../upstream/gemini.js';
@@ -48,10 +48,9 @@ describe('dual-LLM quarantine, Anthropic Messages', async () => {
   const up = await startAnthropicUpstream();
   const systemOf = (req: RecordedRequest) => String(req.json?.system ?? '');
   up.reply((req) => ({ kind: 'message', text: brainReply(systemOf(req), String(req.json?.messages?.at(-1)?.content ?? '')) ?? ANSWER }));
-  const proxies: Proxy[] = [];
+  const proxies = suiteProxies(() => up.close(), restoreEnv);
   const clientFor = () => {
-    const proxy = createProxy({ providers: { anthropic: { baseUrl: up.url } }, policies });
-    proxies.push(proxy);
+    const proxy = proxies.create({ providers: { anthropic: { baseUrl: up.url } }, policies });
     return { proxy, client: new Anthropic({ apiKey: 'sk-ant-api03-dual-llm', fetch: createProxyFetch(proxy), maxRetries: 0 }) };
   };
   const request = (): Anthropic.MessageCreateParamsNonStreaming => ({
@@ -66,11 +65,6 @@ describe('dual-LLM quarantine, Anthropic Messages', async () => {
     ],
   });
   afterEach(() => void up.requests.splice(0));
-  afterAll(async () => {
-    for (const proxy of proxies) await proxy.close();
-    await up.close();
-    restoreEnv();
-  });
 
   it('JSON', async () => {
     const { proxy, client } = clientFor();
@@ -98,10 +92,9 @@ describe('dual-LLM quarantine, Gemini generateContent', async () => {
   const up = await startGeminiUpstream();
   const systemOf = (req: RecordedRequest) => String(req.json?.systemInstruction?.parts?.[0]?.text ?? '');
   up.reply((req) => ({ kind: 'generate', text: brainReply(systemOf(req), String(req.json?.contents?.at(-1)?.parts?.[0]?.text ?? '')) ?? ANSWER }));
-  const proxies: Proxy[] = [];
+  const proxies = suiteProxies(() => up.close(), restoreEnv);
   const clientFor = () => {
-    const proxy = createProxy({ providers: { gemini: { baseUrl: up.url } }, policies });
-    proxies.push(proxy);
+    const proxy = proxies.create({ providers: { gemini: { baseUrl: up.url } }, policies });
     return { proxy, client: new GoogleGenAI({ apiKey: 'AIzaSyDualLlmTestKey-000', httpOptions: { fetch: createProxyFetch(proxy) } }) };
   };
   const contents: Content[] = [
@@ -111,11 +104,6 @@ describe('dual-LLM quarantine, Gemini generateContent', async () => {
   ];
   const config = { systemInstruction: 'You are an email assistant.', tools: [{ functionDeclarations: [{ name: 'read_email' }] }] };
   afterEach(() => void up.requests.splice(0));
-  afterAll(async () => {
-    for (const proxy of proxies) await proxy.close();
-    await up.close();
-    restoreEnv();
-  });
 
   it('JSON', async () => {
     const { proxy, client } = clientFor();
@@ -142,10 +130,9 @@ describe('dual-LLM quarantine, Ollama /api/chat', async () => {
   const up = await startOllamaUpstream();
   const systemOf = (req: RecordedRequest) => String(req.json?.messages?.[0]?.content ?? '');
   up.reply((req) => ({ kind: 'answer', content: brainReply(systemOf(req), String(req.json?.messages?.at(-1)?.content ?? '')) ?? ANSWER }));
-  const proxies: Proxy[] = [];
+  const proxies = suiteProxies(() => up.close());
   const clientFor = () => {
-    const proxy = createProxy({ providers: { ollama: { baseUrl: up.url } }, policies });
-    proxies.push(proxy);
+    const proxy = proxies.create({ providers: { ollama: { baseUrl: up.url } }, policies });
     return { proxy, client: new Ollama({ host: up.url, fetch: createProxyFetch(proxy) }) };
   };
   const messages = [
@@ -156,10 +143,6 @@ describe('dual-LLM quarantine, Ollama /api/chat', async () => {
   ];
   const tools = [{ type: 'function', function: { name: 'read_email', parameters: { type: 'object', properties: { id: { type: 'string' } } } } }];
   afterEach(() => void up.requests.splice(0));
-  afterAll(async () => {
-    for (const proxy of proxies) await proxy.close();
-    await up.close();
-  });
 
   it('JSON', async () => {
     const { proxy, client } = clientFor();
@@ -187,10 +170,9 @@ describe('dual-LLM quarantine, OpenAI Responses', async () => {
   // The agent speaks Responses (`instructions`); the proxy's own calls speak Chat Completions.
   const systemOf = (req: RecordedRequest) => String(req.json?.instructions ?? req.json?.messages?.[0]?.content ?? '');
   up.reply((req) => ({ kind: 'chat', content: brainReply(systemOf(req), String(req.json?.messages?.at(-1)?.content ?? '')) ?? ANSWER }));
-  const proxies: Proxy[] = [];
+  const proxies = suiteProxies(() => up.close());
   const clientFor = () => {
-    const proxy = createProxy({ providers: { openai: { baseUrl: up.baseUrl } }, policies });
-    proxies.push(proxy);
+    const proxy = proxies.create({ providers: { openai: { baseUrl: up.baseUrl } }, policies });
     return { proxy, client: new OpenAI({ apiKey: 'sk-test', fetch: createProxyFetch(proxy), maxRetries: 0 }) };
   };
   const body = {
@@ -204,10 +186,6 @@ describe('dual-LLM quarantine, OpenAI Responses', async () => {
     ],
   };
   afterEach(() => void up.requests.splice(0));
-  afterAll(async () => {
-    for (const proxy of proxies) await proxy.close();
-    await up.close();
-  });
 
   it('JSON', async () => {
     const { proxy, client } = clientFor();

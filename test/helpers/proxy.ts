@@ -3,7 +3,9 @@
  * `proxy.handle()`, the audit rows in the order the requests finished, and a port nothing listens on.
  */
 import { createServer } from 'node:net';
-import type { Proxy } from '../../src/proxy.js';
+import { afterAll } from 'vitest';
+import { type Proxy, createProxy } from '../../src/proxy.js';
+import type { ProxyConfig } from '../../src/config/schema.js';
 import type { InteractionQuery, InteractionRecord } from '../../src/types.js';
 
 /** The smallest chat request body. */
@@ -54,4 +56,23 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected a rejection, but the call succeeded');
+}
+
+/**
+ * Proxies a suite makes as it goes, all closed after it, followed by `cleanups` (the upstream,
+ * the environment). Call it in a `describe` body.
+ */
+export function suiteProxies(...cleanups: (() => unknown)[]): { create(config: ProxyConfig): Proxy } {
+  const made: Proxy[] = [];
+  afterAll(async () => {
+    for (const proxy of made) await proxy.close();
+    for (const cleanup of cleanups) await cleanup();
+  });
+  return {
+    create(config) {
+      const proxy = createProxy(config);
+      made.push(proxy);
+      return proxy;
+    },
+  };
 }
