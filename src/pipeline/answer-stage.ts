@@ -3,6 +3,7 @@ import { refusalText } from '../policy/refusal.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { safeParseJson } from '../providers/shared/json.js';
 import { guardDataLeak } from './data-leak-stage.js';
+import { guardExfilLinks } from './exfil-link-stage.js';
 import type { ToolCallGuard } from './policy-stage.js';
 import type { Recorder } from './record.js';
 
@@ -14,6 +15,8 @@ export interface AnswerContext {
   guard: ToolCallGuard | null;
   /** Only answers to requests with a body carry model output worth scanning. */
   scanForLeaks: boolean;
+  /** The request was tainted: its answer's links are checked (`policies.exfilLinks`). */
+  tainted?: boolean;
 }
 
 export type AnswerResult =
@@ -24,7 +27,8 @@ export type AnswerResult =
 
 /**
  * A complete JSON answer through the response policies: usage and model recorded, refused tool
- * calls taken out, secrets and personal data redacted or the answer withheld. In shadow mode the
+ * calls taken out, secrets and personal data redacted or the answer withheld, and in the answer
+ * to a tainted request, exfiltration links neutralised. In shadow mode the
  * client gets the upstream's bytes and only the audit row sees the redacted copy.
  */
 export function applyAnswerPolicies(text: string, context: AnswerContext): AnswerResult {
@@ -50,7 +54,9 @@ export function applyAnswerPolicies(text: string, context: AnswerContext): Answe
 
   const scanned = policy.mode === 'shadow' ? structuredClone(answer) : answer;
   const leak = guardDataLeak(scanned, policy.dataLeak, 'response', recorder);
-  if (leak.action === 'allow') return finish(text, answer, rewritten);
+  // After the data-leak guard, so that no placeholder carries a secret from a link's text.
+  const links = context.tainted ? guardExfilLinks(scanned, policy.exfilLinks, recorder) : 0;
+  if (leak.action === 'allow' && links === 0) return finish(text, answer, rewritten);
   if (policy.mode === 'shadow') return { kind: 'send', text, auditText: JSON.stringify(scanned), rewritten: false };
   if (leak.action === 'block') {
     return { kind: 'refuse', response: adapter.errorResponse(403, `The answer was withheld by the security policy: it contains ${leak.blockedBy.join(', ')} data.`, 'permission_error') };

@@ -24,8 +24,8 @@ export interface BodyPolicyInput {
 
 export type BodyPolicyResult =
   | { kind: 'reject'; status: 400 | 403; message: string; type: string }
-  /** `changed`: the body must be re-serialized; `guard` judges the answer's tool calls. */
-  | { kind: 'forward'; guard: ToolCallGuard | null; changed: boolean };
+  /** `changed`: the body must be re-serialized; `guard` judges the answer's tool calls; `tainted`: the context (or session) holds untrusted content. */
+  | { kind: 'forward'; guard: ToolCallGuard | null; changed: boolean; tainted: boolean };
 
 /**
  * The request side of the policies, in order: trusted data and taint (blocked tool results
@@ -73,5 +73,5 @@ export async function applyBodyPolicies(input: BodyPolicyInput): Promise<BodyPol
     }
     if (enforce && leak.action === 'redact') changed = true;
   }
-  return { kind: 'forward', guard, changed };
+  return { kind: 'forward', guard, changed, tainted: policies?.tainted ?? false };
 }

@@ -11,7 +11,7 @@ import { parseContext } from './context.js';
 import { type UpstreamClient, upstreamHeaders } from './forward.js';
 import { applyAnswerPolicies } from './answer-stage.js';
 import { inspectStream } from './inspect-stream.js';
-import { streamLeakPolicy } from './stream-leak.js';
+import { streamGuardOptions } from './stream-leak.js';
 import { applyBodyPolicies } from './body-policies.js';
 import { type ToolCallGuard, recallGuard } from './policy-stage.js';
 import type { RefusalMemory } from './refusal-memory.js';
@@ -91,6 +91,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   let body: Uint8Array | string | null = null;
   let injectedUsage = false;
   let guard: ToolCallGuard | null = null;
+  let tainted = false;
   const policy = deps.config.profiles[route.profileId]?.policies ?? deps.config.policies;
   if (match.route.hasBody) {
     const read = await readBody(request, deps.config.limits.maxRequestBodyBytes);
@@ -117,6 +118,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     const stage = await applyBodyPolicies({ view: decoded.view, json: decoded.json, operation, adapter, policy, recorder, taint: deps.taint, refusals: deps.refusals, dualLlm });
     if (stage.kind === 'reject') return reject(recorder, adapter, stage.status, stage.message, stage.type);
     guard = stage.guard;
+    tainted = stage.tainted;
     const changed = stage.changed;
     // Streams report usage only when asked; ask, and hide the extra event from the client.
     injectedUsage = decoded.view.stream && adapter.requestStreamUsage(operation, decoded.json);
@@ -168,8 +170,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     recorder.stream = true;
     const reader = adapter.streamReader({ operation, injectedUsage });
     // Streamed text is redacted as it goes, where the adapter can re-encode its events.
-    const leakPolicy = policy.mode !== 'off' && match.route.hasBody && adapter.redactStreamEvent && adapter.encodeStreamTails ? streamLeakPolicy(policy.dataLeak) : null;
-    const dataLeak = leakPolicy && policy.mode !== 'off' ? { policy: leakPolicy, mode: policy.mode } : null;
+    const dataLeak = match.route.hasBody && adapter.redactStreamEvent && adapter.encodeStreamTails ? streamGuardOptions(policy, tainted) : null;
     const stream = inspectStream({ body: result.body, format: streamFormat, operation, reader, adapter, recorder, status: result.status, signal: request.signal, guard, keepAliveMs: policy.holdKeepAliveMs, dataLeak });
     return new Response(stream, { status: result.status, headers: result.headers });
   }
@@ -184,7 +185,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   }
   let auditText = text;
   if (result.status < 300 && contentType.includes('json')) {
-    const answer = applyAnswerPolicies(text, { adapter, operation, recorder, policy, guard, scanForLeaks: match.route.hasBody });
+    const answer = applyAnswerPolicies(text, { adapter, operation, recorder, policy, guard, scanForLeaks: match.route.hasBody, tainted });
     if (answer.kind === 'refuse') return finishWith(recorder, answer.response, 'ok', null);
     ({ text, auditText } = answer);
   }

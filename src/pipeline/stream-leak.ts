@@ -1,5 +1,8 @@
 import { createParser } from 'eventsource-parser';
-import { createRedactionChannels, type DataLeakConfig, type DataLeakPolicy, type DetectorId, resolveDataLeakPolicy } from '../policy/data-leak/index.js';
+import { chainRedactionChannels } from '../policy/data-leak/channels.js';
+import { createRedactionChannels, type DataLeakConfig, type DataLeakPolicy, type DetectorId, type DetectorSet, resolveDataLeakPolicy } from '../policy/data-leak/index.js';
+import { type ExfilLinkId, exfilLinkDetector, removedHost } from '../policy/exfil-links/index.js';
+import type { PolicyConfig } from '../policy/schema.js';
 import { encodeSseEvent } from '../providers/shared/sse.js';
 import type { HeldEvent, ProviderAdapter } from '../providers/types.js';
 import type { Recorder } from './record.js';
@@ -20,7 +23,10 @@ export function streamLeakPolicy(config: DataLeakConfig): DataLeakPolicy | null 
 }
 
 export interface StreamDataLeakOptions {
-  policy: DataLeakPolicy;
+  /** Secrets and personal data; null when no detector is on. */
+  policy: DataLeakPolicy | null;
+  /** Exfiltration links, in the answer to a tainted request only (`policies.exfilLinks`). */
+  links?: DetectorSet<ExfilLinkId> | null;
   /** `shadow`: the client gets the upstream's bytes; the findings and the audit copy are redacted. */
   mode: 'enforce' | 'shadow';
 }
@@ -38,6 +44,20 @@ export interface StreamLeakGuard {
   readonly blockedBy: readonly DetectorId[];
 }
 
+/**
+ * The stream guards of one answer: the data-leak guard when a detector is on, and the
+ * exfiltration-link guard when the request was tainted (`tainted`); null when neither applies.
+ */
+export function streamGuardOptions(policy: PolicyConfig, tainted: boolean): StreamDataLeakOptions | null {
+  if (policy.mode === 'off') return null;
+  const leak = streamLeakPolicy(policy.dataLeak);
+  const links = tainted ? exfilLinkDetector(policy.exfilLinks) : null;
+  return leak || links ? { policy: leak, links, mode: policy.mode } : null;
+}
+
+/** Tool-call arguments are data for a tool, not text a client renders: no link guard there. */
+const isAnswerText = (channel: string) => !channel.startsWith('tool:') && !channel.startsWith('function_call_arguments');
+
 export function createStreamLeakGuard(adapter: ProviderAdapter, operation: string, options: StreamDataLeakOptions, recorder: Recorder): StreamLeakGuard | null {
   const redactEvent = adapter.redactStreamEvent?.bind(adapter);
   const encodeTails = adapter.encodeStreamTails?.bind(adapter);
@@ -45,16 +65,33 @@ export function createStreamLeakGuard(adapter: ProviderAdapter, operation: strin
   const { policy } = options;
   const blockedBy: DetectorId[] = [];
   let recorded = 0;
-  const channels = createRedactionChannels(policy.enabled, (channel, findings) => {
-    for (const { detector } of findings) {
-      const block = policy.block.has(detector);
-      if (block && !blockedBy.includes(detector)) blockedBy.push(detector);
-      if (recorded < MAX_RECORDED) {
-        recorder.decisions.push({ kind: 'data_leak', direction: 'response', detector, path: channel, action: block ? 'block' : 'redact' });
-        recorded++;
-      }
-    }
-  });
+  const leakChannels = policy
+    ? createRedactionChannels(policy.enabled, (channel, findings) => {
+        for (const { detector } of findings) {
+          const block = policy.block.has(detector);
+          if (block && !blockedBy.includes(detector)) blockedBy.push(detector);
+          if (recorded < MAX_RECORDED) {
+            recorder.decisions.push({ kind: 'data_leak', direction: 'response', detector, path: channel, action: block ? 'block' : 'redact' });
+            recorded++;
+          }
+        }
+      })
+    : null;
+  // Links are looked for in what the data-leak guard released, so no placeholder carries a secret.
+  const channels = options.links
+    ? chainRedactionChannels(
+        leakChannels,
+        createRedactionChannels(options.links, (channel, findings) => {
+          for (const finding of findings) {
+            if (recorded >= MAX_RECORDED) break;
+            recorder.decisions.push({ kind: 'data_leak', direction: 'response', detector: finding.detector, path: channel, action: 'redact', host: removedHost(finding.replacement ?? '') });
+            recorded++;
+          }
+        }),
+        isAnswerText,
+      )
+    : leakChannels;
+  if (!channels) return null;
 
   return {
     event: (event) => redactEvent(operation, event, channels.redact, channels.end),

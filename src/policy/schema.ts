@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dataLeakSchema } from './data-leak/schema.js';
+import { exfilLinksSchema } from './exfil-links/schema.js';
 
 /** A comparison on one value found at `path` (a dot/bracket path into JSON: `to`, `$.recipients[0]`). */
 const conditionSchema = z
@@ -112,6 +113,13 @@ export const policySchema = z.strictObject({
    * (`off` by default), `redact` or `block`, per detector if need be.
    */
   dataLeak: dataLeakSchema.prefault({}),
+  /**
+   * Exfiltration links (zero-click data theft through a rendered image): in the answer to a tainted
+   * request, markdown images and links, autolinks and HTML tags leading to a host not in
+   * `allowedDomains` become `[image removed: <host>]` / `[link removed: <host>]`, in JSON answers
+   * and streams. Answers to untainted requests are not scanned. @default { action: 'neutralize', allowedDomains: [] }
+   */
+  exfilLinks: exfilLinksSchema.prefault({}),
   /**
    * Trifecta breaker: a call to an `externalTools` tool is blocked (rule `trifecta`) when the
    * context holds both a result of a `privateDataTools` tool and untrusted content (an untrusted

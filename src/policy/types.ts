@@ -70,6 +70,8 @@ export interface DataLeakDecision {
   /** Where in the JSON body (never the value itself). */
   path: string;
   action: 'redact' | 'block';
+  /** For an exfiltration link (`detector: 'exfil_link'`), the host it led to. */
+  host?: string;
 }
 
 /** A tainted request went upstream without its tools (quarantine mode). */

@@ -56,3 +56,30 @@ export function createRedactionChannels<Id extends string = DetectorId>(enabled?
     open: () => [...channels.keys()],
   };
 }
+
+/**
+ * Two redactions in series: `second` gets what `first` releases, on the channels `applies` picks
+ * (the others pass through `first` alone), and each channel's tails go through both. `first`
+ * comes first so that what `second` builds its replacements from is already redacted.
+ */
+export function chainRedactionChannels(first: RedactionChannels | null, second: RedactionChannels, applies: (channel: string) => boolean): RedactionChannels {
+  /** `first`'s tails are pushed into `second`, then `second`'s channels are ended (`close`). */
+  function close(tails: ReadonlyMap<string, string>, closeSecond: () => Map<string, string>): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [channel, tail] of tails) {
+      const released = applies(channel) ? second.redact(channel, tail) : tail;
+      if (released) out.set(channel, released);
+    }
+    for (const [channel, tail] of closeSecond()) out.set(channel, (out.get(channel) ?? '') + tail);
+    return out;
+  }
+  return {
+    redact(channel, delta) {
+      const released = first ? first.redact(channel, delta) : delta;
+      return applies(channel) ? second.redact(channel, released) : released;
+    },
+    end: (prefix) => close(first ? first.end(prefix) : new Map(), () => second.end(prefix)),
+    tails: () => close(first ? first.tails() : new Map(), () => second.tails()),
+    open: () => [...new Set([...(first?.open() ?? []), ...second.open()])],
+  };
+}
