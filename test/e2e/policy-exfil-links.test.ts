@@ -274,6 +274,7 @@ describe('P10: exfiltration links, more cases (OpenAI Chat Completions)', async 
     // Prose before the image went out as it came, a character a chunk.
     expect(events.slice(1, 6).map((event) => JSON.parse(event.data).choices[0].delta.content)).toEqual(['H', 'e', 'r', 'e', ' ']);
     expect(parseSSE(raw).at(-1)?.data).toBe('[DONE]');
+    expect(await proxy.registry.metrics()).toMatch(/llm_data_leak_findings_total\{[^}]*rule="exfil_link",action="redact",direction="response"\} 2/);
     const decisions = await exfilDecisions(proxy);
     expect(decisions).toEqual([
       { kind: 'data_leak', direction: 'response', detector: 'exfil_link', path: 'text:0', action: 'redact', host: 'evil.test' },

@@ -22,6 +22,8 @@ export type ExfilLinkId = typeof EXFIL_LINK;
  * Limits, by design: bare URLs in prose are kept (a client may make them clickable, but nothing is
  * fetched and the address is in plain sight); an HTML tag is judged on its first 2,048 characters;
  * an address longer than 2,048 characters is neutralised from its start, the rest left as text.
+ * In a stream, text after something that may still become one of these (`![…`, `](…` without its
+ * `)`, an unclosed `<tag`) waits until it is decided: at most about 2,500 characters.
  */
 
 /** Longest bracket text kept whole in a replacement (longer ones are caught by their `](`). */
@@ -53,7 +55,8 @@ const PARTIAL = [
   `<(?:[a-z][a-z0-9+.-]{0,31}(?:[\\s/][^>]{0,${TAG}}|:[^\\s<>]{0,${ADDRESS}})?)?`,
 ].join('|');
 
-const MAX_LENGTH = 2 + TEXT + 2 + 8 + ADDRESS + 2 + 8 + TITLE + 2 + 8 + 1 + 2;
+/** Above the longest match and the longest partial (bracket text, address, title, and their punctuation and spaces). */
+const MAX_LENGTH = TEXT + ADDRESS + TITLE + 64;
 
 /** The start of an address in an HTML tag: after `=`, a quote, `(`, `,` or a space. */
 const TAG_ADDRESS = /(?<=^|[\s"'=(,])(?:(?:[a-z][a-z0-9+.-]{0,31}:)?[/\\]{2}|(?:https?|ftps?|wss?):)[^\s"'<>`]*/gi;

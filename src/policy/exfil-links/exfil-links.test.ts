@@ -104,12 +104,16 @@ describe('JSON answers', () => {
   it('neutralises answer text in place and leaves tool-call arguments alone', () => {
     const answer = {
       choices: [{ message: { content: 'x ![](https://evil.test/a)', tool_calls: [{ function: { name: 'post', arguments: '{"body":"![](https://evil.test/a)"}' } }] } }],
-      content: [{ type: 'tool_use', input: { body: '[a](https://evil.test/b)' } }],
+      content: [
+        { type: 'tool_use', input: { body: '[a](https://evil.test/b)' } },
+        { type: 'thinking', thinking: 'maybe ![](https://evil.test/c)', signature: 'sig' },
+      ],
     };
     expect(neutralizeAnswerLinks(answer, set)).toEqual([{ path: '$.choices[0].message.content', host: 'evil.test' }]);
     expect(answer.choices[0]!.message.content).toBe('x [image removed: evil.test]');
     expect(answer.choices[0]!.message.tool_calls[0]!.function.arguments).toBe('{"body":"![](https://evil.test/a)"}');
-    expect(answer.content[0]!.input.body).toBe('[a](https://evil.test/b)');
+    expect(answer.content[0]!.input!.body).toBe('[a](https://evil.test/b)');
+    expect(answer.content[1]!.thinking).toBe('maybe ![](https://evil.test/c)');
   });
 });
 

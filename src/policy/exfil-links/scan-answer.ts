@@ -14,6 +14,8 @@ export interface LinkFinding {
  * same out (their `tool:` channels).
  */
 const NOT_ANSWER_TEXT = new Set(['tool_calls', 'function_call', 'functionCall', 'arguments', 'args', 'input', 'instructions', 'tools', 'metadata']);
+/** Anthropic's thinking blocks are signed: a changed word would fail the next turn (streams leave them alone too). */
+const SIGNED_BLOCKS = new Set(['thinking', 'redacted_thinking']);
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /**
@@ -31,6 +33,7 @@ export function neutralizeAnswerLinks(answer: unknown, set: DetectorSet<ExfilLin
     if (seen.has(node)) continue;
     seen.add(node);
     const record = node as Record<string, unknown>;
+    if (typeof record.type === 'string' && SIGNED_BLOCKS.has(record.type)) continue;
     for (const key of Object.keys(record)) {
       if (!Array.isArray(node) && NOT_ANSWER_TEXT.has(key)) continue;
       const at = Array.isArray(node) ? `${path}[${key}]` : IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
