@@ -183,6 +183,16 @@ describe('dual-LLM quarantine, OpenAI Chat Completions', () => {
     expect(toolMessageOf(agentRequests()[1]!)).toContain('Summary of the answers');
   });
 
+  it('the proxy\'s own calls pass the data-leak guards: personal data set to block withholds the result', async () => {
+    const { proxy, client } = clientFor({ ...SANITIZE, dataLeak: { pii: 'block' } });
+    // The agent's own request carries no personal data once the result is replaced: it goes through.
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: agentTurn(INJECTION, 'Summarise my latest email.'), tools });
+    expect(ownRequests('answer')).toHaveLength(0);
+    expect(toolMessageOf(agentRequests()[0]!)).toContain('was withheld');
+    const rows = await auditRows(proxy);
+    expect(rows.some((row) => row.status === 400 && row.decisions?.some((decision) => decision.kind === 'dual_llm_call' && decision.role === 'answer'))).toBe(true);
+  });
+
   it('shadow mode records the decision and changes nothing', async () => {
     const { proxy, client } = clientFor({ ...SANITIZE, mode: 'shadow' });
     await client.chat.completions.create({ model: 'gpt-4o-mini', messages: agentTurn(), tools });
