@@ -26,7 +26,8 @@ export function decideToolCall(call: ToolCallView, verdict: ContextVerdict, poli
   const taintSource = verdict.results.find((result) => result.trust === 'untrusted');
   let why: string;
   // The value itself stays in the audit trail's provenance: the client never sees a refused call's arguments.
-  if (culprit?.source === 'untrusted') why = `its argument ${culprit.path} comes from untrusted content (message ${culprit.messageIndex})`;
+  // Say what would unblock it: a value the user gives in their own words passes.
+  if (culprit?.source === 'untrusted') why = `its argument ${culprit.path} comes from untrusted content (message ${culprit.messageIndex}); if the user wants it, they can give that value in their own words`;
   else if (culprit) why = `its argument ${culprit.path} does not come from the user or a trusted source${verdict.taintedBySession ? ', and this session read untrusted content earlier' : ''}`;
   else if (taintSource) why = `the context holds untrusted content (the result of "${taintSource.tool}" in message ${taintSource.messageIndex})`;
   else why = 'this session read untrusted content earlier';
