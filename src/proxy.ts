@@ -46,9 +46,12 @@ export interface Proxy {
   readonly profileIds: readonly string[];
   /** @internal Used by `createProxyFetch`: serves a request addressed to the upstream URL. */
   readonly [IN_PROCESS]: (request: Request, target: InProcessTarget) => Promise<Response>;
+  /** @internal Used by the Node bridge: the most request body bytes worth reading before the proxy answers 413. */
+  readonly [BODY_LIMIT]: number;
 }
 
 export const IN_PROCESS = Symbol.for('archestra.proxy.in-process');
+export const BODY_LIMIT = Symbol.for('archestra.proxy.body-limit');
 
 interface BaseUrlMatch {
   adapter: ProviderAdapter;
@@ -150,6 +153,7 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
       const segments = rest.split('/').slice(1);
       return run(request, url.search, routeNative(found.adapter, request.method, segments, profileId), recorder);
     },
+    [BODY_LIMIT]: config.limits.maxRequestBodyBytes,
     flush: () => auditLog.flush(),
     async close() {
       if (closed) return;

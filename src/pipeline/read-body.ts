@@ -2,12 +2,26 @@
 export type BodyResult = { success: true; bytes: Uint8Array } | { success: false; status: 413 | 400; message: string };
 
 /**
+ * Bodies a Node server bridge already read from its socket, keyed by the body-less Request it built
+ * for them. Given to a Request, the bytes would become a Web byte stream that is then read back
+ * chunk by chunk: twice the work, on the path to the first token of every streamed answer.
+ */
+const attached = new WeakMap<Request, Uint8Array>();
+
+/** Hands `bytes` over as the body of `request`, which was built without one. */
+export function attachBody(request: Request, bytes: Uint8Array): void {
+  attached.set(request, bytes);
+}
+
+/**
  * Reads the body, refusing it as soon as it passes `limit` bytes: a declared `Content-Length`
  * over the limit is refused before a byte is read, a chunked body as soon as it crosses it.
  */
 export async function readBody(request: Request, limit: number): Promise<BodyResult> {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) return tooLarge(limit);
+  const handed = attached.get(request);
+  if (handed !== undefined) return handed.byteLength > limit ? tooLarge(limit) : { success: true, bytes: handed };
   if (request.body === null) return { success: true, bytes: new Uint8Array(0) };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -14,7 +14,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import type { Proxy } from '../proxy.js';
+import { attachBody } from '../pipeline/read-body.js';
+import { BODY_LIMIT, type Proxy } from '../proxy.js';
 
 export interface NodeProxyOptions {
   /** Path the proxy is mounted at, e.g. `/v1`; requests outside it go to `next` (or get a 404). */
@@ -52,9 +53,24 @@ export async function handleNodeRequest(proxy: Proxy, req: IncomingMessage, res:
   res.once('close', () => {
     if (!res.writableFinished) controller.abort();
   });
+  let body: BodyInit | null = null;
+  let bytes: Uint8Array | null = null;
+  if (hasBody(req)) {
+    if (options.parsedBody !== undefined && req.readableEnded) body = parsedBodyOf(options.parsedBody);
+    else {
+      // Read from the Node stream into one Buffer and handed to the proxy as it is: no Web
+      // stream per request to fill and read back (nor one kept alive by the socket's listeners).
+      const read = await readNodeBody(req, proxy[BODY_LIMIT] ?? DEFAULT_BODY_LIMIT);
+      // The proxy answers 413 from what it got; the rest of the upload is cut with the connection.
+      if (read.overflow) res.setHeader('connection', 'close');
+      if (read.bytes) bytes = read.bytes;
+      else body = brokenBody();
+    }
+  }
   let request: Request;
   try {
-    request = toRequest(req, options, controller.signal);
+    request = buildRequest(req, options.path, controller.signal, body);
+    if (bytes) attachBody(request, bytes);
   } catch {
     res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Malformed request.', type: 'invalid_request_error' } }));
     return;
@@ -65,33 +81,101 @@ export async function handleNodeRequest(proxy: Proxy, req: IncomingMessage, res:
 
 /** Builds a Web `Request`. The origin is fixed: the client's `Host` never decides anything. */
 export function toRequest(req: IncomingMessage, options: HandleNodeOptions, signal: AbortSignal): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    // HTTP/2 pseudo-headers (":path") are not headers.
-    if (value === undefined || name.startsWith(':')) continue;
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    else headers.set(name, value);
-  }
-  const method = req.method ?? 'GET';
-  const init: RequestInit & { duplex?: 'half' } = { method, headers, signal };
-  if (method !== 'GET' && method !== 'HEAD') {
-    const body = bodyFrom(req, options.parsedBody);
-    if (body !== null) {
-      init.body = body;
-      init.duplex = 'half';
-    }
-  }
-  return new Request(`http://localhost${options.path.startsWith('/') ? '' : '/'}${options.path}`, init);
+  return buildRequest(req, options.path, signal, hasBody(req) ? bodyFrom(req, options.parsedBody) : null);
 }
 
-function bodyFrom(req: IncomingMessage, parsedBody: unknown): BodyInit | null {
-  // Express/Koa body parsers leave the stream drained and the result on req.body.
-  if (parsedBody !== undefined && req.readableEnded) {
-    if (typeof parsedBody === 'string') return parsedBody;
-    if (parsedBody instanceof Uint8Array) return parsedBody as Uint8Array<ArrayBuffer>;
-    return JSON.stringify(parsedBody);
+function buildRequest(req: IncomingMessage, path: string, signal: AbortSignal, body: BodyInit | null): Request {
+  // Name-value pairs: the Request fills its own Headers from them (a Headers object here would be built twice).
+  const headers: [string, string][] = [];
+  for (const name in req.headers) {
+    const value = req.headers[name];
+    // HTTP/2 pseudo-headers (":path") are not headers.
+    if (value === undefined || name.startsWith(':')) continue;
+    if (Array.isArray(value)) for (const item of value) headers.push([name, item]);
+    else headers.push([name, value]);
   }
+  const init: RequestInit & { duplex?: 'half' } = { method: req.method ?? 'GET', headers };
+  if (body !== null) {
+    init.body = body;
+    init.duplex = 'half';
+  }
+  const request = new Request(`http://localhost${path.startsWith('/') ? '' : '/'}${path}`, init);
+  // `request.signal` is the client's signal itself. A Request built with `{ signal }` follows it
+  // through a controller of its own, a WeakRef, a listener and a finalizer: twice the cost of
+  // building the Request, more on a CPU that just woke up, and memory per open stream. The proxy
+  // only reads `request.signal`; it never fetches, clones or re-signals this Request.
+  Object.defineProperty(request, 'signal', { value: signal });
+  return request;
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  return req.method !== undefined && req.method !== 'GET' && req.method !== 'HEAD';
+}
+
+function bodyFrom(req: IncomingMessage, parsedBody: unknown): BodyInit {
+  // Express/Koa body parsers leave the stream drained and the result on req.body.
+  if (parsedBody !== undefined && req.readableEnded) return parsedBodyOf(parsedBody);
   return Readable.toWeb(req) as ReadableStream<Uint8Array>;
+}
+
+function parsedBodyOf(parsedBody: unknown): BodyInit {
+  if (typeof parsedBody === 'string') return parsedBody;
+  if (parsedBody instanceof Uint8Array) return parsedBody as Uint8Array<ArrayBuffer>;
+  return JSON.stringify(parsedBody);
+}
+
+/** The proxy's own default (`limits.maxRequestBodyBytes`), for a proxy that does not say. */
+const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
+
+interface NodeBody {
+  /** The body, or its first `limit + 1` bytes or more; null when the client went away mid-body. */
+  bytes: Uint8Array | null;
+  /** Longer than `limit` (declared or read): the proxy will answer 413. */
+  overflow: boolean;
+}
+
+/**
+ * Reads a request body from its Node stream. A declared `Content-Length` over `limit` is not read
+ * at all, and a chunked body stops being kept as soon as it passes `limit`, so a huge upload is
+ * never buffered: the proxy's own size check then answers 413 in the provider's format.
+ */
+function readNodeBody(req: IncomingMessage, limit: number): Promise<NodeBody> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) return Promise.resolve({ bytes: new Uint8Array(0), overflow: true });
+  if (req.readableEnded) return Promise.resolve({ bytes: new Uint8Array(0), overflow: false });
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (result: NodeBody) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onGone);
+      req.off('close', onGone);
+      resolve(result);
+    };
+    const bytes = () => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      // Still flowing with no listener, the rest is read and dropped until the connection closes.
+      if (size > limit) finish({ bytes: bytes(), overflow: true });
+    };
+    const onEnd = () => finish({ bytes: bytes(), overflow: false });
+    const onGone = () => finish({ bytes: null, overflow: false });
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onGone);
+    req.once('close', onGone);
+  });
+}
+
+/** A body that fails when read: the proxy records the request and answers 400 (nobody is there to read it). */
+function brokenBody(): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.error(new Error('The client went away before the request body ended.'));
+    },
+  });
 }
 
 /** Writes a Web `Response` to a Node response, chunk by chunk, waiting for `drain` when needed. */
@@ -111,16 +195,20 @@ export async function writeResponse(response: Response, res: ServerResponse): Pr
   }
   const reader = response.body.getReader();
   if (response.headers.has('content-length')) return writeWhole(reader, res);
-  // A stream: send the headers now, its first event may be a while.
-  res.flushHeaders();
   const cancel = () => void reader.cancel().catch(() => {});
   res.once('close', cancel);
   try {
+    let next = reader.read();
+    // A stream's first event usually came with the upstream's headers: then both go out in one
+    // write and the client wakes once. If it is not ready within this turn of the event loop, the
+    // headers go alone now, since the first event may be a while.
+    if ((await Promise.race([next, thisTurn()])) === TURN_ENDED) res.flushHeaders();
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await next;
       if (done) break;
       if (!res.write(value)) await drained(res);
       if (res.destroyed) return;
+      next = reader.read();
     }
     res.end();
   } catch {
@@ -144,6 +232,13 @@ async function writeWhole(reader: ReadableStreamDefaultReader<Uint8Array>, res: 
     return;
   }
   res.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+}
+
+const TURN_ENDED = Symbol('turn ended');
+
+/** Resolves once the current turn of the event loop (its I/O callbacks and promise jobs) is over. */
+function thisTurn(): Promise<typeof TURN_ENDED> {
+  return new Promise((resolve) => setImmediate(resolve, TURN_ENDED));
 }
 
 function drained(res: ServerResponse): Promise<void> {
