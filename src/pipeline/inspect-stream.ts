@@ -83,7 +83,9 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
   let fatalError: string | null = null;
 
   function onEvent(event: StreamEvent, encoded: string): void {
-    if (withheld) return;
+    // After the terminator the answer is over: what an upstream sends after it (data after
+    // `[DONE]`, a line after `done: true`) is neither read nor sent (S3).
+    if (withheld || terminated) return;
     const info = reader.read(event);
     recorder.markFirstToken(performance.now());
     if (info.error) reportedError = info.error;
@@ -162,6 +164,7 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
     keepAlive = undefined;
   }
   function onComment(comment: string): void {
+    if (terminated) return;
     pending += encodeSseComment(comment);
     if (shadow) pendingAudit += encodeSseComment(comment);
   }
@@ -171,7 +174,7 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
   const splitter: EventSplitter =
     format === 'sse'
       ? sseSplitter(onEvent, onComment, overflow)
-      : createNdjsonSplitter({ onLine: (line) => onEvent({ data: line }, `${line}\n`), onOverflow: overflow, maxLineLength: MAX_EVENT_BYTES });
+      : ndjsonSplitter((line) => onEvent({ data: line }, `${line}\n`), overflow);
 
   /** Sends `text`; the audit row keeps `audit` (the same but in shadow mode). */
   function emit(controller: ReadableStreamDefaultController<Uint8Array>, text: string, audit = text): void {
@@ -248,6 +251,9 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
               return controller.error(signal.reason ?? error);
             }
             if (terminated) return finish(controller, reportedError, false);
+            // undici's body timeout (`upstream.bodyTimeoutMs`): the upstream went silent, which the
+            // client and the audit row are told as such, not as a broken connection (S10).
+            if (isBodyTimeout(error)) return finish(controller, 'The upstream sent nothing for longer than the idle timeout.', true);
             return finish(controller, 'The upstream connection broke off mid-stream.', true);
           }
           if (chunk.done) {
@@ -297,17 +303,67 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
 }
 
 function sseSplitter(onEvent: (event: StreamEvent, encoded: string) => void, onComment: (comment: string) => void, onOverflow: () => void): EventSplitter {
+  let overflowed = false;
+  /** Whether the text so far ends with CR: the parser holds that back, since an LF may follow. */
+  let endsWithCr = false;
   const parser = createParser({
     maxBufferSize: MAX_EVENT_BYTES,
     onEvent: (event) => onEvent(event, encodeSseEvent(event)),
     onComment,
     onError(error) {
-      if (error.type === 'max-buffer-size-exceeded') onOverflow();
+      if (error.type !== 'max-buffer-size-exceeded') return;
+      overflowed = true;
+      onOverflow();
     },
   });
   return {
-    feed: (text) => parser.feed(text),
-    // An event without its closing blank line is incomplete: it is not emitted (WHATWG).
-    end: () => {},
+    feed(text) {
+      if (overflowed || text === '') return;
+      endsWithCr = text.endsWith('\r');
+      parser.feed(text);
+    },
+    // An event without its closing blank line is incomplete: it is not emitted (WHATWG). A CR at
+    // the very end is a line end, though: with CR-only line endings the last event's blank line
+    // is that CR, which the parser still holds (S2; without this, the last event, `[DONE]` or
+    // Gemini's final chunk with its usage, was lost). An LF after it completes exactly that line end.
+    end() {
+      if (!overflowed && endsWithCr) parser.feed('\n');
+    },
   };
+}
+
+/**
+ * NDJSON lines. Ollama ends its last line with a newline, but a last line without one still
+ * counts when it is whole JSON; a cut-off fragment of a line is not passed on (S3).
+ */
+function ndjsonSplitter(onLine: (line: string) => void, onOverflow: () => void): EventSplitter {
+  let ending = false;
+  const splitter = createNdjsonSplitter({
+    onLine(line) {
+      if (ending && !isJson(line)) return;
+      onLine(line);
+    },
+    onOverflow,
+    maxLineLength: MAX_EVENT_BYTES,
+  });
+  return {
+    feed: (text) => splitter.feed(text),
+    end() {
+      ending = true;
+      splitter.end();
+    },
+  };
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isBodyTimeout(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'UND_ERR_BODY_TIMEOUT';
 }
