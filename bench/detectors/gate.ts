@@ -4,7 +4,7 @@
  * false-positive rate rise, by at most the baseline's tolerances; anything more is a regression.
  * Improvements pass; `npm run bench:detectors -- --update-baseline` records them.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readJsonFile, writeJsonFile } from '../lib/baseline.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Metrics, Score } from './score.js';
@@ -40,11 +40,11 @@ export function toBaseline(score: Score, previous?: Pick<Baseline, 'maxDrop' | '
 }
 
 export function readBaseline(file = BASELINE_FILE): Baseline {
-  return JSON.parse(readFileSync(file, 'utf8')) as Baseline;
+  return readJsonFile<Baseline>(file);
 }
 
 export function writeBaseline(baseline: Baseline, file = BASELINE_FILE): void {
-  writeFileSync(file, `${JSON.stringify(baseline, null, 2)}\n`);
+  writeJsonFile(file, baseline);
 }
 
 /** Each regression as one readable line; empty when the gate passes. */

@@ -7,14 +7,15 @@
  * --write-corpus      regenerate bench/corpora/generated-*.jsonl from the seeded generator first
  * --update-baseline   record the measured metrics as the new baseline (tolerances kept)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { settleBaseline, writeResultsSection } from '../lib/baseline.js';
 import { CORPUS_DIR, loadCorpus } from './corpus.js';
-import { BASELINE_FILE, readBaseline, regressions, toBaseline, writeBaseline } from './gate.js';
+import { BASELINE_FILE, type Baseline, readBaseline, regressions, toBaseline, writeBaseline } from './gate.js';
 import { generateCorpus, toJsonl } from './generate.js';
 import { corpusTable, limitsTable, metricsTable, missesList } from './report.js';
-import { score } from './score.js';
+import { type Score, score } from './score.js';
 
 const REPORT_FILE = join(CORPUS_DIR, '..', 'DETECTORS.md');
 const START = '<!-- results:start (written by npm run bench:detectors) -->';
@@ -58,28 +59,7 @@ log('');
 log(missesList(result, 200));
 log(`\nscanned ${samples.length} samples in ${elapsed.toFixed(0)} ms`);
 
-const report = readFileSync(REPORT_FILE, 'utf8');
-const from = report.indexOf(START);
-const to = report.indexOf(END);
-if (from < 0 || to < from) throw new Error(`${REPORT_FILE}: results markers missing`);
-writeFileSync(REPORT_FILE, `${report.slice(0, from + START.length)}\n${results}\n${report.slice(to)}`);
+writeResultsSection(REPORT_FILE, START, END, results);
 log('wrote bench/DETECTORS.md');
 
-if (values['update-baseline']) {
-  let previous;
-  try {
-    previous = readBaseline();
-  } catch {
-    previous = undefined;
-  }
-  writeBaseline(toBaseline(result, previous));
-  log(`wrote ${BASELINE_FILE}`);
-} else {
-  const failed = regressions(result, readBaseline());
-  if (failed.length > 0) {
-    log(`\nREGRESSION against bench/detectors-baseline.json:\n${failed.map((line) => `  ${line}`).join('\n')}`);
-    process.exitCode = 1;
-  } else {
-    log('\nno regression against bench/detectors-baseline.json');
-  }
-}
+settleBaseline<Score, Baseline>({ file: BASELINE_FILE, read: () => readBaseline(), write: (baseline) => writeBaseline(baseline), toBaseline, regressions }, result, values['update-baseline'] === true, log);

@@ -10,7 +10,7 @@
  *
  * `npm run bench:policy-utility -- --update-baseline` records an improvement.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readJsonFile, writeJsonFile } from '../lib/baseline.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Score } from './score.js';
@@ -45,11 +45,11 @@ export function toBaseline(score: Score, previous?: Pick<Baseline, 'maxUtilityDr
 }
 
 export function readBaseline(file = BASELINE_FILE): Baseline {
-  return JSON.parse(readFileSync(file, 'utf8')) as Baseline;
+  return readJsonFile<Baseline>(file);
 }
 
 export function writeBaseline(baseline: Baseline, file = BASELINE_FILE): void {
-  writeFileSync(file, `${JSON.stringify(baseline, null, 2)}\n`);
+  writeJsonFile(file, baseline);
 }
 
 /** Each regression as one readable line; empty when the gate passes. */

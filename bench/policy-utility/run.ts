@@ -7,14 +7,14 @@
  *
  * --update-baseline   record the measured numbers as the new baseline (tolerance kept)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { settleBaseline, writeResultsSection } from '../lib/baseline.js';
 import { CONFIGS } from './configs.js';
 import { loadScenarios, TAGS } from './corpus.js';
-import { BASELINE_FILE, readBaseline, regressions, toBaseline, writeBaseline } from './gate.js';
+import { BASELINE_FILE, type Baseline, readBaseline, regressions, toBaseline, writeBaseline } from './gate.js';
 import { breakdownTable, consoleOutcomes, corpusTable, outcomesSection, resultsTable, tagsTable } from './report.js';
-import { score } from './score.js';
+import { type Score, score } from './score.js';
 
 const REPORT_FILE = join(BASELINE_FILE, '..', 'POLICY-UTILITY.md');
 const START = '<!-- results:start (written by npm run bench:policy-utility) -->';
@@ -55,28 +55,7 @@ log(breakdownTable(result, 'bySuite', suites));
 log('');
 for (const config of result.configs.filter((c) => c.id === 'default' || c.id === 'sensible')) log(`${consoleOutcomes(config)}\n`);
 
-const report = readFileSync(REPORT_FILE, 'utf8');
-const from = report.indexOf(START);
-const to = report.indexOf(END);
-if (from < 0 || to < from) throw new Error(`${REPORT_FILE}: results markers missing`);
-writeFileSync(REPORT_FILE, `${report.slice(0, from + START.length)}\n${results}\n${report.slice(to)}`);
+writeResultsSection(REPORT_FILE, START, END, results);
 log('wrote bench/POLICY-UTILITY.md');
 
-if (values['update-baseline']) {
-  let previous;
-  try {
-    previous = readBaseline();
-  } catch {
-    previous = undefined;
-  }
-  writeBaseline(toBaseline(result, previous));
-  log(`wrote ${BASELINE_FILE}`);
-} else {
-  const failed = regressions(result, readBaseline());
-  if (failed.length > 0) {
-    log(`\nREGRESSION against bench/policy-utility-baseline.json:\n${failed.map((line) => `  ${line}`).join('\n')}`);
-    process.exitCode = 1;
-  } else {
-    log('\nno regression against bench/policy-utility-baseline.json');
-  }
-}
+settleBaseline<Score, Baseline>({ file: BASELINE_FILE, read: () => readBaseline(), write: (baseline) => writeBaseline(baseline), toBaseline, regressions }, result, values['update-baseline'] === true, log);
