@@ -10,5 +10,7 @@ export function encodeGeminiTextRequest(request: TextRequest): TextCall {
     contents: [{ role: 'user', parts: [{ text: request.user }] }],
   };
   if (request.answerSchema) body.generationConfig = { responseMimeType: 'application/json' };
-  return { nativePath: `/v1beta/models/${encodeURIComponent(request.model)}:generateContent`, operation: 'generate_content', body };
+  // A model may be named as the API lists it (`models/gemini-2.5-flash`): the path wants its id.
+  const model = request.model.replace(/^models\//, '');
+  return { nativePath: `/v1beta/models/${encodeURIComponent(model)}:generateContent`, operation: 'generate_content', body };
 }
