@@ -108,13 +108,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     if (!decoded.success) return reject(recorder, adapter, 400, decoded.message, 'invalid_request_error');
     recorder.model = decoded.view.model;
     recorder.stream = decoded.view.stream;
-    let ask: AskThroughProxy | undefined;
-    const dualLlm = {
-      profileId: route.profileId,
-      cache: deps.sanitizeCache(route.profileId),
-      // Built on first use: most requests carry no result to sanitize.
-      call: ((call, note) => (ask ??= selfCaller({ self: deps.self, adapter, profileId: route.profileId, original: request, query }))(call, note)) satisfies AskThroughProxy,
-    };
+    const dualLlm = dualLlmFor(request, query, adapter, route.profileId, deps);
     const stage = await applyBodyPolicies({ view: decoded.view, json: decoded.json, operation, adapter, policy, recorder, taint: deps.taint, refusals: deps.refusals, dualLlm });
     if (stage.kind === 'reject') return reject(recorder, adapter, stage.status, stage.message, stage.type);
     guard = stage.guard;
@@ -195,6 +189,17 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   const response = new Response(text, { status: result.status, headers: result.headers });
   // Upstream errors reach the client unchanged, so its SDK raises its own error class.
   return result.status >= 400 ? finishWith(recorder, response, 'upstream_error', `The upstream answered ${result.status}.`) : finishWith(recorder, response, 'ok', null);
+}
+
+/** What the dual-LLM quarantine needs of this request: its profile's cache, and a way to ask the model as this client. */
+function dualLlmFor(request: Request, query: URLSearchParams, adapter: ProviderAdapter, profileId: string, deps: DispatchDeps) {
+  let ask: AskThroughProxy | undefined;
+  return {
+    profileId,
+    cache: deps.sanitizeCache(profileId),
+    // Built on first use: most requests carry no result to sanitize.
+    call: ((call, note) => (ask ??= selfCaller({ self: deps.self, adapter, profileId, original: request, query }))(call, note)) satisfies AskThroughProxy,
+  };
 }
 
 /** SSE and NDJSON bodies are streams, read event by event; anything else is read whole. */
