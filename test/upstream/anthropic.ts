@@ -11,7 +11,7 @@
  *   await up.close();
  */
 import type { ServerResponse } from 'node:http';
-import { type RecordedRequest, startScriptedServer } from './scripted-server.js';
+import { type RecordedRequest, createReplies, startScriptedServer } from './scripted-server.js';
 import {
   type AnthropicReply, anthropicError, countTokens, DEFAULT_MESSAGE_REPLY, hex, messageBody, MODELS, modelsPage, streamEvents,
 } from './anthropic-wire.js';
@@ -66,8 +66,7 @@ function pieces(bytes: Buffer, opts: StreamOptions): Buffer[] {
 }
 
 export async function startAnthropicUpstream(): Promise<ScriptedAnthropic> {
-  let current: { r: ReplyScript; stream: StreamOptions } = { r: DEFAULT_MESSAGE_REPLY, stream: {} };
-  let queue: { r: ReplyScript; stream: StreamOptions }[] = [];
+  const replies = createReplies<AnthropicReply, StreamOptions>(DEFAULT_MESSAGE_REPLY);
 
   /** Writes `text` paced as `opts` says; false when the client went away first. */
   async function write(res: ServerResponse, parts: string[], opts: StreamOptions): Promise<boolean> {
@@ -89,9 +88,7 @@ export async function startAnthropicUpstream(): Promise<ScriptedAnthropic> {
 
   async function handleMessages(req: RecordedRequest, res: ServerResponse, headers: Record<string, string>) {
     if (req.json === null || typeof req.json !== 'object') return sendJson(res, 400, anthropicError('invalid_request_error', 'There was an issue with your request body.'), headers);
-    const next = queue.shift() ?? current;
-    const reply = typeof next.r === 'function' ? next.r(req) : next.r;
-    const opts = next.stream;
+    const { reply, options: opts } = replies.next(req);
     if (reply.kind === 'error') return sendJson(res, reply.status, reply.body, { ...headers, ...reply.headers });
     if (reply.kind === 'raw') {
       res.writeHead(reply.status, { ...headers, ...reply.headers });
@@ -134,20 +131,15 @@ export async function startAnthropicUpstream(): Promise<ScriptedAnthropic> {
   return {
     url: server.url,
     requests: server.requests,
-    reply(r, stream = {}) {
-      current = { r, stream };
-    },
-    replyOnce(r, stream = {}) {
-      queue.push({ r, stream });
-    },
+    reply: (r, stream = {}) => replies.set(r, stream),
+    replyOnce: (r, stream = {}) => replies.once(r, stream),
     get abortCount() {
       return server.abortCount;
     },
     waitForAbort: (timeoutMs) => server.waitForAbort(timeoutMs),
     reset() {
       server.clear();
-      queue = [];
-      current = { r: DEFAULT_MESSAGE_REPLY, stream: {} };
+      replies.reset();
     },
     close: () => server.close(),
   };

@@ -12,7 +12,7 @@
  *   await up.close();
  */
 import type { ServerResponse } from 'node:http';
-import { type RecordedRequest, startScriptedServer } from './scripted-server.js';
+import { type RecordedRequest, createReplies, startScriptedServer } from './scripted-server.js';
 import {
   countTokensOf, DEFAULT_GENERATE_REPLY, embeddingOf, type GeminiReply, geminiError, generateBody, MODELS, sseEvents, streamArrayBody,
 } from './gemini-wire.js';
@@ -54,8 +54,7 @@ const PATH = /^\/(v1beta|v1)\/models(?:\/([A-Za-z0-9._-]+)(?::(\w+))?)?$/;
 const JSON_TYPE = 'application/json; charset=UTF-8';
 
 export async function startGeminiUpstream(): Promise<ScriptedGemini> {
-  let current: { reply: ReplyScript; stream: StreamOptions } = { reply: DEFAULT_GENERATE_REPLY, stream: {} };
-  let queue: { reply: ReplyScript; stream: StreamOptions }[] = [];
+  const replies = createReplies<GeminiReply, StreamOptions>(DEFAULT_GENERATE_REPLY);
 
   async function writeParts(res: ServerResponse, parts: string[], options: StreamOptions): Promise<boolean> {
     const pieces: (string | Buffer)[] = [];
@@ -82,9 +81,7 @@ export async function startGeminiUpstream(): Promise<ScriptedGemini> {
     if (!req.json || !Array.isArray(req.json.contents)) {
       return sendJson(res, 400, geminiError(400, '* GenerateContentRequest.contents: contents is not specified\n', 'INVALID_ARGUMENT'));
     }
-    const next = queue.shift() ?? current;
-    const reply = typeof next.reply === 'function' ? next.reply(req) : next.reply;
-    const options = next.stream;
+    const { reply, options } = replies.next(req);
     if (reply.kind === 'error') return sendJson(res, reply.status, reply.body, reply.headers);
     if (reply.kind === 'raw') {
       res.writeHead(reply.status, reply.headers);
@@ -146,20 +143,15 @@ export async function startGeminiUpstream(): Promise<ScriptedGemini> {
   return {
     url: server.url,
     requests: server.requests,
-    reply(reply, stream = {}) {
-      current = { reply, stream };
-    },
-    replyOnce(reply, stream = {}) {
-      queue.push({ reply, stream });
-    },
+    reply: (reply, stream = {}) => replies.set(reply, stream),
+    replyOnce: (reply, stream = {}) => replies.once(reply, stream),
     get abortCount() {
       return server.abortCount;
     },
     waitForAbort: (timeoutMs) => server.waitForAbort(timeoutMs),
     reset() {
       server.clear();
-      queue = [];
-      current = { reply: DEFAULT_GENERATE_REPLY, stream: {} };
+      replies.reset();
     },
     close: () => server.close(),
   };

@@ -16,7 +16,7 @@ import {
 } from './ollama-wire.js';
 import { hex, openAIError } from './openai-wire.js';
 import type { StreamOptions } from './openai.js';
-import { type RecordedRequest, startScriptedServer } from './scripted-server.js';
+import { type RecordedRequest, createReplies, startScriptedServer } from './scripted-server.js';
 
 export * from './ollama-wire.js';
 export type { RecordedRequest, StreamOptions } from './openai.js';
@@ -60,8 +60,7 @@ function pieces(body: Buffer, options: OllamaStreamOptions, parts: string[]): (s
 }
 
 export async function startOllamaUpstream(): Promise<ScriptedOllama> {
-  let current: { reply: OllamaReplyScript; stream: OllamaStreamOptions } = { reply: DEFAULT_OLLAMA_REPLY, stream: {} };
-  let queue: (typeof current)[] = [];
+  const replies = createReplies<OllamaReply, OllamaStreamOptions>(DEFAULT_OLLAMA_REPLY);
 
   /** Writes the parts with the pacing asked for; stops if the client went away. True when all were written. */
   async function write(res: ServerResponse, parts: string[], options: OllamaStreamOptions): Promise<boolean> {
@@ -86,9 +85,7 @@ export async function startOllamaUpstream(): Promise<ScriptedOllama> {
     if (request.json === null || typeof request.json !== 'object') {
       return compat ? sendJson(res, 400, openAIError('invalid request body')) : sendJson(res, 400, ollamaError('invalid character in request body'));
     }
-    const next = queue.shift() ?? current;
-    const reply = typeof next.reply === 'function' ? next.reply(request) : next.reply;
-    const options = next.stream;
+    const { reply, options } = replies.next(request);
     if (reply.kind === 'error') return sendJson(res, reply.status, reply.body, reply.headers);
     if (reply.kind === 'raw') {
       res.writeHead(reply.status, reply.headers);
@@ -139,17 +136,12 @@ export async function startOllamaUpstream(): Promise<ScriptedOllama> {
   return {
     url: server.url,
     requests: server.requests,
-    reply(reply, stream = {}) {
-      current = { reply, stream };
-    },
-    replyOnce(reply, stream = {}) {
-      queue.push({ reply, stream });
-    },
+    reply: (reply, stream = {}) => replies.set(reply, stream),
+    replyOnce: (reply, stream = {}) => replies.once(reply, stream),
     waitForAbort: (timeoutMs) => server.waitForAbort(timeoutMs),
     reset() {
       server.clear();
-      queue = [];
-      current = { reply: DEFAULT_OLLAMA_REPLY, stream: {} };
+      replies.reset();
     },
     close: () => server.close(),
   };

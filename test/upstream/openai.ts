@@ -15,7 +15,7 @@ import {
   chunkPayloads, completionBody, DEFAULT_CHAT_REPLY, hex, MODELS, openAIError, type OpenAIReply,
 } from './openai-wire.js';
 import { createResponsesEndpoints } from './openai-responses.js';
-import { type RecordedRequest, startScriptedServer } from './scripted-server.js';
+import { type RecordedRequest, createReplies, startScriptedServer } from './scripted-server.js';
 
 export * from './openai-wire.js';
 export * from './openai-responses-wire.js';
@@ -61,8 +61,7 @@ export interface ScriptedOpenAI {
 }
 
 export async function startOpenAIUpstream(): Promise<ScriptedOpenAI> {
-  let current: { r: ReplyScript; stream: StreamOptions } = { r: DEFAULT_CHAT_REPLY, stream: {} };
-  let queue: { r: ReplyScript; stream: StreamOptions }[] = [];
+  const replies = createReplies<OpenAIReply, StreamOptions>(DEFAULT_CHAT_REPLY);
 
   /** Write `parts` with pacing; stop early if the client went away. Returns true when all were written. */
   async function writeParts(res: ServerResponse, parts: string[], opts: StreamOptions): Promise<boolean> {
@@ -83,8 +82,8 @@ export async function startOpenAIUpstream(): Promise<ScriptedOpenAI> {
   }
 
   function nextReply(req: RecordedRequest): { reply: OpenAIReply; stream: StreamOptions } {
-    const next = queue.shift() ?? current;
-    return { reply: typeof next.r === 'function' ? next.r(req) : next.r, stream: next.stream };
+    const { reply, options } = replies.next(req);
+    return { reply, stream: options };
   }
 
   async function handleChat(req: RecordedRequest, res: ServerResponse, headers: Record<string, string>) {
@@ -146,14 +145,13 @@ export async function startOpenAIUpstream(): Promise<ScriptedOpenAI> {
     url,
     baseUrl: `${url}/v1`,
     requests: server.requests,
-    reply(r, stream = {}) { current = { r, stream }; },
-    replyOnce(r, stream = {}) { queue.push({ r, stream }); },
+    reply: (r, stream = {}) => replies.set(r, stream),
+    replyOnce: (r, stream = {}) => replies.once(r, stream),
     get abortCount() { return server.abortCount; },
     waitForAbort: (timeoutMs) => server.waitForAbort(timeoutMs),
     reset() {
       server.clear();
-      queue = [];
-      current = { r: DEFAULT_CHAT_REPLY, stream: {} };
+      replies.reset();
       endpoints.reset();
     },
     close: () => server.close(),

@@ -131,3 +131,30 @@ async function record(incoming: IncomingMessage): Promise<RecordedRequest | null
   }
   return { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers, body, json };
 }
+
+/**
+ * The replies of a scripted upstream: `set()` changes the default for all following requests,
+ * `once()` queues a one-shot reply used (first in, first out) before it. A reply may be a function
+ * of the request. `reset()` forgets the queue and restores `fallback`.
+ */
+export function createReplies<Reply extends object, Options extends object>(fallback: Reply) {
+  type Script = Reply | ((request: RecordedRequest) => Reply);
+  let current: { script: Script; options: Options } = { script: fallback, options: {} as Options };
+  let queue: { script: Script; options: Options }[] = [];
+  return {
+    set(script: Script, options: Options): void {
+      current = { script, options };
+    },
+    once(script: Script, options: Options): void {
+      queue.push({ script, options });
+    },
+    next(request: RecordedRequest): { reply: Reply; options: Options } {
+      const { script, options } = queue.shift() ?? current;
+      return { reply: typeof script === 'function' ? script(request) : script, options };
+    },
+    reset(): void {
+      queue = [];
+      current = { script: fallback, options: {} as Options };
+    },
+  };
+}
