@@ -7,6 +7,7 @@ import type { HeldEvent, ProviderAdapter, StreamEvent, StreamReader } from '../p
 import type { ToolCallGuard } from './policy-stage.js';
 import type { Recorder } from './record.js';
 import { createStreamLeakGuard, type StreamDataLeakOptions, splitEncoded } from './stream-leak.js';
+import { safeParseJson } from '../providers/shared/json.js';
 
 /** One event larger than this without its line end is refused (fail closed, bounded memory). */
 const MAX_EVENT_BYTES = 8 * 1024 * 1024;
@@ -340,7 +341,7 @@ function ndjsonSplitter(onLine: (line: string) => void, onOverflow: () => void):
   let ending = false;
   const splitter = createNdjsonSplitter({
     onLine(line) {
-      if (ending && !isJson(line)) return;
+      if (ending && !safeParseJson(line).success) return;
       onLine(line);
     },
     onOverflow,
@@ -355,14 +356,6 @@ function ndjsonSplitter(onLine: (line: string) => void, onOverflow: () => void):
   };
 }
 
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function isBodyTimeout(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === 'UND_ERR_BODY_TIMEOUT';

@@ -48,12 +48,14 @@ const CLEAN_CACHE_MAX_LENGTH = 64;
  */
 const REMEMBER_MIN_LENGTH = 256;
 const REMEMBERED_PER_SET = 4096;
-const remembered = new WeakMap<DetectorSet, Map<string, Finding[]>>();
+/** Per detector set: its remembered findings, or null for a set without personal-data detectors. */
+const remembered = new WeakMap<DetectorSet, Map<string, Finding[]> | null>();
 
 function scanLong(text: string, set: DetectorSet): Finding[] {
-  if (text.length < REMEMBER_MIN_LENGTH || !set.detectors.some((detector) => detector.kind === 'pii')) return scanText(text, set);
+  if (text.length < REMEMBER_MIN_LENGTH) return scanText(text, set);
   let known = remembered.get(set);
-  if (!known) remembered.set(set, (known = new Map()));
+  if (known === undefined) remembered.set(set, (known = set.detectors.some((detector) => detector.kind === 'pii') ? new Map() : null));
+  if (known === null) return scanText(text, set);
   const key = hash('sha256', text, 'base64');
   const found = known.get(key);
   if (found) {
