@@ -11,7 +11,7 @@
  *   await up.close();
  */
 import type { ServerResponse } from 'node:http';
-import { type RecordedRequest, createReplies, startScriptedServer } from './scripted-server.js';
+import { type RecordedRequest, type ReplyScriptOf, type ScriptedUpstream, createReplies, scriptedUpstream, startScriptedServer } from './scripted-server.js';
 import {
   type AnthropicReply, anthropicError, countTokens, DEFAULT_MESSAGE_REPLY, hex, messageBody, MODELS, modelsPage, streamEvents,
 } from './anthropic-wire.js';
@@ -34,22 +34,10 @@ export interface StreamOptions {
   hangAfterEvents?: number;
 }
 
-export type ReplyScript = AnthropicReply | ((req: RecordedRequest) => AnthropicReply);
+export type ReplyScript = ReplyScriptOf<AnthropicReply>;
 
-export interface ScriptedAnthropic {
-  /** http://127.0.0.1:PORT: what an Anthropic SDK `baseURL` is (it appends `/v1/...`). */
-  url: string;
-  requests: RecordedRequest[];
-  /** Set the Messages reply for all following requests until changed. */
-  reply(r: ReplyScript, stream?: StreamOptions): void;
-  /** Queue a one-shot reply, used (FIFO) before the `reply()` default. */
-  replyOnce(r: ReplyScript, stream?: StreamOptions): void;
-  readonly abortCount: number;
-  /** Resolves when a response's client goes away before it finished; rejects after `timeoutMs`. */
-  waitForAbort(timeoutMs?: number): Promise<void>;
-  reset(): void;
-  close(): Promise<void>;
-}
+/** `url` is what an Anthropic SDK `baseURL` is (it appends `/v1/...`). */
+export type ScriptedAnthropic = ScriptedUpstream<AnthropicReply, StreamOptions>;
 
 /** Cuts `bytes` as the options say; one piece when they say nothing. */
 function pieces(bytes: Buffer, opts: StreamOptions): Buffer[] {
@@ -128,19 +116,5 @@ export async function startAnthropicUpstream(): Promise<ScriptedAnthropic> {
     (res, error) => sendJson(res, 500, anthropicError('api_error', `scripted upstream failed: ${String(error)}`), {}),
   );
 
-  return {
-    url: server.url,
-    requests: server.requests,
-    reply: (r, stream = {}) => replies.set(r, stream),
-    replyOnce: (r, stream = {}) => replies.once(r, stream),
-    get abortCount() {
-      return server.abortCount;
-    },
-    waitForAbort: (timeoutMs) => server.waitForAbort(timeoutMs),
-    reset() {
-      server.clear();
-      replies.reset();
-    },
-    close: () => server.close(),
-  };
+  return scriptedUpstream(server, replies);
 }

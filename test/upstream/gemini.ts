@@ -12,7 +12,7 @@
  *   await up.close();
  */
 import type { ServerResponse } from 'node:http';
-import { type RecordedRequest, createReplies, startScriptedServer } from './scripted-server.js';
+import { type RecordedRequest, type ReplyScriptOf, type ScriptedUpstream, createReplies, scriptedUpstream, startScriptedServer } from './scripted-server.js';
 import {
   countTokensOf, DEFAULT_GENERATE_REPLY, embeddingOf, type GeminiReply, geminiError, generateBody, MODELS, sseEvents, streamArrayBody,
 } from './gemini-wire.js';
@@ -33,22 +33,10 @@ export interface StreamOptions {
   hangAfterEvents?: number;
 }
 
-export type ReplyScript = GeminiReply | ((request: RecordedRequest) => GeminiReply);
+export type ReplyScript = ReplyScriptOf<GeminiReply>;
 
-export interface ScriptedGemini {
-  /** http://127.0.0.1:PORT: what `httpOptions.baseUrl` (and the proxy's gemini baseUrl) is. */
-  url: string;
-  requests: RecordedRequest[];
-  /** The reply to generateContent / streamGenerateContent from now on. */
-  reply(reply: ReplyScript, stream?: StreamOptions): void;
-  /** A one-shot reply, used (first in, first out) before the `reply()` default. */
-  replyOnce(reply: ReplyScript, stream?: StreamOptions): void;
-  readonly abortCount: number;
-  /** Resolves when a response's client goes away before it finished; rejects after `timeoutMs`. */
-  waitForAbort(timeoutMs?: number): Promise<void>;
-  reset(): void;
-  close(): Promise<void>;
-}
+/** `url` is what `httpOptions.baseUrl` (and the proxy's gemini baseUrl) is. */
+export type ScriptedGemini = ScriptedUpstream<GeminiReply, StreamOptions>;
 
 const PATH = /^\/(v1beta|v1)\/models(?:\/([A-Za-z0-9._-]+)(?::(\w+))?)?$/;
 const JSON_TYPE = 'application/json; charset=UTF-8';
@@ -140,19 +128,5 @@ export async function startGeminiUpstream(): Promise<ScriptedGemini> {
     (res, error) => sendJson(res, 500, geminiError(500, `scripted upstream failed: ${String(error)}`, 'INTERNAL')),
   );
 
-  return {
-    url: server.url,
-    requests: server.requests,
-    reply: (reply, stream = {}) => replies.set(reply, stream),
-    replyOnce: (reply, stream = {}) => replies.once(reply, stream),
-    get abortCount() {
-      return server.abortCount;
-    },
-    waitForAbort: (timeoutMs) => server.waitForAbort(timeoutMs),
-    reset() {
-      server.clear();
-      replies.reset();
-    },
-    close: () => server.close(),
-  };
+  return scriptedUpstream(server, replies);
 }

@@ -16,7 +16,7 @@ import {
 } from './ollama-wire.js';
 import { hex, openAIError } from './openai-wire.js';
 import type { StreamOptions } from './openai.js';
-import { type RecordedRequest, createReplies, startScriptedServer } from './scripted-server.js';
+import { type RecordedRequest, type ReplyScriptOf, type ScriptedUpstream, createReplies, scriptedUpstream, startScriptedServer } from './scripted-server.js';
 
 export * from './ollama-wire.js';
 export type { RecordedRequest, StreamOptions } from './openai.js';
@@ -28,22 +28,10 @@ export interface OllamaStreamOptions extends StreamOptions {
   splitAt?: number[];
 }
 
-export type OllamaReplyScript = OllamaReply | ((request: RecordedRequest) => OllamaReply);
+export type OllamaReplyScript = ReplyScriptOf<OllamaReply>;
 
-export interface ScriptedOllama {
-  /** http://127.0.0.1:PORT: what the ollama client's `host` (and the proxy's baseUrl) is. */
-  url: string;
-  /** Every request received, recorded before replying. */
-  requests: RecordedRequest[];
-  /** The reply to `/api/chat`, `/api/generate` and `/v1/chat/completions` until changed. */
-  reply(reply: OllamaReplyScript, stream?: OllamaStreamOptions): void;
-  /** A one-shot reply, used (first in, first out) before the `reply()` default. */
-  replyOnce(reply: OllamaReplyScript, stream?: OllamaStreamOptions): void;
-  /** Resolves when a response's client went away before it finished; rejects after `timeoutMs`. */
-  waitForAbort(timeoutMs?: number): Promise<void>;
-  reset(): void;
-  close(): Promise<void>;
-}
+/** `url` is what the ollama client's `host` (and the proxy's baseUrl) is; replies serve `/api/chat`, `/api/generate` and `/v1/chat/completions`. */
+export type ScriptedOllama = ScriptedUpstream<OllamaReply, OllamaStreamOptions>;
 
 /** Cuts `body` into the pieces `options` asks for (whole when it asks for none). */
 function pieces(body: Buffer, options: OllamaStreamOptions, parts: string[]): (string | Buffer)[] {
@@ -133,16 +121,5 @@ export async function startOllamaUpstream(): Promise<ScriptedOllama> {
 
   const server = await startScriptedServer('Ollama', route, (res, error) => sendJson(res, 500, ollamaError(`scripted upstream failed: ${String(error)} (${hex(4)})`)));
 
-  return {
-    url: server.url,
-    requests: server.requests,
-    reply: (reply, stream = {}) => replies.set(reply, stream),
-    replyOnce: (reply, stream = {}) => replies.once(reply, stream),
-    waitForAbort: (timeoutMs) => server.waitForAbort(timeoutMs),
-    reset() {
-      server.clear();
-      replies.reset();
-    },
-    close: () => server.close(),
-  };
+  return scriptedUpstream(server, replies);
 }

@@ -15,7 +15,7 @@ import {
   chunkPayloads, completionBody, DEFAULT_CHAT_REPLY, hex, MODELS, openAIError, type OpenAIReply,
 } from './openai-wire.js';
 import { createResponsesEndpoints } from './openai-responses.js';
-import { type RecordedRequest, createReplies, startScriptedServer } from './scripted-server.js';
+import { type RecordedRequest, type ReplyScriptOf, type ScriptedUpstream, createReplies, scriptedUpstream, startScriptedServer } from './scripted-server.js';
 
 export * from './openai-wire.js';
 export * from './openai-responses-wire.js';
@@ -34,30 +34,11 @@ export interface StreamOptions {
   hangAfterEvents?: number;
 }
 
-export type ReplyScript = OpenAIReply | ((req: RecordedRequest) => OpenAIReply);
+export type ReplyScript = ReplyScriptOf<OpenAIReply>;
 
-export interface ScriptedOpenAI {
-  /** http://127.0.0.1:PORT */
-  url: string;
+export interface ScriptedOpenAI extends ScriptedUpstream<OpenAIReply, StreamOptions> {
   /** url + '/v1' — what an OpenAI SDK `baseURL` would be. */
   baseUrl: string;
-  /** Every request received, recorded before replying. */
-  requests: RecordedRequest[];
-  /** Set the reply for all following requests until changed (chat, responses, embeddings, completions). */
-  reply(r: ReplyScript, stream?: StreamOptions): void;
-  /** Queue a one-shot reply, used (FIFO) before the `reply()` default. */
-  replyOnce(r: ReplyScript, stream?: StreamOptions): void;
-  /** Number of responses whose client went away before the response finished. */
-  readonly abortCount: number;
-  /**
-   * Resolves when a response's client goes away before it finished (e.g. the proxy
-   * aborting the upstream mid-stream). Each abort satisfies one call, so an abort
-   * that happened before the call is not missed. Rejects after `timeoutMs`.
-   */
-  waitForAbort(timeoutMs?: number): Promise<void>;
-  /** Clear recorded requests, queued replies, abort counters; restore the default reply. */
-  reset(): void;
-  close(): Promise<void>;
 }
 
 export async function startOpenAIUpstream(): Promise<ScriptedOpenAI> {
@@ -139,21 +120,5 @@ export async function startOpenAIUpstream(): Promise<ScriptedOpenAI> {
     },
     (res, err) => sendJson(res, 500, openAIError(`scripted upstream failed: ${String(err)}`, 'server_error'), {}),
   );
-  const { url } = server;
-
-  return {
-    url,
-    baseUrl: `${url}/v1`,
-    requests: server.requests,
-    reply: (r, stream = {}) => replies.set(r, stream),
-    replyOnce: (r, stream = {}) => replies.once(r, stream),
-    get abortCount() { return server.abortCount; },
-    waitForAbort: (timeoutMs) => server.waitForAbort(timeoutMs),
-    reset() {
-      server.clear();
-      replies.reset();
-      endpoints.reset();
-    },
-    close: () => server.close(),
-  };
+  return Object.assign(scriptedUpstream(server, replies, () => endpoints.reset()), { baseUrl: `${server.url}/v1` });
 }

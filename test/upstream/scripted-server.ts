@@ -158,3 +158,52 @@ export function createReplies<Reply extends object, Options extends object>(fall
     },
   };
 }
+
+/** A reply, or a function of the request that gives one. */
+export type ReplyScriptOf<Reply> = Reply | ((request: RecordedRequest) => Reply);
+
+/** What a test holds of a scripted upstream, whatever the provider. */
+export interface ScriptedUpstream<Reply, Options> {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** Every request received, recorded before replying. */
+  requests: RecordedRequest[];
+  /** The reply for all following requests until changed. */
+  reply(reply: ReplyScriptOf<Reply>, stream?: Options): void;
+  /** A one-shot reply, used (first in, first out) before the `reply()` default. */
+  replyOnce(reply: ReplyScriptOf<Reply>, stream?: Options): void;
+  /** Number of answers whose client went away before they finished. */
+  readonly abortCount: number;
+  /**
+   * Resolves when an answer's client goes away before it finished (e.g. the proxy aborting the
+   * upstream mid-stream). Each abort satisfies one call. Rejects after `timeoutMs`.
+   */
+  waitForAbort(timeoutMs?: number): Promise<void>;
+  /** Forgets recorded requests, queued replies and aborts; restores the default reply. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** The test-facing side of a scripted upstream: its server and its replies; `onReset` clears what else it keeps. */
+export function scriptedUpstream<Reply extends object, Options extends object>(
+  server: ScriptedServer,
+  replies: ReturnType<typeof createReplies<Reply, Options>>,
+  onReset?: () => void,
+): ScriptedUpstream<Reply, Options> {
+  return {
+    url: server.url,
+    requests: server.requests,
+    reply: (reply, stream = {} as Options) => replies.set(reply, stream),
+    replyOnce: (reply, stream = {} as Options) => replies.once(reply, stream),
+    get abortCount() {
+      return server.abortCount;
+    },
+    waitForAbort: (timeoutMs) => server.waitForAbort(timeoutMs),
+    reset() {
+      server.clear();
+      replies.reset();
+      onReset?.();
+    },
+    close: () => server.close(),
+  };
+}
