@@ -55,7 +55,7 @@ export function applyAnswerPolicies(text: string, context: AnswerContext): Answe
   const scanned = policy.mode === 'shadow' ? structuredClone(answer) : answer;
   const leak = guardDataLeak(scanned, policy.dataLeak, 'response', recorder);
   // After the data-leak guard, so that no placeholder carries a secret from a link's text.
-  const links = context.tainted ? guardExfilLinks(scanned, policy.exfilLinks, recorder) : 0;
+  const links = context.tainted || (view.hostedCalls?.length ?? 0) > 0 ? guardExfilLinks(scanned, policy.exfilLinks, recorder) : 0;
   if (leak.action === 'allow' && links === 0) return finish(text, answer, rewritten);
   if (policy.mode === 'shadow') return { kind: 'send', text, auditText: JSON.stringify(scanned), rewritten: false };
   if (leak.action === 'block') {

@@ -36,7 +36,8 @@ export type BodyPolicyResult =
 export async function applyBodyPolicies(input: BodyPolicyInput): Promise<BodyPolicyResult> {
   const { view, json, operation, adapter, policy, recorder } = input;
   const policies = await applyRequestPolicies(view, policy, recorder, input.taint, input.refusals);
-  const guard = policies?.hasTools ? policies.guard : null;
+  // Every answer's calls are judged, declared tools or not: an upstream may answer with a call anyway.
+  const guard = policies?.guard ?? null;
   let changed = false;
   const enforce = policy.mode === 'enforce';
   const replacements = withheldResults(policies?.blockedResultIds ?? []);

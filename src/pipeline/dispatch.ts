@@ -112,7 +112,8 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     const stage = await applyBodyPolicies({ view: decoded.view, json: decoded.json, operation, adapter, policy, recorder, taint: deps.taint, refusals: deps.refusals, dualLlm });
     if (stage.kind === 'reject') return reject(recorder, adapter, stage.status, stage.message, stage.type);
     guard = stage.guard;
-    tainted = stage.tainted;
+    // A hosted tool (web search, fetch) may bring outside content into the answer itself.
+    tainted = stage.tainted || (decoded.view.hostedTools?.length ?? 0) > 0;
     const changed = stage.changed;
     // Streams report usage only when asked; ask, and hide the extra event from the client.
     injectedUsage = decoded.view.stream && adapter.requestStreamUsage(operation, decoded.json);

@@ -198,6 +198,7 @@ function decisionAttributes(decision: PolicyDecision): Record<string, string> {
   if (decision.kind === 'dual_llm_call') {
     return { 'archestra.policy.kind': decision.kind, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': decision.role };
   }
+  if (decision.kind === 'hosted_tool') return { 'archestra.policy.kind': decision.kind, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': 'taint' };
   const action = decision.kind === 'tool_call' ? decision.action : decision.trust;
   return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': action };
 }

@@ -133,6 +133,12 @@ export const policySchema = z.strictObject({
    * @default false
    */
   quarantine: z.boolean().default(false),
+  /**
+   * A tool-call item of a type the proxy does not know (a new API feature), in the answer to a
+   * request that declares tools: `block` refuses it (rule `unknown_shape`), `judge` judges it by
+   * its type like a named tool call. @default 'block'
+   */
+  unknownToolCalls: z.enum(['block', 'judge']).default('block'),
   /** The dual-LLM quarantine for results marked `sanitize` by a trusted-data rule. */
   dualLlm: dualLlmSchema.prefault({}),
 });

@@ -37,6 +37,13 @@ export function evaluateContext(view: RequestView, policy: PolicyConfig, session
       }
     }
   }
+  // Retrieved documents, hosted tools' outputs, chained responses: outside content whatever the
+  // rules say of declared tools (no rule names them), so never a source of trusted provenance.
+  for (const content of view.untrusted ?? []) {
+    verdict.results.push({ kind: 'tool_result', toolCallId: '', tool: content.source, trust: 'untrusted', ruleId: 'untrusted_source', messageIndex: content.messageIndex });
+    verdict.untrustedTexts.push({ messageIndex: content.messageIndex, text: content.text });
+    verdict.tainted = true;
+  }
   return verdict;
 }
 

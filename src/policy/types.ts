@@ -81,7 +81,16 @@ export interface QuarantineDecision {
   reason: string;
 }
 
-export type PolicyDecision = ToolCallDecision | ToolResultDecision | DataLeakDecision | QuarantineDecision | DualLlmDecision | DualLlmCallDecision;
+/**
+ * The answer holds a provider-hosted tool call that read outside content (a web search, a fetched
+ * page, an MCP server's result): the answer's own calls and links were judged as tainted.
+ */
+export interface HostedToolDecision {
+  kind: 'hosted_tool';
+  tool: string;
+}
+
+export type PolicyDecision = ToolCallDecision | ToolResultDecision | DataLeakDecision | QuarantineDecision | DualLlmDecision | DualLlmCallDecision | HostedToolDecision;
 
 /** The trust of a request's context, computed from all of it (and the session's history). */
 export interface ContextVerdict {

@@ -45,10 +45,21 @@ export interface MessageView {
 }
 
 export interface ToolCallView {
+  /**
+   * The call's own id when it has a non-empty string one. A call without one (no id, a null or
+   * numeric id, a duplicate) gets a positional id starting with `#` (e.g. `#0.1`: choice 0, call 1)
+   * that the same adapter's refusal encoders recognise, so a refused call is removed whatever it lacks.
+   */
   id: string;
+  /** The tool's name; for a client-executed item without one, its type (`local_shell`, `computer`). */
   name: string;
-  /** The JSON text of the arguments, as the model produced it. */
+  /** The JSON text of the arguments, as the model produced it (for an item, the item's action). */
   arguments: string;
+  /**
+   * A call item of a type this proxy does not know (a new API feature): it may carry an action,
+   * so it is refused by default (`policies.unknownToolCalls`).
+   */
+  unknownShape?: boolean;
 }
 
 export interface ToolResultView {
@@ -71,6 +82,25 @@ export interface RequestView {
   stream: boolean;
   messages: MessageView[];
   tools: ToolDefinitionView[];
+  /**
+   * Provider-hosted tools the request enables that read outside content (web search, URL fetch,
+   * file search, code execution, remote MCP): their answer may carry untrusted content.
+   */
+  hostedTools?: string[];
+  /**
+   * Untrusted content that is not a tool result of a declared tool: retrieved documents, search
+   * results, hosted tools' outputs, chained responses. Taints the context like an untrusted result.
+   */
+  untrusted?: UntrustedContentView[];
+}
+
+/** Content that entered the context from outside (never the user's own words). */
+export interface UntrustedContentView {
+  /** What it is: `web_search_call`, `document`, `previous_response_id`, ... */
+  source: string;
+  /** The message it is in (or the position it would have). */
+  messageIndex: number;
+  text: string;
 }
 
 /** The provider-neutral view of an answer, from a JSON body or assembled from a stream. */
@@ -82,6 +112,12 @@ export interface ResponseView {
   toolCalls: ToolCallView[];
   usage: Usage;
   finishReason: string | null;
+  /**
+   * Provider-hosted tool calls in the answer that read outside content (`web_search`,
+   * `web_fetch`, `code_interpreter`, `mcp`): the answer's own tool calls and links are judged as
+   * in a tainted context, and the hosted calls are recorded.
+   */
+  hostedCalls?: string[];
 }
 
 /**

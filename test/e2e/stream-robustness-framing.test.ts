@@ -178,7 +178,11 @@ describe('S3: terminators', () => {
   it.each(FORMATS.filter((format) => format.framing === 'sse' && format.id !== 'gemini'))('S3 ($label): an unterminated last event (the terminator without its line end) is not emitted and is not success', async (format) => {
     const cut = terminator(format).replace(/\n+$/, '');
     const { output, row } = await through(format, [withoutLast(format), cut]);
-    expect(output.startsWith(withoutLast(format))).toBe(true);
+    // Every answer's tool calls are judged, so a call is held until the stream ends well: a cut-off one is never sent.
+    const events = format.golden().slice(0, -1);
+    const firstCall = events.findIndex((event) => event.includes('"tool_calls"'));
+    expect(output.startsWith((firstCall < 0 ? events : events.slice(0, firstCall)).join(''))).toBe(true);
+    if (firstCall >= 0) expect(output).not.toContain('get_weather');
     expect(output).not.toContain(cut);
     expect(format.succeeded(output)).toBe(false);
     expect(format.errorAtEnd(output)).toBe('The upstream stream ended without its terminator.');
