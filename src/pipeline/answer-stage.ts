@@ -17,13 +17,21 @@ export interface AnswerContext {
   scanForLeaks: boolean;
   /** The request was tainted: its answer's links are checked (`policies.exfilLinks`). */
   tainted?: boolean;
+  /**
+   * The answer must be JSON (model output the request asked for as JSON): a body that is not is
+   * refused, since neither its calls nor its text could be judged.
+   */
+  strict?: boolean;
 }
 
 export type AnswerResult =
   /** Send `text` (the upstream's, or rewritten); `auditText` is what the audit row keeps. */
   | { kind: 'send'; text: string; auditText: string; rewritten: boolean }
-  /** Withhold the answer: send this error instead. */
-  | { kind: 'refuse'; response: Response };
+  /** Withhold the answer: send this error instead (recorded as `outcome`, by default `ok`: the policy worked). */
+  | { kind: 'refuse'; response: Response; outcome?: 'upstream_error'; error?: string };
+
+/** Why an answer that cannot be read is refused, for the client and the audit row. */
+export const UNREADABLE_ANSWER = 'The upstream answer could not be read as JSON, so the security policy could not judge it; it was withheld.';
 
 /**
  * A complete JSON answer through the response policies: usage and model recorded, refused tool
@@ -34,8 +42,11 @@ export type AnswerResult =
 export function applyAnswerPolicies(text: string, context: AnswerContext): AnswerResult {
   const { adapter, operation, recorder, policy, guard } = context;
   const parsed = safeParseJson(text);
-  // A body that is not JSON still reaches the client unchanged; it just has no usage.
-  if (!parsed.success) return { kind: 'send', text, auditText: text, rewritten: false };
+  if (!parsed.success) {
+    if (context.strict && policy.mode !== 'off') return { kind: 'refuse', response: adapter.errorResponse(502, UNREADABLE_ANSWER, 'upstream_error'), outcome: 'upstream_error', error: UNREADABLE_ANSWER };
+    // Where no model output is expected (a list of models), a body that is not JSON passes as it is.
+    return { kind: 'send', text, auditText: text, rewritten: false };
+  }
   const view = adapter.readResponse(operation, parsed.value);
   recorder.usage = view.usage;
   recorder.responseModel = view.model;

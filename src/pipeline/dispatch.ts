@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { CREDENTIAL_QUERY_PARAMS, readAnyCredential } from '../auth/credential.js';
 import { authenticate } from '../auth/index.js';
 import type { JwtResult } from '../auth/jwks.js';
@@ -9,9 +8,8 @@ import type { ProviderAdapter } from '../providers/types.js';
 import type { ProviderName, Store } from '../types.js';
 import { parseContext } from './context.js';
 import { type UpstreamClient, upstreamHeaders } from './forward.js';
-import { applyAnswerPolicies } from './answer-stage.js';
-import { inspectStream } from './inspect-stream.js';
-import { streamGuardOptions } from './stream-leak.js';
+import { finishWith } from './finish.js';
+import { readAnswer } from './read-answer.js';
 import { applyBodyPolicies } from './body-policies.js';
 import { type ToolCallGuard, recallGuard } from './policy-stage.js';
 import type { RefusalMemory } from './refusal-memory.js';
@@ -42,7 +40,8 @@ export interface DispatchDeps {
 /** Status recorded for a request whose client went away before the answer (nginx's convention). */
 const CLIENT_CLOSED = 499;
 
-const utf8 = new TextDecoder();
+/** Fatal: a body that is not UTF-8 is refused, so the guards judge the very bytes the upstream reads. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The pipeline for one request: route -> context -> auth -> decode -> forward -> inspect ->
@@ -96,7 +95,12 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (match.route.hasBody) {
     const read = await readBody(request, deps.config.limits.maxRequestBodyBytes);
     if (!read.success) return reject(recorder, adapter, read.status, read.message, 'invalid_request_error');
-    const text = utf8.decode(read.bytes);
+    let text: string;
+    try {
+      text = utf8.decode(read.bytes);
+    } catch {
+      return reject(recorder, adapter, 400, 'The request body is not valid UTF-8.', 'invalid_request_error');
+    }
     recorder.setRequestBody(text);
     let json: unknown;
     try {
@@ -159,37 +163,8 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     return finishWith(recorder, adapter.errorResponse(502, message, 'upstream_error'), 'upstream_error', message);
   }
 
-  const contentType = result.headers.get('content-type') ?? '';
-  const streamFormat = result.status === 200 ? streamFormatOf(contentType) : null;
-  if (streamFormat) {
-    recorder.stream = true;
-    const reader = adapter.streamReader({ operation, injectedUsage });
-    // Streamed text is redacted as it goes, where the adapter can re-encode its events.
-    const dataLeak = match.route.hasBody && adapter.redactStreamEvent && adapter.encodeStreamTails ? streamGuardOptions(policy, tainted) : null;
-    const stream = inspectStream({ body: result.body, format: streamFormat, operation, reader, adapter, recorder, status: result.status, signal: request.signal, guard, keepAliveMs: policy.holdKeepAliveMs, dataLeak });
-    return new Response(stream, { status: result.status, headers: result.headers });
-  }
-
-  let text: string;
-  try {
-    text = await result.body.text();
-  } catch {
-    const aborted = request.signal.aborted;
-    const message = aborted ? 'The client went away before the answer.' : 'The upstream connection broke off.';
-    return finishWith(recorder, adapter.errorResponse(502, message, 'upstream_error'), aborted ? 'client_aborted' : 'upstream_error', message);
-  }
-  let auditText = text;
-  if (result.status < 300 && contentType.includes('json')) {
-    const answer = applyAnswerPolicies(text, { adapter, operation, recorder, policy, guard, scanForLeaks: match.route.hasBody, tainted });
-    if (answer.kind === 'refuse') return finishWith(recorder, answer.response, 'ok', null);
-    ({ text, auditText } = answer);
-  }
-  recorder.appendResponseBody(auditText);
-  // A complete body's length is known: a server bridge sends it with its headers in one write.
-  result.headers.set('content-length', String(Buffer.byteLength(text)));
-  const response = new Response(text, { status: result.status, headers: result.headers });
-  // Upstream errors reach the client unchanged, so its SDK raises its own error class.
-  return result.status >= 400 ? finishWith(recorder, response, 'upstream_error', `The upstream answered ${result.status}.`) : finishWith(recorder, response, 'ok', null);
+  const format = adapter.answerFormat(operation, recorder.stream, query);
+  return readAnswer(result, { adapter, operation, format, recorder, policy, guard, tainted, scanForLeaks: match.route.hasBody, injectedUsage, upstreamKey: key, signal: request.signal });
 }
 
 /** What the dual-LLM quarantine needs of this request: its profile's cache, and a way to ask the model as this client. */
@@ -203,13 +178,6 @@ function dualLlmFor(request: Request, query: URLSearchParams, adapter: ProviderA
   };
 }
 
-/** SSE and NDJSON bodies are streams, read event by event; anything else is read whole. */
-function streamFormatOf(contentType: string): 'sse' | 'ndjson' | null {
-  if (contentType.startsWith('text/event-stream')) return 'sse';
-  if (contentType.startsWith('application/x-ndjson') || contentType.startsWith('application/jsonl')) return 'ndjson';
-  return null;
-}
-
 function configuredKey(config: ResolvedConfig, provider: ProviderName, profileId: string): string | undefined {
   return config.profiles[profileId]?.providers?.[provider]?.apiKey ?? config.providers[provider]?.apiKey;
 }
@@ -217,11 +185,4 @@ function configuredKey(config: ResolvedConfig, provider: ProviderName, profileId
 function reject(recorder: Recorder, adapter: ProviderAdapter | null, status: number, message: string, type: string): Response {
   const response = (adapter ?? openaiAdapter).errorResponse(status, message, type);
   return finishWith(recorder, response, 'rejected', message);
-}
-
-function finishWith(recorder: Recorder, response: Response, outcome: 'ok' | 'rejected' | 'upstream_error' | 'upstream_unreachable' | 'client_aborted', error: string | null): Response {
-  const now = performance.now();
-  recorder.markFirstByte(now);
-  recorder.finish({ status: response.status, outcome, error }, now);
-  return response;
 }

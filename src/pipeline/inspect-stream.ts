@@ -78,6 +78,8 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
   /** The answer is withheld (a data-leak finding that blocks): the client gets this error event. */
   let withheld: string | null = null;
   let terminated = false;
+  /** Whether any event came: a stream that ends at its EOF (Gemini) must have carried one to count as an answer. */
+  let anyEvent = false;
   /** An error the upstream reported in its own stream: passed on as it was, and recorded. */
   let reportedError: string | null = null;
   /** A reason to stop reading at once: the client gets an error event in its dialect. */
@@ -88,6 +90,7 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
     // `[DONE]`, a line after `done: true`) is neither read nor sent (S3).
     if (withheld || terminated) return;
     const info = reader.read(event);
+    anyEvent = true;
     recorder.markFirstToken(performance.now());
     if (info.error) reportedError = info.error;
     if (info.terminal) terminated = true;
@@ -263,7 +266,7 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
             if (withheld) return finish(controller, null, true);
             if (reportedError) return finish(controller, reportedError, false);
             // Without its terminator the answer may be cut short: the client must not take it as whole.
-            if (terminated || reader.endsAtEof) {
+            if (terminated || (reader.endsAtEof && anyEvent)) {
               flushTails();
               return finish(controller, null, false);
             }

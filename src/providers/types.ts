@@ -180,6 +180,12 @@ export interface StreamReader {
   readonly endsAtEof: boolean;
 }
 
+/**
+ * How a 2xx answer is read: `json` whole, `sse` or `ndjson` event by event, `opaque` for operations
+ * whose answers carry no model output (model lists, embeddings, token counts), passed on as they are.
+ */
+export type AnswerFormat = 'json' | 'sse' | 'ndjson' | 'opaque';
+
 /** What the core knows of a request once decoded; handed back to the adapter for the response. */
 export interface ExchangeInfo {
   operation: string;
@@ -223,6 +229,12 @@ export interface ProviderAdapter {
    * its answer is read with `readResponse`. Without it, results marked `sanitize` are withheld.
    */
   encodeTextRequest?(request: TextRequest): TextCall;
+  /**
+   * How a 2xx answer to this request is read, decided by the operation and the request (`stream`,
+   * query parameters such as Gemini's `alt=sse`), never by the upstream's content type or exact
+   * status: what the official SDK will parse is what the proxy judges.
+   */
+  answerFormat(operation: string, stream: boolean, query: URLSearchParams): AnswerFormat;
   /** A reader for one streamed response. */
   streamReader(exchange: ExchangeInfo): StreamReader;
   /**

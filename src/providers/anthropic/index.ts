@@ -6,7 +6,7 @@ import { messagesStreamReader } from './decode-stream.js';
 import { replaceMessageToolResults, refuseMessageResponse, refuseMessageStream } from './encode-refusal.js';
 import { anthropicErrorBody, anthropicStreamErrorEvent } from './errors.js';
 import { encodeMessagesStreamTails, redactMessagesStreamEvent } from './redact-stream.js';
-import { anthropicRoutes } from './routes.js';
+import { anthropicRoutes, anthropicAnswerFormat } from './routes.js';
 import { encodeMessagesTextRequest } from './text-request.js';
 import { forbidMessageToolCalls } from './strip-tools.js';
 
@@ -59,6 +59,8 @@ export const anthropicAdapter: ProviderAdapter = {
   stripTools: (operation, json) => (operation === 'chat' ? forbidMessageToolCalls(json) : false),
 
   encodeTextRequest: encodeMessagesTextRequest,
+
+  answerFormat: anthropicAnswerFormat,
 
   streamReader: () => messagesStreamReader(),
   // The reader marks a tool call's content_block_start and input_json_delta events: text before

@@ -1,4 +1,4 @@
-import type { OperationRoute } from '../types.js';
+import type { AnswerFormat, OperationRoute } from '../types.js';
 
 /** A model id as it appears in a path (`claude-sonnet-4-6`): no slashes, no dot-only segments. */
 export const MODEL_ID_SEGMENT = /^(?!\.{1,2}$)([A-Za-z0-9._~:@+-]{1,256})$/;
@@ -13,3 +13,9 @@ export const anthropicRoutes: readonly OperationRoute[] = [
   { method: 'GET', segments: ['v1', 'models'], operation: 'models', hasBody: false },
   { method: 'GET', segments: ['v1', 'models', MODEL_ID_SEGMENT], operation: 'models', hasBody: false },
 ];
+
+/** Messages answers are model output, as JSON or (when the request streams) SSE; the rest passes as it is. */
+export function anthropicAnswerFormat(operation: string, stream: boolean): AnswerFormat {
+  if (operation !== 'chat') return 'opaque';
+  return stream ? 'sse' : 'json';
+}

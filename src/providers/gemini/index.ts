@@ -6,7 +6,7 @@ import { geminiStreamReader } from './decode-stream.js';
 import { replaceGeminiToolResults, refuseGenerateResponse, refuseGenerateStream } from './encode-refusal.js';
 import { geminiErrorBody } from './errors.js';
 import { encodeGenerateStreamTails, redactGenerateStreamEvent } from './redact-stream.js';
-import { geminiRoutes, isStreamRoute } from './routes.js';
+import { geminiRoutes, isStreamRoute, geminiAnswerFormat } from './routes.js';
 import { encodeGeminiTextRequest } from './text-request.js';
 import { forbidGeminiToolCalls } from './strip-tools.js';
 
@@ -81,6 +81,8 @@ export const geminiAdapter: ProviderAdapter = {
   stripTools: (operation, json) => (operation === 'generate_content' ? forbidGeminiToolCalls(json) : false),
 
   encodeTextRequest: encodeGeminiTextRequest,
+
+  answerFormat: geminiAnswerFormat,
 
   streamReader: () => geminiStreamReader(),
 };

@@ -1,4 +1,4 @@
-import type { OperationRoute } from '../types.js';
+import type { AnswerFormat, OperationRoute } from '../types.js';
 
 /** The API versions the proxy serves: `v1beta` (the SDK's default) and the stable `v1`. */
 export const GEMINI_API_VERSIONS = ['v1beta', 'v1'] as const;
@@ -43,3 +43,12 @@ function routesFor(version: string): OperationRoute[] {
  * conventions (`generate_content`, `embeddings`); whether a call streams is recorded apart.
  */
 export const geminiRoutes: readonly OperationRoute[] = GEMINI_API_VERSIONS.flatMap(routesFor);
+
+/**
+ * `generateContent` answers JSON; `streamGenerateContent` answers SSE with `alt=sse` (what the SDK
+ * asks for) and one JSON array without it. Token counts, embeddings and model lists pass as they are.
+ */
+export function geminiAnswerFormat(operation: string, stream: boolean, query: URLSearchParams): AnswerFormat {
+  if (operation !== 'generate_content') return 'opaque';
+  return stream && query.get('alt') === 'sse' ? 'sse' : 'json';
+}

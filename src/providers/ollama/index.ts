@@ -6,7 +6,7 @@ import { decodeOllamaResponse } from './decode-response.js';
 import { ollamaStreamReader } from './decode-stream.js';
 import { replaceOllamaToolResults, refuseOllamaToolCalls, refuseOllamaToolCallsInStream } from './encode-refusal.js';
 import { encodeOllamaStreamTails, redactOllamaStreamEvent } from './redact-stream.js';
-import { OPENAI_CHAT, ollamaRoutes } from './routes.js';
+import { OPENAI_CHAT, ollamaRoutes, ollamaAnswerFormat } from './routes.js';
 import { encodeOllamaTextRequest } from './text-request.js';
 import { stripOllamaTools } from './strip-tools.js';
 
@@ -54,6 +54,8 @@ export const ollamaAdapter: ProviderAdapter = {
   stripTools: (operation, json) => stripOllamaTools(operation, json),
 
   encodeTextRequest: encodeOllamaTextRequest,
+
+  answerFormat: ollamaAnswerFormat,
 
   streamReader: (exchange) => ollamaStreamReader(exchange),
 

@@ -1,5 +1,5 @@
 import { MODEL_SEGMENT } from '../openai/routes.js';
-import type { OperationRoute } from '../types.js';
+import type { AnswerFormat, OperationRoute } from '../types.js';
 
 /**
  * The operation of Ollama's OpenAI-compatible `/v1/chat/completions`. It differs from the native
@@ -22,3 +22,13 @@ export const ollamaRoutes: readonly OperationRoute[] = [
   { method: 'GET', segments: ['v1', 'models'], operation: 'models', hasBody: false },
   { method: 'GET', segments: ['v1', 'models', MODEL_SEGMENT], operation: 'models', hasBody: false },
 ];
+
+/**
+ * The native chat and generate answers are JSON, or NDJSON when the request streams (Ollama's
+ * default); the OpenAI-compatible chat is JSON or SSE. Embeddings, `show` and model lists pass as they are.
+ */
+export function ollamaAnswerFormat(operation: string, stream: boolean): AnswerFormat {
+  if (operation === 'chat' || operation === 'generate') return stream ? 'ndjson' : 'json';
+  if (operation === OPENAI_CHAT) return stream ? 'sse' : 'json';
+  return 'opaque';
+}

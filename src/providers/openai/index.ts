@@ -11,7 +11,7 @@ import { replaceChatToolResults, refuseChatResponse, refuseChatStream } from './
 import { replaceResponsesToolResults, refuseResponsesResponse, refuseResponsesStream } from './encode-responses-refusal.js';
 import { encodeResponsesStreamTails, redactResponsesStreamEvent } from './redact-responses-stream.js';
 import { encodeChatStreamTails, redactChatStreamEvent } from './redact-stream.js';
-import { openaiRoutes } from './routes.js';
+import { openaiRoutes, openaiAnswerFormat } from './routes.js';
 import { forbidResponsesToolCalls, stripChatTools } from './strip-tools.js';
 import { encodeChatTextRequest } from './text-request.js';
 
@@ -130,6 +130,8 @@ export const openaiAdapter: ProviderAdapter = {
   },
 
   encodeTextRequest: encodeChatTextRequest,
+
+  answerFormat: openaiAnswerFormat,
 
   streamReader: (exchange) => (exchange.operation.startsWith('responses') ? responsesStreamReader(exchange) : chatStreamReader(exchange)),
 };

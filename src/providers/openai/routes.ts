@@ -1,4 +1,4 @@
-import type { OperationRoute } from '../types.js';
+import type { AnswerFormat, OperationRoute } from '../types.js';
 
 /** A model id as it appears in a path: no slashes, no dot-only segments. */
 export const MODEL_SEGMENT = /^(?!\.{1,2}$)([A-Za-z0-9._~:@+-]{1,256})$/;
@@ -23,3 +23,16 @@ export const openaiRoutes: readonly OperationRoute[] = [
   { method: 'GET', segments: ['models'], operation: 'models', hasBody: false },
   { method: 'GET', segments: ['models', MODEL_SEGMENT], operation: 'models', hasBody: false },
 ];
+
+/** Operations whose answer is model output (text, tool calls), read as the request asked for it. */
+const MODEL_OUTPUT = new Set(['chat', 'text_completion', 'responses', 'responses.cancel']);
+
+/**
+ * How an answer is read: model output as JSON, or SSE when the request streams (a stored
+ * response read back with `?stream=true` too); lists, embeddings and deletions pass as they are.
+ */
+export function openaiAnswerFormat(operation: string, stream: boolean, query: URLSearchParams): AnswerFormat {
+  if (operation === 'responses.retrieve') return query.get('stream') === 'true' ? 'sse' : 'json';
+  if (!MODEL_OUTPUT.has(operation)) return 'opaque';
+  return stream ? 'sse' : 'json';
+}
