@@ -9,7 +9,7 @@ import { ArchestraError } from './errors.js';
 import { type DispatchDeps, dispatch } from './pipeline/dispatch.js';
 import { type SanitizeCache, createSanitizeCache } from './policy/dual-llm/cache.js';
 import { createUpstreamClient } from './pipeline/forward.js';
-import { createRefusalMemory } from './pipeline/refusal-memory.js';
+import { createAnswerMemory } from './pipeline/answer-memory.js';
 import { createTaintTracker } from './pipeline/taint-tracker.js';
 import { Recorder } from './pipeline/record.js';
 import { DEFAULT_PROFILE_ID, routeNative, routePath } from './pipeline/route.js';
@@ -93,7 +93,7 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
     secretBox,
     jwtVerifiers,
     taint: createTaintTracker(store),
-    refusals: createRefusalMemory(store),
+    answers: createAnswerMemory(store),
     self(request, search, route, note) {
       const recorder = new Recorder(recorderDeps, performance.now());
       recorder.decisions.push(note);

@@ -1,5 +1,5 @@
 /** Public types. Implementation types live next to their modules. */
-import type { PolicyDecision } from './policy/types.js';
+import type { ContextVerdict, PolicyDecision } from './policy/types.js';
 import type { BlockedCall } from './policy/refusal.js';
 
 export type { PolicyDecision } from './policy/types.js';
@@ -23,6 +23,20 @@ export type Outcome =
   | 'upstream_unreachable'
   | 'client_aborted'
   | 'rejected';
+
+/**
+ * What the proxy knew when it judged an answer that can be read back by id (the Responses API's
+ * stored and background responses): when it is read back (`GET /responses/{id}`, a resumed
+ * stream), its calls are judged in the same context. With `audit.bodies: false` the texts are
+ * left out and only the trust flags are kept.
+ */
+export interface AnswerContextRecord {
+  verdict: ContextVerdict;
+  /** The request declared tools: an unknown call shape is refused. */
+  hasTools: boolean;
+  /** The calls refused when the answer was judged. */
+  refused: BlockedCall[];
+}
 
 /** One row of the audit trail: one per request the proxy handled. */
 export interface InteractionRecord {
@@ -60,6 +74,10 @@ export interface InteractionRecord {
   authMethod: string | null;
   /** The virtual key used, by id (never the key). */
   virtualKeyId: string | null;
+  /** The answer's own id, when it can be read back later (a Responses API response). */
+  answerId?: string | null;
+  /** What the proxy knew when it judged that answer: read back later, it is judged the same way. */
+  answerContext?: AnswerContextRecord | null;
   /** Every policy decision taken on the request and its answer (rule, tool, action, reason). */
   decisions: PolicyDecision[] | null;
 }
@@ -104,8 +122,11 @@ export interface Store {
   /** Remembers that a session read untrusted content; a store without it keeps taint in memory only. */
   markSessionTainted?(proxyId: string, sessionId: string, reason: string): void | Promise<void>;
   isSessionTainted?(proxyId: string, sessionId: string): boolean | Promise<boolean>;
-  /** Remembers the calls refused in an answer that can be read back by id; without it, memory only. */
-  saveRefusal?(proxyId: string, answerId: string, blocked: readonly BlockedCall[]): void | Promise<void>;
-  findRefusal?(proxyId: string, answerId: string): BlockedCall[] | undefined | Promise<BlockedCall[] | undefined>;
+  /**
+   * The context an answer that can be read back by id was judged in (saved with its interaction
+   * row, `answerContext`); without it, only this process remembers, and an answer read back
+   * elsewhere is judged as untrusted.
+   */
+  findAnswerContext?(proxyId: string, answerId: string): AnswerContextRecord | undefined | Promise<AnswerContextRecord | undefined>;
   close(): void | Promise<void>;
 }

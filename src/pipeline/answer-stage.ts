@@ -53,7 +53,8 @@ export function applyAnswerPolicies(text: string, context: AnswerContext): Answe
 
   let answer = parsed.value;
   let rewritten = false;
-  const blocked = guard?.(view) ?? [];
+  const blocked = guard?.judge(view) ?? [];
+  guard?.remember(view);
   if (blocked.length > 0) {
     const refused = adapter.refuseToolCalls?.(operation, answer, blocked);
     // An adapter that cannot take a call out of this answer refuses the answer whole.

@@ -5,7 +5,7 @@ import { guardDataLeak } from './data-leak-stage.js';
 import { type QuarantineInput, quarantineResults, shadowQuarantine } from './dual-llm-stage.js';
 import { type ToolCallGuard, applyRequestPolicies } from './policy-stage.js';
 import type { Recorder } from './record.js';
-import type { RefusalMemory } from './refusal-memory.js';
+import type { AnswerMemory } from './answer-memory.js';
 import type { TaintTracker } from './taint-tracker.js';
 
 export interface BodyPolicyInput {
@@ -17,7 +17,7 @@ export interface BodyPolicyInput {
   policy: PolicyConfig;
   recorder: Recorder;
   taint: TaintTracker;
-  refusals: RefusalMemory;
+  answers: AnswerMemory;
   /** For results marked `sanitize`: the quarantine's cache and a way to ask the model through this proxy. */
   dualLlm: Pick<QuarantineInput, 'cache' | 'call' | 'profileId'>;
 }
@@ -35,7 +35,7 @@ export type BodyPolicyResult =
  */
 export async function applyBodyPolicies(input: BodyPolicyInput): Promise<BodyPolicyResult> {
   const { view, json, operation, adapter, policy, recorder } = input;
-  const policies = await applyRequestPolicies(view, policy, recorder, input.taint, input.refusals);
+  const policies = await applyRequestPolicies(view, policy, recorder, input.taint, input.answers);
   // Every answer's calls are judged, declared tools or not: an upstream may answer with a call anyway.
   const guard = policies?.guard ?? null;
   let changed = false;

@@ -11,8 +11,8 @@ import { type UpstreamClient, upstreamHeaders } from './forward.js';
 import { finishWith } from './finish.js';
 import { readAnswer } from './read-answer.js';
 import { applyBodyPolicies } from './body-policies.js';
-import { type ToolCallGuard, recallGuard } from './policy-stage.js';
-import type { RefusalMemory } from './refusal-memory.js';
+import { type ToolCallGuard, readBackGuard } from './policy-stage.js';
+import type { AnswerMemory } from './answer-memory.js';
 import type { TaintTracker } from './taint-tracker.js';
 import { readBody } from './read-body.js';
 import type { Recorder } from './record.js';
@@ -27,7 +27,8 @@ export interface DispatchDeps {
   /** JWT verifiers by profile id, for the profiles that accept JWTs. */
   jwtVerifiers: ReadonlyMap<string, (token: string) => Promise<JwtResult>>;
   taint: TaintTracker;
-  refusals: RefusalMemory;
+  /** The contexts answers that can be read back by id were judged in. */
+  answers: AnswerMemory;
   upstream: UpstreamClient;
   /** Upstream base URL per provider, from the configuration. */
   baseUrls: Record<ProviderName, string>;
@@ -113,7 +114,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     recorder.model = decoded.view.model;
     recorder.stream = decoded.view.stream;
     const dualLlm = dualLlmFor(request, query, adapter, route.profileId, deps);
-    const stage = await applyBodyPolicies({ view: decoded.view, json: decoded.json, operation, adapter, policy, recorder, taint: deps.taint, refusals: deps.refusals, dualLlm });
+    const stage = await applyBodyPolicies({ view: decoded.view, json: decoded.json, operation, adapter, policy, recorder, taint: deps.taint, answers: deps.answers, dualLlm });
     if (stage.kind === 'reject') return reject(recorder, adapter, stage.status, stage.message, stage.type);
     guard = stage.guard;
     // A hosted tool (web search, fetch) may bring outside content into the answer itself.
@@ -124,13 +125,9 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     // An unchanged request goes upstream as its original bytes.
     body = injectedUsage || changed ? JSON.stringify(decoded.json) : read.bytes;
   } else {
-    // An answer read back by id (no body) gets the refusals it got when it was made.
-    // (Its id is the path's last segment; the route captures none, so it never becomes a label.)
-    const answerId = operation === 'responses.retrieve' ? match.nativePath.slice(match.nativePath.lastIndexOf('/') + 1) : undefined;
-    if (policy.mode === 'enforce' && answerId !== undefined) {
-      const refused = await deps.refusals.recall(route.profileId, answerId);
-      if (refused.length > 0) guard = recallGuard(refused);
-    }
+    // An answer read back by id (no body) is judged in the context it was made in.
+    const answerId = readBackId(operation, match.nativePath);
+    if (answerId !== undefined) guard = await readBackGuard(answerId, policy, recorder, deps.answers);
   }
   if (!match.route.hasBody && operation === 'models' && match.params[0] !== undefined) {
     // Only a models route names a model in its path (a response id must not become a metric label).
@@ -176,6 +173,18 @@ function dualLlmFor(request: Request, query: URLSearchParams, adapter: ProviderA
     // Built on first use: most requests carry no result to sanitize.
     call: ((call, note) => (ask ??= selfCaller({ self: deps.self, adapter, profileId, original: request, query }))(call, note)) satisfies AskThroughProxy,
   };
+}
+
+/**
+ * The id of a stored answer an operation reads back (`GET /responses/{id}`, its resumed stream,
+ * `POST /responses/{id}/cancel`, which answers with the response). The route captures none, so it
+ * never becomes a metrics label.
+ */
+function readBackId(operation: string, nativePath: string): string | undefined {
+  const segments = nativePath.split('/');
+  if (operation === 'responses.retrieve') return segments.at(-1);
+  if (operation === 'responses.cancel') return segments.at(-2);
+  return undefined;
 }
 
 function configuredKey(config: ResolvedConfig, provider: ProviderName, profileId: string): string | undefined {

@@ -196,8 +196,13 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
 
   /** The held events, decided: as they were, or without the refused calls. */
   function release(): void {
-    if (held.length === 0 || !guard) return;
-    const blocked = guard(reader.view());
+    if (!guard) return;
+    // Nothing held, no call to decide: the answer's hosted tool calls are still recorded.
+    if (held.length === 0) {
+      guard.judge({ ...reader.view(), toolCalls: [] });
+      return;
+    }
+    const blocked = guard.judge(reader.view());
     const decide = (events: readonly HeldEvent[]): string => {
       if (blocked.length === 0) return events.map((event) => event.encoded).join('');
       // An adapter that cannot take a call out of its stream refuses the whole answer instead.
@@ -215,6 +220,7 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
     if (withheld) emit(controller, adapter.streamErrorEvent(withheld, format));
     else if (error && tellClient) emit(controller, adapter.streamErrorEvent(error, format));
     const view = reader.view();
+    guard?.remember(view);
     recorder.usage = view.usage;
     if (view.model) recorder.responseModel = view.model;
     recorder.finish({ status, outcome: error ? 'upstream_error' : 'ok', error }, performance.now());
@@ -223,7 +229,10 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
 
   function recordAbort(): void {
     stopKeepAlive();
-    recorder.usage = reader.view().usage;
+    const view = reader.view();
+    // The provider may keep the response the client stopped reading: it can be read back later.
+    guard?.remember(view);
+    recorder.usage = view.usage;
     recorder.finish({ status, outcome: 'client_aborted', error: 'The client went away mid-stream.' }, performance.now());
   }
 

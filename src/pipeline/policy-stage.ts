@@ -3,17 +3,24 @@ import { type BlockedCall, blockedCalls } from '../policy/refusal.js';
 import type { PolicyConfig } from '../policy/schema.js';
 import type { ContextVerdict, ToolCallDecision, ToolResultDecision } from '../policy/types.js';
 import type { RequestView, ResponseView, ToolCallView } from '../providers/types.js';
+import type { AnswerContextRecord } from '../types.js';
 import type { Recorder } from './record.js';
-import type { RefusalMemory } from './refusal-memory.js';
+import type { AnswerMemory } from './answer-memory.js';
 import type { TaintTracker } from './taint-tracker.js';
 
-/** Judges the tool calls of one answer; returns the calls to refuse (none in shadow mode). */
-export type ToolCallGuard = (answer: ResponseView) => BlockedCall[];
+/** Judges the answers to one request. */
+export interface ToolCallGuard {
+  /** Judges the answer's tool calls; returns the calls to refuse (none in shadow mode). */
+  judge(answer: ResponseView): BlockedCall[];
+  /**
+   * Called once the answer is over (judged or not: a stream may end early while the provider
+   * keeps the response): an answer that can be read back by id has its context remembered.
+   */
+  remember(answer: ResponseView): void;
+}
 
 export interface RequestPolicyResult {
   guard: ToolCallGuard;
-  /** The request declares tools: only then can its answer call one, and only then is it guarded. */
-  hasTools: boolean;
   /** Tool results the trusted-data rules block: removed before the model sees them. */
   blockedResultIds: string[];
   /** The context (or the session) holds untrusted content. */
@@ -26,9 +33,8 @@ export interface RequestPolicyResult {
  * The request side of the policies: judges the context (and the session's history), records the
  * decisions, taints the session, and returns the guard for the answer's tool calls.
  */
-export async function applyRequestPolicies(view: RequestView, policy: PolicyConfig, recorder: Recorder, taint: TaintTracker, memory: RefusalMemory): Promise<RequestPolicyResult | null> {
+export async function applyRequestPolicies(view: RequestView, policy: PolicyConfig, recorder: Recorder, taint: TaintTracker, memory: AnswerMemory): Promise<RequestPolicyResult | null> {
   if (policy.mode === 'off') return null;
-  // Without declared tools the answer has no call to judge; the context is still judged for taint.
   const sessionId = recorder.context.sessionId;
   const sessionTainted = sessionId ? await taint.isTainted(recorder.proxyId, sessionId) : false;
   const verdict = judgeContext(view, policy, sessionTainted);
@@ -37,25 +43,68 @@ export async function applyRequestPolicies(view: RequestView, policy: PolicyConf
     const source = verdict.results.find((result) => result.trust === 'untrusted');
     await taint.markTainted(recorder.proxyId, sessionId, source ? `untrusted result of "${source.tool}"` : 'untrusted content');
   }
-  const enforce = policy.mode === 'enforce';
   const hasTools = view.tools.length > 0 || (view.hostedTools?.length ?? 0) > 0;
   return {
-    hasTools,
     tainted: verdict.tainted,
-    blockedResultIds: enforce ? verdict.results.filter((result) => result.trust === 'blocked').map((result) => result.toolCallId) : [],
+    blockedResultIds: policy.mode === 'enforce' ? verdict.results.filter((result) => result.trust === 'blocked').map((result) => result.toolCallId) : [],
     sanitizeResults: verdict.results.filter((result) => result.trust === 'sanitize'),
-    guard(answer) {
+    guard: answerGuard({ verdict, hasTools, refused: [] }, policy, recorder, memory),
+  };
+}
+
+/**
+ * For an answer read back by id (`GET /responses/{id}`, a resumed stream, a cancel): judged in the
+ * context it was made in, and the calls refused then are refused again. An answer the proxy has
+ * no record of was made elsewhere: it is judged as untrusted.
+ */
+export async function readBackGuard(answerId: string, policy: PolicyConfig, recorder: Recorder, memory: AnswerMemory): Promise<ToolCallGuard | null> {
+  if (policy.mode === 'off') return null;
+  const context = await memory.recall(recorder.proxyId, answerId);
+  return context ? answerGuard(context, policy, recorder, memory) : unknownAnswerGuard(policy, recorder);
+}
+
+/** Made around the proxy (or forgotten): what the model had read is unknown, so no call of it goes out. */
+function unknownAnswerGuard(policy: PolicyConfig, recorder: Recorder): ToolCallGuard {
+  return {
+    judge(answer) {
+      const decisions = answer.toolCalls.map((call): ToolCallDecision => ({
+        kind: 'tool_call', toolCallId: call.id, tool: call.name, action: 'block', ruleId: 'unknown_answer',
+        reason: `"${call.name}" was refused: this proxy has no record of the request that made this response, so it cannot tell what the model had read`,
+      }));
+      recorder.decisions.push(...decisions);
+      return policy.mode === 'enforce' ? blockedCalls(decisions) : [];
+    },
+    remember() {},
+  };
+}
+
+function answerGuard(context: AnswerContextRecord, policy: PolicyConfig, recorder: Recorder, memory: AnswerMemory): ToolCallGuard {
+  const { verdict, hasTools } = context;
+  const enforce = policy.mode === 'enforce';
+  let refused = context.refused;
+  return {
+    judge(answer) {
       const hosted = answer.hostedCalls ?? [];
       for (const tool of hosted) recorder.decisions.push({ kind: 'hosted_tool', tool });
       if (answer.toolCalls.length === 0) return [];
       // A hosted tool (a web search, a fetched page) read outside content inside this very answer:
       // the calls it made next to it are judged as in a tainted context.
-      const context = hosted.length > 0 && !verdict.tainted ? taintedByHostedCall(verdict, hosted) : verdict;
-      const decisions = answer.toolCalls.map((call) => (call.unknownShape ? unknownShape(call, hasTools, policy) : null) ?? judgeToolCalls([call], context, policy)[0]!);
+      const judged = hosted.length > 0 && !verdict.tainted ? taintedByHostedCall(verdict, hosted) : verdict;
+      const decisions = answer.toolCalls.map((call) => (call.unknownShape ? unknownShape(call, hasTools, policy) : null) ?? judgeToolCalls([call], judged, policy)[0]!);
       recorder.decisions.push(...decisions);
-      const blocked = enforce ? blockedCalls(decisions) : [];
-      if (blocked.length > 0 && answer.id) memory.remember(recorder.proxyId, answer.id, blocked);
-      return blocked;
+      if (!enforce) return [];
+      // A call refused when the answer was first judged stays refused, whatever the policy says now.
+      const own = blockedCalls(decisions);
+      const earlier = refused.filter((call) => answer.toolCalls.some((seen) => seen.id === call.toolCallId) && !own.some((mine) => mine.toolCallId === call.toolCallId));
+      refused = [...refused, ...own.filter((mine) => !refused.some((call) => call.toolCallId === mine.toolCallId))];
+      return [...own, ...earlier];
+    },
+    remember(answer) {
+      if (!answer.id) return;
+      const remembered: AnswerContextRecord = { verdict, hasTools, refused };
+      recorder.answerId = answer.id;
+      recorder.answerContext = remembered;
+      memory.remember(recorder.proxyId, answer.id, remembered);
     },
   };
 }
@@ -72,9 +121,4 @@ function taintedByHostedCall(verdict: ContextVerdict, hosted: readonly string[])
 function unknownShape(call: ToolCallView, hasTools: boolean, policy: PolicyConfig): ToolCallDecision | null {
   if (!hasTools || policy.unknownToolCalls === 'judge') return null;
   return { kind: 'tool_call', toolCallId: call.id, tool: call.name, action: 'block', ruleId: 'unknown_shape', reason: `"${call.name}" is a kind of tool call the security proxy cannot read yet, so it was refused` };
-}
-
-/** For an answer read back by id: the calls refused when it was made are refused again. */
-export function recallGuard(refused: readonly BlockedCall[]): ToolCallGuard {
-  return (answer) => (answer.toolCalls.length > 0 ? [...refused] : []);
 }

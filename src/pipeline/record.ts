@@ -5,7 +5,7 @@ import type { AuditLog } from '../store/audit-log.js';
 import type { ProxyMetrics } from '../telemetry/metrics.js';
 import * as semconv from '../telemetry/semconv.js';
 import { endLlmSpan, startLlmSpan } from '../telemetry/tracing.js';
-import type { InteractionRecord, Outcome, PolicyDecision, ProviderName, RequestContext } from '../types.js';
+import type { AnswerContextRecord, InteractionRecord, Outcome, PolicyDecision, ProviderName, RequestContext } from '../types.js';
 
 export interface RecorderDeps {
   metrics: ProxyMetrics;
@@ -48,6 +48,9 @@ export class Recorder {
   usage: Usage = { inputTokens: null, outputTokens: null };
   authMethod: string | null = null;
   virtualKeyId: string | null = null;
+  /** Set when the answer can be read back by id: the context it was judged in. */
+  answerId: string | null = null;
+  answerContext: AnswerContextRecord | null = null;
   readonly decisions: PolicyDecision[] = [];
 
   constructor(private readonly deps: RecorderDeps, receivedAt: number) {
@@ -171,6 +174,8 @@ export class Recorder {
       authMethod: this.authMethod,
       virtualKeyId: this.virtualKeyId,
       decisions: this.decisions.length > 0 ? this.decisions : null,
+      answerId: this.answerId,
+      answerContext: this.answerContext && (this.deps.keepBodies ? this.answerContext : withoutTexts(this.answerContext)),
     };
   }
 
@@ -201,6 +206,11 @@ function decisionAttributes(decision: PolicyDecision): Record<string, string> {
   if (decision.kind === 'hosted_tool') return { 'archestra.policy.kind': decision.kind, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': 'taint' };
   const action = decision.kind === 'tool_call' ? decision.action : decision.trust;
   return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': action };
+}
+
+/** Without bodies in the audit trail, no conversation text is kept for a read-back answer either. */
+function withoutTexts(context: AnswerContextRecord): AnswerContextRecord {
+  return { ...context, verdict: { ...context.verdict, trustedTexts: [], untrustedTexts: [] } };
 }
 
 function round(ms: number): number {

@@ -55,4 +55,8 @@ export const MIGRATIONS: readonly string[] = [
     refused_at TEXT NOT NULL,
     PRIMARY KEY (proxy_id, answer_id)
   );`,
+  // Read-back answers are judged in the context they were made in, which is kept with their row.
+  `ALTER TABLE interactions ADD COLUMN answer_id TEXT;
+  ALTER TABLE interactions ADD COLUMN answer_context TEXT;
+  CREATE INDEX interactions_answer ON interactions (proxy_id, answer_id) WHERE answer_id IS NOT NULL;`,
 ];

@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import type { BlockedCall } from '../policy/refusal.js';
-import type { InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
+import type { AnswerContextRecord, InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 import { createSqliteWriter } from './sqlite-writer.js';
 
@@ -8,6 +7,7 @@ const COLUMNS = [
   'id', 'created_at', 'proxy_id', 'provider', 'operation', 'model', 'response_model', 'agent_id', 'user_id',
   'session_id', 'execution_id', 'status', 'outcome', 'error', 'stream', 'duration_ms', 'ttft_ms',
   'input_tokens', 'output_tokens', 'request_body', 'response_body', 'auth_method', 'virtual_key_id', 'decisions',
+  'answer_id', 'answer_context',
 ] as const;
 
 const KEY_COLUMNS = ['id', 'name', 'key_hash', 'key_prefix', 'providers', 'proxy_ids', 'sealed_secrets', 'created_at', 'expires_at', 'revoked_at'] as const;
@@ -55,8 +55,7 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
   const revokeKey = db.prepare('UPDATE virtual_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?');
   const taint = db.prepare('INSERT OR IGNORE INTO session_taint (proxy_id, session_id, reason, tainted_at) VALUES (?, ?, ?, ?)');
   const findTaint = db.prepare('SELECT 1 FROM session_taint WHERE proxy_id = ? AND session_id = ?');
-  const refusal = db.prepare('INSERT OR REPLACE INTO refused_calls (proxy_id, answer_id, blocked, refused_at) VALUES (?, ?, ?, ?)');
-  const findRefusal = db.prepare('SELECT blocked FROM refused_calls WHERE proxy_id = ? AND answer_id = ?');
+  const findAnswer = db.prepare('SELECT answer_context FROM interactions WHERE proxy_id = ? AND answer_id = ? AND answer_context IS NOT NULL ORDER BY rowid DESC LIMIT 1');
 
   return {
     saveVirtualKey(record) {
@@ -78,12 +77,9 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
     isSessionTainted(proxyId, sessionId) {
       return findTaint.get(proxyId, sessionId) !== undefined;
     },
-    saveRefusal(proxyId, answerId, blocked) {
-      refusal.run(proxyId, answerId, JSON.stringify(blocked), new Date().toISOString());
-    },
-    findRefusal(proxyId, answerId) {
-      const row = findRefusal.get(proxyId, answerId) as { blocked: string } | undefined;
-      return row ? (JSON.parse(row.blocked) as BlockedCall[]) : undefined;
+    findAnswerContext(proxyId, answerId) {
+      const row = findAnswer.get(proxyId, answerId) as { answer_context: string } | undefined;
+      return row ? (JSON.parse(row.answer_context) as AnswerContextRecord) : undefined;
     },
     saveInteractions(rows) {
       if (rows.length === 0) return;
@@ -128,6 +124,7 @@ function toRow(record: InteractionRecord): Row {
     output_tokens: record.outputTokens, request_body: record.requestBody, response_body: record.responseBody,
     auth_method: record.authMethod, virtual_key_id: record.virtualKeyId,
     decisions: record.decisions && JSON.stringify(record.decisions),
+    answer_id: record.answerId ?? null, answer_context: record.answerContext ? JSON.stringify(record.answerContext) : null,
   };
 }
 
@@ -161,5 +158,7 @@ function fromRow(row: Row): InteractionRecord {
     requestBody: row.request_body as string | null, responseBody: row.response_body as string | null,
     authMethod: row.auth_method as string | null, virtualKeyId: row.virtual_key_id as string | null,
     decisions: row.decisions === null ? null : (JSON.parse(String(row.decisions)) as InteractionRecord['decisions']),
+    answerId: row.answer_id as string | null,
+    answerContext: row.answer_context === null ? null : (JSON.parse(String(row.answer_context)) as AnswerContextRecord),
   };
 }

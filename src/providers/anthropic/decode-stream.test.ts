@@ -227,9 +227,11 @@ describe('stream decoding details', () => {
 });
 
 describe('tool calls held for the policy decision (the stream guard)', () => {
-  const allow: ToolCallGuard = () => [];
-  const refuseEmail: ToolCallGuard = (answer) =>
-    answer.toolCalls.filter((call) => call.name === 'send_email').map((call) => ({ toolCallId: call.id, tool: call.name, reason: 'recipient found only in untrusted content' }));
+  const allow: ToolCallGuard = { judge: () => [], remember() {} };
+  const refuseEmail: ToolCallGuard = {
+    judge: (answer) => answer.toolCalls.filter((call) => call.name === 'send_email').map((call) => ({ toolCallId: call.id, tool: call.name, reason: 'recipient found only in untrusted content' })),
+    remember() {},
+  };
 
   it('the reader flags a tool call from its content_block_start and every input_json_delta, and nothing else', () => {
     const events = fixture('tool-use.sse').toString('utf8').split('\n\n').filter(Boolean).map((raw) => ({ event: raw.split('\n')[0]!.slice(7), data: raw.split('\n')[1]!.slice(6) }));
