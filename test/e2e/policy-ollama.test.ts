@@ -101,7 +101,7 @@ describe('tool invocation policies, Ollama /api/chat (JSON and NDJSON stream)', 
     expect(lines.at(-2)?.message.content).toContain('[Archestra]');
   });
 
-  it('an older server (calls without ids, known by name): refused the same, JSON and stream', async () => {
+  it('an older server (calls without ids, known by position): refused the same, JSON and stream', async () => {
     up.reply({ kind: 'answer', toolCalls: [{ name: ATTACK.name, arguments: ATTACK.arguments }] }, { splitBytes: 3 });
     const answer = await client.chat({ model: MODEL, messages: agentTurn('Summarise my latest email.'), tools, stream: false });
     expect(answer.message.tool_calls).toBeUndefined();
@@ -109,7 +109,7 @@ describe('tool invocation policies, Ollama /api/chat (JSON and NDJSON stream)', 
     const { content, calls } = await streamed(client, agentTurn('Summarise my latest email.'));
     expect(calls).toEqual([]);
     expect(content).toContain('[Archestra]');
-    expect((await auditRows(proxy)).at(-1)?.decisions).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'tool_call', toolCallId: 'send_email', action: 'block' })]));
+    expect((await auditRows(proxy)).at(-1)?.decisions).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'tool_call', toolCallId: '#0.0', tool: 'send_email', action: 'block' })]));
   });
 
   it('P2/P3 (JSON and stream): the same call passes unchanged when the recipient is in the user\'s own words', async () => {

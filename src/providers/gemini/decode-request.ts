@@ -1,8 +1,17 @@
 import { isRecord } from '../shared/json.js';
-import type { DecodeResult, MessageRole, MessageView, RequestView, ToolDefinitionView } from '../types.js';
-import { field, readParts } from './parts.js';
+import type { DecodeResult, MessageRole, MessageView, RequestView, ToolDefinitionView, UntrustedContentView } from '../types.js';
+import { createIdSpace } from './call-ids.js';
+import { hostedTools, readContent } from './history.js';
+import { field, partsText } from './parts.js';
 
-type Decoded = { success: true; messages: MessageView[]; tools: ToolDefinitionView[] } | { success: false; message: string; param?: string };
+interface Conversation {
+  messages: MessageView[];
+  tools: ToolDefinitionView[];
+  hostedTools: string[];
+  untrusted: UntrustedContentView[];
+}
+
+type Decoded = ({ success: true } & Conversation) | { success: false; message: string; param?: string };
 
 /** `user` and `model` are Gemini's roles; `function` is the older role of a turn of tool results. */
 const ROLES: Record<string, MessageRole> = { user: 'user', model: 'assistant', function: 'tool' };
@@ -23,7 +32,7 @@ export function decodeCountTokensRequest(json: unknown, model: string): DecodeRe
   if (!isRecord(json)) return invalid('The request body must be a JSON object.');
   const inner = field(json, 'generateContentRequest', 'generate_content_request');
   if (inner !== undefined && !isRecord(inner)) return invalid('Invalid value at \'generate_content_request\': expected an object.', 'generate_content_request');
-  const decoded = decodeConversation(isRecord(inner) ? inner : json);
+  const decoded = decodeConversation(conversationBody(json));
   if (!decoded.success) return decoded;
   return { success: true, json, view: view(model, false, decoded) };
 }
@@ -41,13 +50,26 @@ export function decodeEmbedRequest(json: unknown, model: string, batch: boolean)
   const messages: MessageView[] = [];
   for (const [index, content] of contents.entries()) {
     if (!isRecord(content)) return invalid(`* EmbedContentRequest.content: content is not specified (entry ${index}).`, 'content');
-    messages.push({ index, role: 'user', text: readParts(content.parts).text.join('\n'), toolCalls: [], toolResults: [] });
+    messages.push({ index, role: 'user', text: partsText(content.parts).join('\n'), toolCalls: [], toolResults: [] });
   }
   return { success: true, json, view: { model, stream: false, messages, tools: [] } };
 }
 
-function view(model: string, stream: boolean, decoded: Extract<Decoded, { success: true }>): RequestView {
-  return { model, stream, messages: decoded.messages, tools: decoded.tools };
+/**
+ * The body that holds the conversation: `countTokens` takes a whole `generateContentRequest`, and
+ * then ignores a top-level `contents` (as the API documents). The decoder and the encoder that
+ * replaces tool results read the same one.
+ */
+export function conversationBody(json: Record<string, unknown>): Record<string, unknown> {
+  const inner = field(json, 'generateContentRequest', 'generate_content_request');
+  return isRecord(inner) ? inner : json;
+}
+
+function view(model: string, stream: boolean, decoded: Conversation): RequestView {
+  const view: RequestView = { model, stream, messages: decoded.messages, tools: decoded.tools };
+  if (decoded.hostedTools.length > 0) view.hostedTools = decoded.hostedTools;
+  if (decoded.untrusted.length > 0) view.untrusted = decoded.untrusted;
+  return view;
 }
 
 function decodeConversation(json: Record<string, unknown>): Decoded {
@@ -57,22 +79,29 @@ function decodeConversation(json: Record<string, unknown>): Decoded {
   const system = field(json, 'systemInstruction', 'system_instruction');
   if (system !== undefined && system !== null) {
     // A bare string is what the SDKs accept and turn into a Content; take it either way.
-    const text = typeof system === 'string' ? system : isRecord(system) ? readParts(system.parts).text.join('\n') : null;
+    const text = typeof system === 'string' ? system : isRecord(system) ? partsText(system.parts).join('\n') : null;
     if (text === null) return invalid('Invalid value at \'system_instruction\': expected a Content object.', 'system_instruction');
     messages.push({ index: 0, role: 'system', text, toolCalls: [], toolResults: [] });
   }
+  const untrusted: UntrustedContentView[] = [];
+  // Content cached earlier (`cachedContent`) is context this proxy cannot see: it may hold anything.
+  const cached = field(json, 'cachedContent', 'cached_content');
+  if (typeof cached === 'string' && cached !== '') untrusted.push({ source: 'cachedContent', messageIndex: messages.length, text: '' });
+  const ids = { call: createIdSpace(), result: createIdSpace() };
   for (const [position, content] of contents.entries()) {
     if (!isRecord(content)) return invalid(`Invalid value at 'contents[${position}]': expected a Content object.`, `contents[${position}]`);
     // A single-turn request may leave the role out: it is the user's.
     const role = content.role === undefined || content.role === '' ? 'user' : content.role;
     const mapped = typeof role === 'string' ? ROLES[role] : undefined;
     if (mapped === undefined) return invalid('Please use a valid role: user, model.', `contents[${position}].role`);
-    const parts = readParts(content.parts);
-    messages.push({ index: messages.length, role: mapped, text: parts.text.join('\n'), toolCalls: parts.toolCalls, toolResults: parts.toolResults });
+    const parts = readContent(content, position, ids);
+    const index = messages.length;
+    messages.push({ index, role: mapped, text: parts.text.join('\n'), toolCalls: parts.toolCalls, toolResults: parts.toolResults });
+    untrusted.push(...parts.untrusted.map((entry) => ({ ...entry, messageIndex: index })));
   }
   const tools = json.tools;
   if (tools !== undefined && !Array.isArray(tools)) return invalid('Invalid value at \'tools\': expected a list of Tool objects.', 'tools');
-  return { success: true, messages, tools: decodeTools(tools ?? []) };
+  return { success: true, messages, tools: decodeTools(tools ?? []), hostedTools: hostedTools(tools ?? []), untrusted };
 }
 
 /** `tools[].functionDeclarations[]`; built-in tools (`googleSearch`, `codeExecution`) declare no function. */

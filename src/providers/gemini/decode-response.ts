@@ -1,6 +1,8 @@
 import { isRecord } from '../shared/json.js';
 import type { ResponseView } from '../types.js';
-import { readGeminiUsage, readParts } from './parts.js';
+import { candidateActions, hostedUses } from './answer-actions.js';
+import { createAnswerIds } from './call-ids.js';
+import { partsText, readGeminiUsage } from './parts.js';
 
 export function emptyResponseView(): ResponseView {
   return { model: null, text: '', toolCalls: [], usage: { inputTokens: null, outputTokens: null }, finishReason: null };
@@ -8,13 +10,16 @@ export function emptyResponseView(): ResponseView {
 
 /**
  * Builds the answer from `GenerateContentResponse` objects: one for a JSON answer, one per event
- * for a stream. Text parts are joined as they come, function calls (which Gemini sends whole) are
- * appended, and the last `usageMetadata`, `modelVersion` and `finishReason` win. A JSON answer and
- * the same answer streamed give the same view.
+ * for a stream. Text parts are joined as they come, function calls (which Gemini sends whole) and
+ * parts of unknown types are appended with their ids (see call-ids.ts), provider-hosted tools'
+ * traces are collected in `hostedCalls`, and the last `usageMetadata`, `modelVersion` and
+ * `finishReason` win. A JSON answer and the same answer streamed give the same view.
  */
 export function createResponseAssembler() {
   const view = emptyResponseView();
   const text: string[] = [];
+  const ids = createAnswerIds();
+  const hosted = new Set<string>();
   return {
     /** Adds one response object; returns the error it carries, if it is an error. */
     add(chunk: unknown): string | undefined {
@@ -28,18 +33,20 @@ export function createResponseAssembler() {
       const first = firstCandidate(chunk.candidates);
       if (!first) return undefined;
       if (typeof first.finishReason === 'string') view.finishReason = first.finishReason;
-      for (const candidate of (chunk.candidates as unknown[]).filter(isRecord)) {
+      for (const [position, candidate] of (chunk.candidates as unknown[]).entries()) {
+        if (!isRecord(candidate)) continue;
+        for (const tool of hostedUses(candidate)) hosted.add(tool);
         if (!isRecord(candidate.content)) continue;
-        const parts = readParts(candidate.content.parts);
         // The text is the first candidate's (what an SDK's `.text` reads); the calls are every
         // candidate's (`candidateCount` > 1), so a call in another candidate is judged too.
-        if (candidate === first) text.push(...parts.text);
-        view.toolCalls.push(...parts.toolCalls);
+        if (candidate === first) text.push(...partsText(candidate.content.parts));
+        view.toolCalls.push(...candidateActions(candidate, position, ids).map((action) => action.call));
       }
       return undefined;
     },
     view(): ResponseView {
       view.text = text.join('');
+      if (hosted.size > 0) view.hostedCalls = [...hosted];
       return view;
     },
   };

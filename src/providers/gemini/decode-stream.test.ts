@@ -125,10 +125,10 @@ describe('Gemini stream fixtures through the stream stage', () => {
     await expectStableAtEverySplit(bytes, whole);
   });
 
-  it('one function call (with a thought signature): id falls back to the name, args as JSON text', async () => {
+  it('one function call (with a thought signature): without an id it is known by its position, args as JSON text', async () => {
     const bytes = fixture('tool-call.sse');
     const whole = await replay([bytes]);
-    expect(whole.view.toolCalls).toEqual([{ id: 'get_weather', name: 'get_weather', arguments: '{"city":"Zürich","unit":"celsius"}' }]);
+    expect(whole.view.toolCalls).toEqual([{ id: '#0.0', name: 'get_weather', arguments: '{"city":"Zürich","unit":"celsius"}' }]);
     expect(whole.view.usage).toEqual({ inputTokens: 58, outputTokens: 93 });
     expect(decodeGenerateResponse(JSON.parse(fixture('tool-call.json').toString('utf8')))).toEqual(whole.view);
     await expectStableAtEverySplit(bytes, whole);
@@ -138,10 +138,10 @@ describe('Gemini stream fixtures through the stream stage', () => {
     const bytes = fixture('parallel-tool-calls.sse');
     const whole = await replay([bytes]);
     expect(whole.view.text).toBe("I'll look up both cities at once.");
-    expect(whole.view.toolCalls.map((call) => [call.name, call.arguments])).toEqual([
-      ['get_weather', '{"city":"Zürich"}'],
-      ['get_weather', '{"city":"Genève"}'],
-      ['get_time', '{"zone":"Europe/Zurich"}'],
+    expect(whole.view.toolCalls.map((call) => [call.id, call.name, call.arguments])).toEqual([
+      ['#0.0', 'get_weather', '{"city":"Zürich"}'],
+      ['#0.1', 'get_weather', '{"city":"Genève"}'],
+      ['#0.2', 'get_time', '{"zone":"Europe/Zurich"}'],
     ]);
     expect(whole.view.usage).toEqual({ inputTokens: 71, outputTokens: 42 });
     expect(decodeGenerateResponse(JSON.parse(fixture('parallel-tool-calls.json').toString('utf8')))).toEqual(whole.view);

@@ -1,13 +1,14 @@
 import { isRecord, safeParseJson } from '../shared/json.js';
 import type { StreamEventInfo, StreamReader } from '../types.js';
 import { createResponseAssembler } from './decode-response.js';
-import { field } from './parts.js';
+import { partKind } from './parts.js';
 
 /**
  * Reads a `streamGenerateContent?alt=sse` stream: every `data:` event is a whole
  * `GenerateContentResponse`. There is no terminator (no `[DONE]`): the end of the body is the
  * end of the answer. An event `{"error": {...}}` is an error the upstream reported mid-stream.
- * An event with a `functionCall` part (in any candidate) is flagged: the policy holds it.
+ * An event with an action (a `functionCall` part, or a part of a type this proxy does not know, in
+ * any candidate) is flagged: the policy holds it.
  */
 export function geminiStreamReader(): StreamReader {
   const assembler = createResponseAssembler();
@@ -18,16 +19,19 @@ export function geminiStreamReader(): StreamReader {
       if (!parsed.success) return {};
       const error = assembler.add(parsed.value);
       if (error !== undefined) return { error };
-      return carriesFunctionCall(parsed.value) ? { toolCall: true } : {};
+      return carriesAction(parsed.value) ? { toolCall: true } : {};
     },
     view: () => assembler.view(),
   };
 }
 
-function carriesFunctionCall(chunk: unknown): boolean {
+function carriesAction(chunk: unknown): boolean {
   if (!isRecord(chunk) || !Array.isArray(chunk.candidates)) return false;
   return chunk.candidates.some((candidate) => {
     const parts = isRecord(candidate) && isRecord(candidate.content) ? candidate.content.parts : undefined;
-    return Array.isArray(parts) && parts.some((part) => isRecord(part) && field(part, 'functionCall', 'function_call') !== undefined);
+    return Array.isArray(parts) && parts.some((part) => {
+      const kind = partKind(part).kind;
+      return kind === 'call' || kind === 'unknown';
+    });
   });
 }

@@ -1,9 +1,9 @@
-import { REMOVED_RESULT_TEXT, type ToolResultReplacement } from '../../policy/refusal.js';
-import type { BlockedCall } from '../../policy/refusal.js';
-import { refusalText } from '../../policy/refusal.js';
+import { type BlockedCall, refusalText } from '../../policy/refusal.js';
 import { isRecord, safeParseJson } from '../shared/json.js';
 import type { HeldEvent } from '../types.js';
-import { field } from './parts.js';
+import { candidateActions } from './answer-actions.js';
+import { candidateNumber, createAnswerIds } from './call-ids.js';
+import { field, partKind } from './parts.js';
 
 /** One candidate's progress through the answer's chunks (a stream carries a candidate in many). */
 interface CandidateState {
@@ -17,39 +17,37 @@ interface CandidateState {
 /**
  * Takes refused calls out of a run of `GenerateContentResponse` chunks (in place, in order): one
  * for a JSON answer, several for a stream or the JSON array of `streamGenerateContent`. Gemini
- * sends a call whole in one part, so removing the part removes every byte of it. A call is known
- * by its `id`, or by its name when the API gave none (as the decoder names it: two id-less calls
- * of one tool are then refused together, fail closed). `finishReason` stays (Gemini says `STOP`
- * for an answer with calls and one without alike).
+ * sends a call whole in one part, so removing the part removes every byte of it. A call (or a part
+ * of an unknown type) is known by the id the decoder gave it: its own `id`, else its position
+ * (`#<candidate>.<n>`), so of two id-less calls of one tool exactly the refused one goes.
+ * `finishReason` stays (Gemini says `STOP` for an answer with calls and one without alike).
  *
  * Returns, per chunk, whether it changed and whether it was left with nothing to say (dropped);
- * `removed` is false when no refused call was found (the caller then fails closed).
+ * `removed` is false when not every refused call was found (the caller then fails closed).
  */
 function refuseChunks(chunks: readonly unknown[], blocked: readonly BlockedCall[]) {
   const refused = new Set(blocked.map((call) => call.toolCallId));
+  const found = new Set<string>();
   const text = refusalText(blocked);
   const states = new Map<unknown, CandidateState>();
-  let removed = false;
+  const ids = createAnswerIds();
   const outcome = chunks.map((chunk) => {
     let changed = false;
     let empty = false;
     if (!isRecord(chunk) || !Array.isArray(chunk.candidates)) return { changed, drop: false };
     for (const [position, candidate] of chunk.candidates.entries()) {
-      if (!isRecord(candidate) || !isRecord(candidate.content) || !Array.isArray(candidate.content.parts)) continue;
-      const key = candidate.index ?? position;
+      if (!isRecord(candidate)) continue;
+      const actions = candidateActions(candidate, position, ids);
+      if (actions.length === 0 || !isRecord(candidate.content) || !Array.isArray(candidate.content.parts)) continue;
+      const removedParts = new Set(actions.filter((action) => refused.has(action.call.id)).map((action) => action.part));
+      for (const action of actions) if (refused.has(action.call.id)) found.add(action.call.id);
+      const key = candidateNumber(candidate, position);
       const state = states.get(key) ?? { signaturePlaced: false };
       states.set(key, state);
       const parts: unknown[] = [];
-      let removedHere = false;
-      for (const part of candidate.content.parts) {
-        const call = isRecord(part) ? field(part, 'functionCall', 'function_call') : undefined;
-        if (!isRecord(part) || !isRecord(call)) {
-          parts.push(part);
-          continue;
-        }
-        if (refused.has(callId(call))) {
-          removedHere = true;
-          const signature = field(part, 'thoughtSignature', 'thought_signature');
+      for (const [index, part] of candidate.content.parts.entries()) {
+        if (removedParts.has(index)) {
+          const signature = isRecord(part) ? field(part, 'thoughtSignature', 'thought_signature') : undefined;
           if (typeof signature === 'string' && state.signature === undefined) state.signature = signature;
           if (!state.refusal) {
             state.refusal = { text };
@@ -58,15 +56,15 @@ function refuseChunks(chunks: readonly unknown[], blocked: readonly BlockedCall[
           continue;
         }
         // Gemini signs only the first call of a turn; the turn sent back must keep a signed first call.
-        if (state.signature !== undefined && !state.signaturePlaced && field(part, 'thoughtSignature', 'thought_signature') === undefined) {
+        if (state.signature !== undefined && !state.signaturePlaced && isRecord(part) && partKind(part).kind === 'call' && field(part, 'thoughtSignature', 'thought_signature') === undefined) {
           part.thoughtSignature = state.signature;
           state.signaturePlaced = true;
           changed = true;
         }
         parts.push(part);
       }
-      if (!removedHere) continue;
-      removed = changed = true;
+      if (removedParts.size === 0) continue;
+      changed = true;
       if (parts.length > 0) candidate.content.parts = parts;
       else if (candidate.finishReason !== undefined) candidate.content.parts = [{ text: '' }];
       else {
@@ -80,12 +78,7 @@ function refuseChunks(chunks: readonly unknown[], blocked: readonly BlockedCall[
   for (const state of states.values()) {
     if (state.refusal && state.signature !== undefined && !state.signaturePlaced) state.refusal.thoughtSignature = state.signature;
   }
-  return { removed, outcome };
-}
-
-function callId(call: Record<string, unknown>): string {
-  const name = typeof call.name === 'string' ? call.name : '';
-  return typeof call.id === 'string' && call.id !== '' ? call.id : name;
+  return { removed: found.size === refused.size, outcome };
 }
 
 /**
@@ -120,30 +113,3 @@ export function refuseGenerateStream(held: readonly HeldEvent[], blocked: readon
     })
     .join('');
 }
-
-/**
- * Replaces blocked `functionResponse` parts in a `generateContent` (or `countTokens`) request:
- * the response becomes `{ error: <note> }` (the shape Google documents for a failed call), so the
- * turn stays valid and the model learns the result was withheld. A result is known by its `id`,
- * or by its name when it has none, as the decoder names it.
- */
-export function replaceGeminiToolResults(json: Record<string, unknown>, replacements: ReadonlyMap<string, ToolResultReplacement>): boolean {
-  const inner = field(json, 'generateContentRequest', 'generate_content_request');
-  const contents = Array.isArray(json.contents) ? json.contents : isRecord(inner) ? inner.contents : undefined;
-  if (!Array.isArray(contents)) return false;
-  for (const content of contents) {
-    if (!isRecord(content) || !Array.isArray(content.parts)) continue;
-    for (const part of content.parts) {
-      const response = isRecord(part) ? field(part, 'functionResponse', 'function_response') : undefined;
-      const replacement = isRecord(response) ? replacements.get(callId(response)) : undefined;
-      if (!isRecord(response) || !replacement) continue;
-      // Google's documented keys: `error` for a failed call, `output` for its result.
-      response.response = replacement.withheld ? { error: replacement.text } : { output: replacement.text };
-      // Multimodal results carry their data in `parts` too: none of it may reach the model.
-      delete response.parts;
-    }
-  }
-  return true;
-}
-
-export { REMOVED_RESULT_TEXT };

@@ -1,5 +1,5 @@
 import { isRecord } from '../shared/json.js';
-import type { ToolCallView, ToolResultView, Usage } from '../types.js';
+import type { Usage } from '../types.js';
 
 /**
  * A field under its JSON name or its proto name: Google's REST API accepts both `systemInstruction`
@@ -9,40 +9,68 @@ export function field(object: Record<string, unknown>, camel: string, snake: str
   return object[camel] ?? object[snake];
 }
 
-/** What the parts of one `Content` say, as the policies read it. */
-export interface PartsView {
-  /** The text parts joined; thought summaries (`thought: true`) are not the answer and are left out. */
-  text: string[];
-  toolCalls: ToolCallView[];
-  toolResults: ToolResultView[];
-}
+/** Provider-hosted tool parts: code the API ran, or a server-side tool it called, and their outputs. */
+const HOSTED_PARTS: Record<string, string> = {
+  executableCode: 'codeExecution',
+  executable_code: 'codeExecution',
+  codeExecutionResult: 'codeExecution',
+  code_execution_result: 'codeExecution',
+  toolCall: 'toolCall',
+  tool_call: 'toolCall',
+  toolResponse: 'toolCall',
+  tool_response: 'toolCall',
+};
 
-/** Reads `functionCall`, `functionResponse` and `text` parts (under either name). */
-export function readParts(parts: unknown): PartsView {
-  const view: PartsView = { text: [], toolCalls: [], toolResults: [] };
-  if (!Array.isArray(parts)) return view;
-  for (const part of parts) {
-    if (!isRecord(part)) continue;
-    if (typeof part.text === 'string' && part.thought !== true) view.text.push(part.text);
-    const call = field(part, 'functionCall', 'function_call');
-    if (isRecord(call)) view.toolCalls.push(toolCall(call));
-    const response = field(part, 'functionResponse', 'function_response');
-    if (isRecord(response)) view.toolResults.push(toolResult(response));
+/**
+ * Every other field a `Part` may carry (genai.d.ts, interface Part, both spellings): content and
+ * metadata, none of it an action. A field outside these lists is a part type this proxy does not know.
+ */
+const PLAIN_FIELDS = new Set([
+  'text', 'thought', 'thoughtSignature', 'thought_signature', 'inlineData', 'inline_data', 'fileData', 'file_data',
+  'videoMetadata', 'video_metadata', 'mediaResolution', 'media_resolution', 'partMetadata', 'part_metadata',
+  'audioTranscription', 'audio_transcription', 'speechMetadata', 'speech_metadata', 'mediaProcessing', 'media_processing',
+  'functionResponse', 'function_response',
+]);
+
+/**
+ * What one `Part` is: a `functionCall` (the client runs it), a provider-hosted tool's call or output
+ * (the API ran it: `tool` names it), content (text, media, a tool result), or a type this proxy does
+ * not know (`type` names its field): that may be a new kind of action, so it is never let through unjudged.
+ */
+export type PartKind =
+  | { kind: 'call'; call: Record<string, unknown> }
+  | { kind: 'hosted'; tool: string; field: string; value: unknown }
+  | { kind: 'content' }
+  | { kind: 'unknown'; type: string; value: unknown };
+
+export function partKind(part: unknown): PartKind {
+  if (!isRecord(part)) return { kind: 'content' };
+  // Both spellings at once: a client may read either, so no one of them can be judged for it.
+  if (part.functionCall != null && part.function_call != null) return { kind: 'unknown', type: 'functionCall', value: [part.functionCall, part.function_call] };
+  const call = field(part, 'functionCall', 'function_call');
+  if (isRecord(call)) return { kind: 'call', call };
+  for (const [key, value] of Object.entries(part)) {
+    if (value === undefined || value === null) continue;
+    // A `functionCall` that is no object is still something an SDK hands over as a call.
+    if (key === 'functionCall' || key === 'function_call') return { kind: 'unknown', type: key, value };
+    const tool = HOSTED_PARTS[key];
+    if (tool !== undefined) return { kind: 'hosted', tool, field: key, value };
+    if (!PLAIN_FIELDS.has(key)) return { kind: 'unknown', type: key, value };
   }
-  return view;
+  return { kind: 'content' };
 }
 
-/** Gemini answers calls by name; a call carries an `id` only when the API gave one. */
-function toolCall(call: Record<string, unknown>): ToolCallView {
-  const name = typeof call.name === 'string' ? call.name : '';
-  return { id: typeof call.id === 'string' && call.id !== '' ? call.id : name, name, arguments: JSON.stringify(call.args ?? {}) };
+/** The text parts of a `Content`; thought summaries (`thought: true`) are not the answer and are left out. */
+export function partsText(parts: unknown): string[] {
+  if (!Array.isArray(parts)) return [];
+  return parts.filter((part) => isRecord(part) && typeof part.text === 'string' && part.thought !== true).map((part) => (part as { text: string }).text);
 }
 
-function toolResult(response: Record<string, unknown>): ToolResultView {
-  const name = typeof response.name === 'string' ? response.name : '';
-  const result: ToolResultView = { toolCallId: typeof response.id === 'string' && response.id !== '' ? response.id : name, text: JSON.stringify(response.response ?? {}) };
-  if (name !== '') result.name = name;
-  return result;
+/** A call's arguments as the policies read them; Vertex's streamed `partialArgs` are values too. */
+export function callArguments(call: Record<string, unknown>): string {
+  const partial = field(call, 'partialArgs', 'partial_args');
+  const args = call.args ?? {};
+  return JSON.stringify(partial === undefined ? args : { args, partialArgs: partial });
 }
 
 /**

@@ -54,13 +54,13 @@ describe('ollama request decode: /api/chat', () => {
           role: 'assistant',
           text: '',
           toolCalls: [
-            { id: 'get_weather', name: 'get_weather', arguments: '{"city":"Zürich"}' },
+            { id: '#call:2.0', name: 'get_weather', arguments: '{"city":"Zürich"}' },
             { id: 'call_p4r1s', name: 'get_weather', arguments: '{"city":"Paris"}' },
-            { id: 'call_2', name: '', arguments: '{}' },
+            { id: '#call:2.2', name: '', arguments: '{}' },
           ],
           toolResults: [],
         },
-        { index: 3, role: 'tool', text: '', toolCalls: [], toolResults: [{ toolCallId: 'get_weather', name: 'get_weather', text: '21 °C, sunny' }] },
+        { index: 3, role: 'tool', text: '', toolCalls: [], toolResults: [{ toolCallId: '#result:3', name: 'get_weather', text: '21 °C, sunny' }] },
         { index: 4, role: 'tool', text: '', toolCalls: [], toolResults: [{ toolCallId: 'call_p4r1s', name: 'get_weather', text: '17 °C, rain' }] },
         { index: 5, role: 'user', text: 'Thanks!', toolCalls: [], toolResults: [] },
       ],
@@ -76,7 +76,7 @@ describe('ollama request decode: /api/chat', () => {
     expect(view('/api/chat', { ...base, stream: false }).stream).toBe(false);
   });
 
-  it('tool call arguments sent as JSON text are kept as they are; ids count across messages', () => {
+  it('tool call arguments sent as JSON text are kept as they are; calls without ids are known by message and position', () => {
     const result = view('/api/chat', {
       model: 'm',
       messages: [
@@ -85,8 +85,32 @@ describe('ollama request decode: /api/chat', () => {
       ],
     });
     expect(result.messages.map((message) => message.toolCalls)).toEqual([
-      [{ id: 'call_0', name: '', arguments: '{"a":1}' }],
-      [{ id: 'f', name: 'f', arguments: '{"raw": true}' }, { id: 'call_2', name: '', arguments: '' }],
+      [{ id: '#call:0.0', name: '', arguments: '{"a":1}' }],
+      [{ id: '#call:1.0', name: 'f', arguments: '{"raw": true}' }, { id: '#call:1.1', name: '', arguments: '' }],
+    ]);
+  });
+
+  it('results by tool_name only, by nothing, twice the same tool, a repeated tool_call_id: each its own id', () => {
+    const result = view('/api/chat', {
+      model: 'm',
+      messages: [
+        { role: 'assistant', content: '', tool_calls: [{ function: { name: 'fetch', arguments: {} } }, { function: { name: 'fetch', arguments: {} } }] },
+        { role: 'tool', tool_name: 'fetch', content: 'page a' },
+        { role: 'tool', tool_name: 'fetch', content: 'page b' },
+        { role: 'tool', content: 'anonymous' },
+        { role: 'tool', tool_call_id: 'c1', content: 'x' },
+        { role: 'tool', tool_call_id: 'c1', content: 'y' },
+        { role: 'tool', tool_call_id: '#result:1', content: 'a forged position' },
+      ],
+    });
+    expect(result.messages.flatMap((message) => message.toolResults.map((r) => r.toolCallId))).toEqual(['#result:1', '#result:2', '#result:3', 'c1', '#result:5', '#result:6']);
+  });
+
+  it('an entry of tool_calls without a function object is a call of unknown shape, named by its type', () => {
+    const result = view('/api/chat', { model: 'm', messages: [{ role: 'assistant', content: '', tool_calls: [{ type: 'web_search', query: 'x' }, 'junk'] }] });
+    expect(result.messages[0]!.toolCalls).toEqual([
+      { id: '#call:0.0', name: 'web_search', arguments: '{"type":"web_search","query":"x"}', unknownShape: true },
+      { id: '#call:0.1', name: 'tool_call', arguments: '"junk"', unknownShape: true },
     ]);
   });
 

@@ -2,7 +2,7 @@ import { decodeChatRequest } from '../openai/decode-request.js';
 import { isRecord } from '../shared/json.js';
 import type { DecodeResult, MessageRole, MessageView, RequestView, ToolDefinitionView, ToolResultView } from '../types.js';
 import { OPENAI_CHAT } from './routes.js';
-import { readToolCalls, toolResultId, toolResultName } from './tool-calls.js';
+import { createIdSpace, historyCallId, readToolCalls, toolResultId, toolResultName } from './tool-calls.js';
 
 type Decoded = { success: true; view: RequestView } | { success: false; message: string; param?: string };
 
@@ -52,7 +52,8 @@ function decodeChat(model: string, stream: boolean, json: Record<string, unknown
     return { success: false, message: "invalid type for 'tools': expected an array", param: 'tools' };
   }
   const views: MessageView[] = [];
-  let callCount = 0;
+  // Calls and results are counted apart (a result shares its call's id).
+  const ids = { call: createIdSpace(), result: createIdSpace() };
   for (const [index, message] of (messages ?? []).entries()) {
     const role = isRecord(message) && typeof message.role === 'string' ? message.role.toLowerCase() : undefined;
     if (!isRecord(message) || !ROLES.has(role as MessageRole)) {
@@ -62,23 +63,25 @@ function decodeChat(model: string, stream: boolean, json: Record<string, unknown
     if (content !== undefined && content !== null && typeof content !== 'string') {
       return { success: false, message: `invalid message at messages[${index}]: content must be a string`, param: `messages[${index}].content` };
     }
-    const view = decodeMessage(message, role as MessageRole, content ?? '', index, callCount);
-    callCount += view.toolCalls.length;
-    views.push(view);
+    views.push(decodeMessage(message, role as MessageRole, content ?? '', index, ids));
   }
   return { success: true, view: { model, stream, messages: views, tools: decodeTools(tools ?? []) } };
 }
 
-function decodeMessage(message: Record<string, unknown>, role: MessageRole, text: string, index: number, firstCall: number): MessageView {
+type IdSpace = (own: unknown, positional: string) => string;
+
+function decodeMessage(message: Record<string, unknown>, role: MessageRole, text: string, index: number, ids: { call: IdSpace; result: IdSpace }): MessageView {
   if (role === 'tool') {
     // A tool result: what the tool returned, kept apart from the conversation's own words. Ollama
-    // answers a call by its tool's name (`tool_name`); newer servers also by `tool_call_id`.
+    // answers a call by its tool's name (`tool_name`), newer servers also by `tool_call_id`, and
+    // a client may send neither: each result is known by its own id, else by its position.
     const name = toolResultName(message);
-    const result: ToolResultView = { toolCallId: toolResultId(message), text };
+    const result: ToolResultView = { toolCallId: toolResultId(message, index, ids.result), text };
     if (name !== undefined) result.name = name;
     return { index, role, text: '', toolCalls: [], toolResults: [result] };
   }
-  return { index, role, text, toolCalls: readToolCalls(message.tool_calls, firstCall), toolResults: [] };
+  const toolCalls = readToolCalls(message.tool_calls, (call, n) => ids.call(isRecord(call) ? call.id : undefined, historyCallId(index, n)));
+  return { index, role, text, toolCalls, toolResults: [] };
 }
 
 function decodeTools(tools: unknown[]): ToolDefinitionView[] {

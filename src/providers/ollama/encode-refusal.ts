@@ -5,7 +5,7 @@ import { replaceChatToolResults, refuseChatResponse, refuseChatStream } from '..
 import { isRecord, safeParseJson } from '../shared/json.js';
 import type { HeldEvent } from '../types.js';
 import { OPENAI_CHAT } from './routes.js';
-import { toolCallId, toolResultId } from './tool-calls.js';
+import { createAnswerIds, createIdSpace, toolResultId } from './tool-calls.js';
 
 /**
  * Tool-call refusals in Ollama's formats. The OpenAI-compatible `/v1/chat/completions` speaks
@@ -28,36 +28,38 @@ export function replaceOllamaToolResults(operation: string, json: Record<string,
 }
 
 /**
- * Filters one `message.tool_calls` array: the refused calls (known by the id the view gave them,
- * counting positions from `first`) are dropped; the kept ones get consecutive `function.index`es
- * from `nextIndex` where they carry one. Returns the kept calls and how many calls the array held.
+ * Filters one `message.tool_calls` array: the refused calls (known by the ids `ids` gives, the
+ * decoder's ids) are dropped and noted in `found`; the kept ones get consecutive `function.index`es
+ * from `nextIndex` where they carry one.
  */
-function filterCalls(calls: unknown[], refused: ReadonlySet<string>, first: number, nextIndex: number): { kept: unknown[]; counted: number } {
+function filterCalls(calls: unknown[], refused: ReadonlySet<string>, ids: (call: unknown) => string, found: Set<string>, nextIndex: number): unknown[] {
   const kept: unknown[] = [];
-  let counted = 0;
-  for (const [offset, call] of calls.entries()) {
-    const id = toolCallId(call, first + offset);
-    if (id === undefined) continue; // no call: the view never saw it, the client gets nothing of it
-    counted++;
-    if (refused.has(id)) continue;
+  for (const call of calls) {
+    const id = ids(call);
+    if (refused.has(id)) {
+      found.add(id);
+      continue;
+    }
     if (isRecord(call) && isRecord(call.function) && typeof call.function.index === 'number') {
       call.function = { ...call.function, index: nextIndex + kept.length };
     }
     kept.push(call);
   }
-  return { kept, counted };
+  return kept;
 }
 
 /**
  * Removes refused calls from a whole `/api/chat` answer (`message.tool_calls`) and says why in
- * `message.content`. With no call left, the answer is a plain message.
+ * `message.content`. With no call left, the answer is a plain message. Undefined when not every
+ * refused call is in it: the whole answer is then refused.
  */
 export function refuseNativeChatResponse(json: unknown, blocked: readonly BlockedCall[]): unknown {
-  if (!isRecord(json) || !isRecord(json.message) || !Array.isArray(json.message.tool_calls)) return json;
+  if (!isRecord(json) || !isRecord(json.message) || !Array.isArray(json.message.tool_calls)) return undefined;
   const message = json.message;
-  const calls = message.tool_calls as unknown[];
-  const { kept } = filterCalls(calls, new Set(blocked.map((call) => call.toolCallId)), 0, 0);
-  if (kept.length === calls.length) return json;
+  const refused = new Set(blocked.map((call) => call.toolCallId));
+  const found = new Set<string>();
+  const kept = filterCalls(message.tool_calls as unknown[], refused, createAnswerIds(), found, 0);
+  if (found.size !== refused.size) return undefined;
   const text = refusalText(blocked);
   message.content = typeof message.content === 'string' && message.content ? `${message.content}\n\n${text}` : text;
   if (kept.length > 0) message.tool_calls = kept;
@@ -72,12 +74,14 @@ export function refuseNativeChatResponse(json: unknown, blocked: readonly Blocke
  * Re-encodes the held part of an `/api/chat` NDJSON stream (from the first line with calls on)
  * without the refused calls: they are dropped from the line that carries them (a line left with
  * nothing is dropped whole), the calls kept are renumbered, and a line with the refusal as
- * `message.content` goes just before the `done: true` line, which stays last.
+ * `message.content` goes just before the `done: true` line, which stays last. Undefined when not
+ * every refused call is in it (the stream then ends with an error instead).
  */
-export function refuseNativeChatStream(held: readonly HeldEvent[], blocked: readonly BlockedCall[]): string {
+export function refuseNativeChatStream(held: readonly HeldEvent[], blocked: readonly BlockedCall[]): string | undefined {
   const refused = new Set(blocked.map((call) => call.toolCallId));
+  const found = new Set<string>();
+  const ids = createAnswerIds();
   let out = '';
-  let position = 0;
   let keptCount = 0;
   let template: Record<string, unknown> | undefined;
   let refusalSent = false;
@@ -98,8 +102,7 @@ export function refuseNativeChatStream(held: readonly HeldEvent[], blocked: read
     const message = isRecord(chunk.message) ? chunk.message : undefined;
     let changed = false;
     if (message && Array.isArray(message.tool_calls)) {
-      const { kept, counted } = filterCalls(message.tool_calls, refused, position, keptCount);
-      position += counted;
+      const kept = filterCalls(message.tool_calls, refused, ids, found, keptCount);
       keptCount += kept.length;
       changed = true;
       if (kept.length > 0) message.tool_calls = kept;
@@ -117,6 +120,7 @@ export function refuseNativeChatStream(held: readonly HeldEvent[], blocked: read
     }
     out += changed ? line(chunk) : event.encoded;
   }
+  if (found.size !== refused.size) return undefined;
   if (!refusalSent) out += refusal();
   return out;
 }
@@ -135,13 +139,25 @@ function line(value: unknown): string {
   return `${JSON.stringify(value)}\n`;
 }
 
-/** Replaces blocked tool results (`role: 'tool'` messages, by `tool_call_id`, else tool name) in an `/api/chat` request. */
+/**
+ * Replaces blocked tool results (`role: 'tool'` messages) in an `/api/chat` request, each known
+ * by the id the decoder gave it (its `tool_call_id`, else its position: two results of one tool,
+ * or results with no name at all, are told apart). False when a replacement finds no result: the
+ * request is then refused, never forwarded with the result in it.
+ */
 export function replaceNativeToolResults(json: Record<string, unknown>, replacements: ReadonlyMap<string, ToolResultReplacement>): boolean {
   if (!Array.isArray(json.messages)) return false;
-  for (const message of json.messages) {
+  const idOf = createIdSpace();
+  const placed = new Set<string>();
+  for (const [index, message] of json.messages.entries()) {
     if (!isRecord(message) || typeof message.role !== 'string' || message.role.toLowerCase() !== 'tool') continue;
-    const replacement = replacements.get(toolResultId(message));
-    if (replacement) message.content = replacement.text;
+    const id = toolResultId(message, index, idOf);
+    const replacement = replacements.get(id);
+    if (!replacement) continue;
+    message.content = replacement.text;
+    // Images a result carries are the tool's output too: none of it may reach the model.
+    delete message.images;
+    placed.add(id);
   }
-  return true;
+  return placed.size === replacements.size;
 }

@@ -2,41 +2,66 @@ import { isRecord } from '../shared/json.js';
 import type { ToolCallView } from '../types.js';
 
 /**
- * Ollama's tool calls: `[{ id?, function: { index?, name, arguments: {...} } }]`. The arguments
- * are a JSON object, not JSON text as in OpenAI's format: the view holds them as JSON text.
- *
- * Older servers give calls no `id`, and tool results answer by `tool_name`: a call without an id
- * is then known by its name (as Gemini's are), so that its result can be matched to it; a call
- * with neither gets an id from its position.
+ * Ids for Ollama's calls and results. Older servers give a call no `id` (newer ones do), and a
+ * result answers by `tool_name` or by nothing at all, so a name cannot tell two calls (or two
+ * results) of one tool apart: an item is known by its own id when it has a usable one (a
+ * non-empty string not seen before in the same answer or request, and not starting with `#`),
+ * else by its position (`#...`). The decoders and the encoders that remove or replace an item walk
+ * the same JSON in the same order with one of these each, so they give every item the same id.
  */
-export function readToolCalls(toolCalls: unknown, firstIndex = 0): ToolCallView[] {
+export function createIdSpace(): (own: unknown, positional: string) => string {
+  const seen = new Set<string>();
+  return (own, positional) => {
+    if (typeof own !== 'string' || own === '' || own.startsWith('#') || seen.has(own)) return positional;
+    seen.add(own);
+    return own;
+  };
+}
+
+/** The positional id of the n-th call of an answer (counted across the lines of a stream). */
+export const answerCallId = (n: number) => `#0.${n}`;
+
+/** The positional id of the n-th call of `messages[message]` in a request's history. */
+export const historyCallId = (message: number, n: number) => `#call:${message}.${n}`;
+
+/** The positional id of the tool result `messages[message]`. */
+export const resultId = (message: number) => `#result:${message}`;
+
+/**
+ * Ollama's tool calls: `[{ id?, function: { index?, name, arguments: {...} } }]`. The arguments
+ * are a JSON object, not JSON text as in OpenAI's format: the view holds them as JSON text. An
+ * entry without a `function` object is a kind of call this proxy does not know: it is an action
+ * of unknown shape, named by its `type` (or `tool_call`), refused by default.
+ */
+export function readToolCalls(toolCalls: unknown, idOf: (call: unknown, n: number) => string): ToolCallView[] {
   if (!Array.isArray(toolCalls)) return [];
-  return toolCalls.flatMap((call, offset): ToolCallView[] => {
-    const id = toolCallId(call, firstIndex + offset);
-    if (id === undefined || !isRecord(call) || !isRecord(call.function)) return [];
+  return toolCalls.map((call, n): ToolCallView => {
+    const id = idOf(call, n);
+    if (!isRecord(call) || !isRecord(call.function)) {
+      const type = isRecord(call) && typeof call.type === 'string' && call.type !== '' ? call.type : 'tool_call';
+      return { id, name: type, arguments: JSON.stringify(call) ?? '', unknownShape: true };
+    }
     const { name, arguments: args } = call.function;
-    return [{ id, name: typeof name === 'string' ? name : '', arguments: argumentsText(args) }];
+    return { id, name: typeof name === 'string' ? name : '', arguments: argumentsText(args) };
   });
 }
 
 /**
- * The id the view gives the call at `position` (its own id, else its name, else `call_<position>`);
- * undefined for an entry that is no call. The refusal encoders find the refused calls by it.
+ * The ids of an answer's calls, in order (JSON answer, or the lines of a stream): the refusal
+ * encoders find the refused calls by them. `call` is one `tool_calls` entry.
  */
-export function toolCallId(call: unknown, position: number): string | undefined {
-  if (!isRecord(call) || !isRecord(call.function)) return undefined;
-  const { name } = call.function;
-  if (typeof call.id === 'string' && call.id !== '') return call.id;
-  return typeof name === 'string' && name !== '' ? name : `call_${position}`;
+export function createAnswerIds(): (call: unknown) => string {
+  const idOf = createIdSpace();
+  let count = 0;
+  return (call) => idOf(isRecord(call) ? call.id : undefined, answerCallId(count++));
 }
 
 /**
- * The id a tool result (a `role: 'tool'` message) answers: its `tool_call_id` (newer servers),
- * else the tool's name (`tool_name`, or the older `name`), else ''.
+ * The id a tool result (`messages[message]`, a `role: 'tool'` message) is known by: its
+ * `tool_call_id` (newer servers) when usable, else its position.
  */
-export function toolResultId(message: Record<string, unknown>): string {
-  if (typeof message.tool_call_id === 'string') return message.tool_call_id;
-  return toolResultName(message) ?? '';
+export function toolResultId(message: Record<string, unknown>, index: number, idOf: (own: unknown, positional: string) => string): string {
+  return idOf(message.tool_call_id, resultId(index));
 }
 
 /** The tool's name a tool result gives: `tool_name`, or the older `name`. */

@@ -55,9 +55,9 @@ export const STREAM_FIXTURES: StreamFixture[] = [
       model: 'llama3.1:8b',
       text: '',
       toolCalls: [
-        { id: 'get_weather', name: 'get_weather', arguments: '{"city":"Zürich"}' },
-        { id: 'get_local_time', name: 'get_local_time', arguments: '{"timezone":"Europe/Zurich"}' },
-        { id: 'send_email', name: 'send_email', arguments: '{"to":"ops@example.com","subject":"Weather <today> & time","body":"Zürich: ☀️"}' },
+        { id: '#0.0', name: 'get_weather', arguments: '{"city":"Zürich"}' },
+        { id: '#0.1', name: 'get_local_time', arguments: '{"timezone":"Europe/Zurich"}' },
+        { id: '#0.2', name: 'send_email', arguments: '{"to":"ops@example.com","subject":"Weather <today> & time","body":"Zürich: ☀️"}' },
       ],
       usage: { inputTokens: 312, outputTokens: 58 },
       finishReason: 'stop',
