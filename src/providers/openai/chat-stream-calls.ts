@@ -65,11 +65,12 @@ export class StreamCalls {
     for (const choice of choices) {
       if (!isRecord(choice) || !isRecord(choice.delta)) continue;
       const { tool_calls: parts, function_call: functionCall } = choice.delta;
-      // The SDK skips falsy fields (`null`, `[]` adds an empty list and no call).
-      if (!parts && !functionCall) continue;
+      // The SDK skips falsy fields (`null`); `[]` adds an empty list and no call.
+      const hasParts = Array.isArray(parts) ? parts.length > 0 : Boolean(parts);
+      if (!hasParts && !functionCall) continue;
       const choiceIndex = arrayIndex(choice.index);
       if (choiceIndex === undefined) return { toolCall: true, unreadable: 'a tool call in a choice without a valid index' };
-      if (parts) {
+      if (hasParts) {
         if (!Array.isArray(parts)) return { toolCall: true, unreadable: 'tool_calls that are not a list' };
         for (const part of parts) {
           const slot = isRecord(part) ? arrayIndex(part.index) : undefined;

@@ -65,6 +65,8 @@ function readEntry(entry: unknown): CallBody {
   if (!isRecord(entry)) return unknownBody('unknown', entry);
   const { type } = entry;
   const untyped = type === undefined || type === null;
+  // Without a type, an entry with both shapes is whichever the application's code takes it for.
+  if (untyped && isRecord(entry.function) && isRecord(entry.custom)) return unknownBody('unknown', entry);
   if (type === 'function' || (untyped && isRecord(entry.function))) return readNamed(entry.function, 'name', 'arguments') ?? unknownBody('function', entry);
   if (type === 'custom' || (untyped && isRecord(entry.custom))) return readNamed(entry.custom, 'name', 'input') ?? unknownBody('custom', entry);
   return unknownBody(typeof type === 'string' && type !== '' ? type : 'unknown', entry);

@@ -28,13 +28,14 @@ describe('chat JSON answer: every call shape', () => {
   });
 
   it('an entry of an unknown type, or one that is not what its type says, is a call of unknown shape', () => {
-    const view = read(answer({ tool_calls: [{ id: 'call_u', type: 'computer_use', action: { click: [1, 2] } }, { id: 'call_f', type: 'function' }, { type: 'custom', custom: { input: 'x' } }, 'send_email', {}] }));
+    const view = read(answer({ tool_calls: [{ id: 'call_u', type: 'computer_use', action: { click: [1, 2] } }, { id: 'call_f', type: 'function' }, { type: 'custom', custom: { input: 'x' } }, 'send_email', {}, { function: { name: 'a' }, custom: { name: 'b', input: 'x' } }] }));
     expect(view.toolCalls.map(({ id, name, unknownShape }) => ({ id, name, unknownShape }))).toEqual([
       { id: 'call_u', name: 'computer_use', unknownShape: true },
       { id: 'call_f', name: 'function', unknownShape: true },
       { id: '#0.2', name: 'custom', unknownShape: true },
       { id: '#0.3', name: 'unknown', unknownShape: true },
       { id: '#0.4', name: 'unknown', unknownShape: true },
+      { id: '#0.5', name: 'unknown', unknownShape: true },
     ]);
     expect(view.toolCalls[0]?.arguments).toContain('"click":[1,2]');
   });

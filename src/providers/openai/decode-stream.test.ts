@@ -65,6 +65,10 @@ describe('chat stream reader: deltas it cannot place are refused (F3, F6)', () =
     ['a function_call that is no object', chunk({ function_call: 'send_email' })],
   ];
 
+  it('an empty tool_calls list in a choice without an index carries no call (the SDK adds none)', () => {
+    expect(read([{ ...role, choices: [{ delta: { content: 'hi', tool_calls: [] }, finish_reason: null }] }]).infos[0]).toEqual({});
+  });
+
   it.each(cases)('%s', (_label, bad) => {
     const { infos } = read([role, bad]);
     expect(infos[1]).toMatchObject({ toolCall: true, unreadable: expect.stringContaining('cannot judge') });
