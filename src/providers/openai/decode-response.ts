@@ -1,5 +1,6 @@
 import { isRecord } from '../shared/json.js';
-import type { ResponseView, ToolCallView } from '../types.js';
+import type { ResponseView } from '../types.js';
+import { createCallIds, type MessageCall, readMessageCalls } from './chat-tool-calls.js';
 import { contentText } from './decode-request.js';
 import { readOpenAIUsage } from './usage.js';
 
@@ -9,7 +10,7 @@ export function emptyResponseView(): ResponseView {
 
 /**
  * The answer in a Chat Completions JSON response: the first choice's text, and the tool calls of
- * every choice (a request with `n` > 1 gets several), so none goes out unjudged.
+ * every choice (a request with `n` > 1 gets several), in every shape, so none goes out unjudged.
  */
 export function decodeChatResponse(json: unknown): ResponseView {
   const view = emptyResponseView();
@@ -23,17 +24,24 @@ export function decodeChatResponse(json: unknown): ResponseView {
   // A legacy Completions choice carries `text` where a chat choice carries `message`.
   if (typeof first.text === 'string') view.text = first.text;
   if (isRecord(first.message)) view.text = contentText(first.message.content);
-  view.toolCalls = choices.flatMap((choice) => (isRecord(choice.message) ? messageToolCalls(choice.message) : []));
+  view.toolCalls = answerCalls(json.choices as unknown[]).map((call) => call.view);
+  // A search model's answer cites the pages it read (`url_citation` annotations): outside content.
+  if (choices.some((choice) => isRecord(choice.message) && citesTheWeb(choice.message.annotations))) view.hostedCalls = ['web_search'];
   return view;
 }
 
-function messageToolCalls(message: Record<string, unknown>): ToolCallView[] {
-  if (!Array.isArray(message.tool_calls)) return [];
-  return message.tool_calls.flatMap((call): ToolCallView[] => {
-    if (!isRecord(call) || !isRecord(call.function)) return [];
-    const { name, arguments: args } = call.function;
-    return [{ id: typeof call.id === 'string' ? call.id : '', name: typeof name === 'string' ? name : '', arguments: typeof args === 'string' ? args : '' }];
+/** An answer's calls, choice by choice: their ids are `#<choice position>.<slot>` when they lack a usable own one. */
+export function answerCalls(choices: readonly unknown[]): (MessageCall & { choice: number })[] {
+  const ids = createCallIds();
+  return choices.flatMap((choice, position) => {
+    if (!isRecord(choice) || !isRecord(choice.message)) return [];
+    return readMessageCalls(choice.message, `#${position}`, ids).map((call) => ({ ...call, choice: position }));
   });
+}
+
+/** Whether `annotations` (of a message or a stream delta) hold a web citation. */
+export function citesTheWeb(annotations: unknown): boolean {
+  return Array.isArray(annotations) && annotations.some((annotation) => isRecord(annotation) && annotation.type === 'url_citation');
 }
 
 /** An Embeddings response: only the model and the input tokens (`usage.prompt_tokens`). */

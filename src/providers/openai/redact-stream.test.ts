@@ -70,6 +70,23 @@ describe('openai redactStreamEvent (chat)', () => {
     expect(tail.choices[0]).toMatchObject({ finish_reason: 'tool_calls', delta: { tool_calls: [{ index: 2, function: { arguments: '[REDACTED:openai_key]' } }] } });
   });
 
+  it('redacts every tool-call shape: a custom tool\'s input, the legacy function_call, a call whose index comes as a string', () => {
+    const { redact, end, open } = channels();
+    const split = (text: string) => [text.slice(0, 12), text.slice(12, 70), text.slice(70)];
+    const custom = split(`echo ${KEY}`).map((input, k) => delta({ tool_calls: [{ index: k === 0 ? 0 : '0', ...(k === 0 ? { id: 'call_sh', type: 'custom' } : {}), custom: { ...(k === 0 ? { name: 'shell' } : {}), input } }] }));
+    const legacy = split(JSON.stringify({ key: KEY })).map((args) => delta({ function_call: { arguments: args } }));
+    const out = [...custom, ...legacy].map((e) => redactEvent('chat', e, redact, end));
+    expect(open()).toEqual(['tool:0:0:input', 'tool:0:function_call']);
+    out.push(redactEvent('chat', delta({}, 'tool_calls'), redact, end));
+    expect(open()).toEqual([]);
+    const chunks = out.filter(Boolean).map(payload);
+    const input = chunks.flatMap((c) => c.choices[0].delta.tool_calls ?? []).map((part: { custom?: { input: string } }) => part.custom?.input ?? '').join('');
+    const args = chunks.map((c) => c.choices[0].delta.function_call?.arguments ?? '').join('');
+    expect(input).toBe('echo [REDACTED:openai_key]');
+    expect(JSON.parse(args)).toEqual({ key: '[REDACTED:openai_key]' });
+    expect(chunks.flatMap((c) => c.choices[0].delta.tool_calls ?? []).every((part: object) => !('function' in part))).toBe(true);
+  });
+
   it('redacts legacy Completions text', () => {
     const { redact, end } = channels();
     const legacy = (text: string, finish: string | null = null) => event({ id: 'cmpl-1', object: 'text_completion', created: 1, model: 'm', choices: [{ text, index: 0, logprobs: null, finish_reason: finish }] });
@@ -98,6 +115,8 @@ describe('openai encodeStreamTails', () => {
       { ...base, system_fingerprint: 'fp', usage: null, choices: [{ index: 0, delta: { content: 'abc', tool_calls: [{ index: 1, function: { arguments: '"}' } }] }, logprobs: null, finish_reason: null }] },
       { ...base, system_fingerprint: 'fp', usage: null, choices: [{ index: 1, delta: { content: 'xyz' }, logprobs: null, finish_reason: null }] },
     ]);
+    const shapes = openaiAdapter.encodeStreamTails!('chat', new Map([['tool:0:2:input', 'in'], ['tool:0:function_call', '"}']]), like);
+    expect(payload(shapes.trim()).choices[0].delta).toEqual({ tool_calls: [{ index: 2, custom: { input: 'in' } }], function_call: { arguments: '"}' } });
     const legacy = openaiAdapter.encodeStreamTails!('text_completion', new Map([['text:0', 'abc']]), event({ id: 'c', object: 'text_completion', created: 1, model: 'm', choices: [] }));
     expect(payload(legacy.trim())).toEqual({ id: 'c', object: 'text_completion', created: 1, model: 'm', choices: [{ index: 0, text: 'abc', logprobs: null, finish_reason: null }] });
   });

@@ -1,11 +1,14 @@
 import { isRecord, safeParseJson } from '../shared/json.js';
 import { encodeSseEvent } from '../shared/sse.js';
 import type { HeldEvent, StreamChannelEnd, StreamRedact } from '../types.js';
+import { arrayIndex } from './chat-stream-calls.js';
+import { appendToolTail, toolDeltaIsEmpty, toolTextPieces } from './chat-tool-text.js';
 
 /**
  * Data-leak redaction of a Chat Completions (or legacy Completions) stream. Channels: `text:<i>`
- * (choice i's `delta.content`, or `text` in a legacy chunk) and `tool:<i>:<j>` (the arguments of
- * choice i's tool call j). A choice's channels end at its `finish_reason`: their held-back tails
+ * (choice i's `delta.content`, or `text` in a legacy chunk) and `tool:<i>:...` (the text of choice
+ * i's tool calls: function arguments, custom tool input, legacy `function_call` arguments; see
+ * `toolTextPieces`). A choice's channels end at its `finish_reason`: their held-back tails
  * go into that chunk, before it finishes. A choice whose text changed loses its `logprobs` in that
  * chunk (its tokens would tell the text). `refusal` deltas are not redacted.
  */
@@ -23,7 +26,8 @@ export function redactChatStreamEvent(legacy: boolean, event: HeldEvent, redact:
       droppable = false;
       return;
     }
-    const i = typeof choice.index === 'number' ? choice.index : position;
+    // Keyed as the SDK keys them: an index sent as the string "1" is choice (or call) 1.
+    const i = arrayIndex(choice.index) ?? String(position);
     let choiceChanged = false;
     if (typeof choice.text === 'string') {
       const out = redact(`text:${i}`, choice.text);
@@ -40,16 +44,14 @@ export function redactChatStreamEvent(legacy: boolean, event: HeldEvent, redact:
         choiceChanged = true;
       }
     }
-    const parts = delta && Array.isArray(delta.tool_calls) ? delta.tool_calls : [];
-    parts.forEach((part, k) => {
-      if (!isRecord(part) || !isRecord(part.function) || typeof part.function.arguments !== 'string') return;
-      const j = typeof part.index === 'number' ? part.index : k;
-      const out = redact(`tool:${i}:${j}`, part.function.arguments);
-      if (out !== part.function.arguments) {
-        part.function.arguments = out;
+    for (const piece of delta ? toolTextPieces(delta, i) : []) {
+      const text = piece.holder[piece.field] as string;
+      const out = redact(piece.channel, text);
+      if (out !== text) {
+        piece.holder[piece.field] = out;
         choiceChanged = true;
       }
-    });
+    }
     if (typeof choice.finish_reason === 'string') {
       const text = end(`text:${i}`).get(`text:${i}`);
       const tools = end(`tool:${i}`);
@@ -64,13 +66,7 @@ export function redactChatStreamEvent(legacy: boolean, event: HeldEvent, redact:
         }
         if (tools.size > 0) {
           const target = delta ?? (isRecord(choice.delta) ? choice.delta : (choice.delta = {}));
-          const list = Array.isArray(target.tool_calls) ? target.tool_calls : (target.tool_calls = []);
-          for (const [channel, tail] of tools) {
-            const j = Number(channel.slice(channel.lastIndexOf(':') + 1));
-            const part = list.find((p: unknown, k: number) => isRecord(p) && (typeof p.index === 'number' ? p.index : k) === j);
-            if (isRecord(part) && isRecord(part.function)) part.function.arguments = `${typeof part.function.arguments === 'string' ? part.function.arguments : ''}${tail}`;
-            else list.push({ index: j, function: { arguments: tail } });
-          }
+          for (const [channel, tail] of tools) appendToolTail(target, channel, tail);
         }
       }
     }
@@ -100,15 +96,7 @@ function choiceCarriesNothing(choice: Record<string, unknown>): boolean {
     if (key !== 'delta' || !isRecord(value)) return false;
     for (const [field, inner] of Object.entries(value)) {
       if (field === 'content' && inner === '') continue;
-      if (field !== 'tool_calls' || !Array.isArray(inner)) return false;
-      for (const part of inner) {
-        if (!isRecord(part)) return false;
-        for (const [name, piece] of Object.entries(part)) {
-          if (name === 'index') continue;
-          if (name !== 'function' || !isRecord(piece)) return false;
-          for (const [fnKey, fnValue] of Object.entries(piece)) if (fnKey !== 'arguments' || fnValue !== '') return false;
-        }
-      }
+      if (!toolDeltaIsEmpty(field, inner)) return false;
     }
   }
   return true;
@@ -125,26 +113,20 @@ export function encodeChatStreamTails(legacy: boolean, tails: ReadonlyMap<string
     for (const [key, value] of Object.entries(parsed.value)) if (key !== 'choices' && key !== 'usage' && key !== 'obfuscation') base[key] = value;
     if ('usage' in parsed.value) base.usage = null;
   } else base.object = legacy ? 'text_completion' : 'chat.completion.chunk';
-  const byChoice = new Map<number, { text?: string; tools: { index: number; function: { arguments: string } }[] }>();
+  const byChoice = new Map<number, [channel: string, tail: string][]>();
   for (const [channel, tail] of tails) {
-    const [kind, choiceIndex, toolIndex] = channel.split(':');
-    const i = Number(choiceIndex);
-    let entry = byChoice.get(i);
-    if (!entry) {
-      entry = { tools: [] };
-      byChoice.set(i, entry);
-    }
-    if (kind === 'text') entry.text = tail;
-    else entry.tools.push({ index: Number(toolIndex), function: { arguments: tail } });
+    const i = Number(channel.split(':')[1]);
+    byChoice.set(i, [...(byChoice.get(i) ?? []), [channel, tail]]);
   }
   let out = '';
-  for (const [index, { text, tools }] of byChoice) {
+  for (const [index, entries] of byChoice) {
+    const text = entries.find(([channel]) => channel.startsWith('text:'))?.[1];
     let choice: Record<string, unknown>;
     if (legacy) choice = { index, text: text ?? '', logprobs: null, finish_reason: null };
     else {
       const delta: Record<string, unknown> = {};
       if (text !== undefined) delta.content = text;
-      if (tools.length > 0) delta.tool_calls = tools;
+      for (const [channel, tail] of entries) if (channel.startsWith('tool:')) appendToolTail(delta, channel, tail);
       choice = { index, delta, logprobs: null, finish_reason: null };
     }
     const chunk = { ...base, choices: [choice] };
