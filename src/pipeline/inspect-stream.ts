@@ -86,9 +86,14 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
   function onEvent(event: StreamEvent, encoded: string): void {
     // After the terminator the answer is over: what an upstream sends after it (data after
     // `[DONE]`, a line after `done: true`) is neither read nor sent (S3).
-    if (withheld || terminated) return;
+    if (withheld || terminated || fatalError) return;
     const info = reader.read(event);
     recorder.markFirstToken(performance.now());
+    // A tool call the proxy cannot judge ends the answer with an error event: nothing of it goes out.
+    if (info.unreadable && guard) {
+      fatalError = info.unreadable;
+      return;
+    }
     if (info.error) reportedError = info.error;
     if (info.terminal) terminated = true;
     if (!leak || info.error) {
@@ -261,6 +266,7 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
             splitter.feed(decoder.decode());
             splitter.end();
             if (withheld) return finish(controller, null, true);
+            if (fatalError) return finish(controller, fatalError, true);
             if (reportedError) return finish(controller, reportedError, false);
             // Without its terminator the answer may be cut short: the client must not take it as whole.
             if (terminated || reader.endsAtEof) {

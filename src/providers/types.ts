@@ -160,6 +160,11 @@ export interface StreamEventInfo {
   terminal?: boolean;
   /** The event carries an error the upstream reported. */
   error?: string;
+  /**
+   * The event carries a piece of a tool call the proxy cannot judge (one the client's SDK would
+   * place where the reader cannot tell): the stream ends here with an error event, this event unsent.
+   */
+  unreadable?: string;
 }
 
 /** A streamed event: SSE events have a `data` and maybe an `event` name; NDJSON lines only `data`. */
