@@ -198,7 +198,12 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
 
   /** The held events, decided: as they were, or without the refused calls. */
   function release(): void {
-    if (held.length === 0 || !guard) return;
+    if (!guard) return;
+    // Nothing held, so no call to decide; the answer's hosted calls (a web search) are still recorded.
+    if (held.length === 0) {
+      if (reader.view().hostedCalls?.length) guard({ ...reader.view(), toolCalls: [] });
+      return;
+    }
     const blocked = guard(reader.view());
     const decide = (events: readonly HeldEvent[]): string => {
       if (blocked.length === 0) return events.map((event) => event.encoded).join('');
