@@ -95,6 +95,14 @@ describe('F2/F5 (item 2): hosted calls in the answer taint the client calls next
     }
   });
 
+  it('an answer with hosted calls and no call of the client records them too (JSON and stream)', async () => {
+    const { proxy, client } = through();
+    const params: Params = { model: MODEL, max_tokens: 512, tools: [WEB_SEARCH as unknown as Anthropic.Tool], messages: [{ role: 'user', content: 'News?' }] };
+    for (const message of await both(client, params, { blocks: [...hosted[0]![1], { type: 'text', text: 'Here.' }] })) expect(textOf(message)).toBe('Here.');
+    const rows = (await auditRows(proxy)).slice(-2);
+    expect(rows.map((row) => [row.stream, row.decisions])).toEqual([[false, [{ kind: 'hosted_tool', tool: 'web_search' }]], [true, [{ kind: 'hosted_tool', tool: 'web_search' }]]]);
+  });
+
   it('precision: next to a web search, a send to the address the user gave passes', async () => {
     const { client } = through();
     const params: Params = { model: MODEL, max_tokens: 512, tools: [WEB_SEARCH as unknown as Anthropic.Tool, SEND_EMAIL], messages: [{ role: 'user', content: `Look up Acme and send the summary to ${BOSS}.` }] };
