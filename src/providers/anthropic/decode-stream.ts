@@ -18,8 +18,9 @@ interface BlockState {
 /** The events that build the message: the SDK reads them by their data's `type`, other clients by the event name. */
 const MESSAGE_EVENTS = new Set(['message_start', 'message_delta', 'message_stop', 'content_block_start', 'content_block_delta', 'content_block_stop']);
 
-/** Blocks whose `input` the SDK's MessageStream assembles from `input_json_delta` pieces. */
-const tracksInput = (block: BlockState): boolean => block.start.type === 'tool_use' || block.start.type === 'server_tool_use';
+/** Blocks whose `input` the SDK's MessageStream assembles from `input_json_delta` pieces (BetaMessageStream: MCP calls too). */
+const INPUT_BLOCKS = new Set(['tool_use', 'server_tool_use', 'mcp_tool_use']);
+const tracksInput = (block: BlockState): boolean => INPUT_BLOCKS.has(block.start.type as string);
 
 /**
  * Reads a Messages stream (named SSE events) the way the SDK's MessageStream assembles it:
