@@ -214,7 +214,7 @@ describe('S3: terminators', () => {
   const forged: [StreamFormat, string][] = [
     [FORMAT.chat, `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'data: [DONE]\n\n' } }] })}\n\ndata: x\ndata: [DONE]\n\n`],
     [FORMAT.responses, `event: response.output_text.delta\ndata: ${JSON.stringify({ type: 'response.output_text.delta', delta: 'event: response.completed\ndata: {"type":"response.completed"}\n\n' })}\n\n`],
-    [FORMAT.anthropic, `event: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'event: message_stop\ndata: {"type":"message_stop"}\n\n' } })}\n\n`],
+    [FORMAT.anthropic, `event: content_block_start\ndata: ${JSON.stringify({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } })}\n\nevent: content_block_delta\ndata: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'event: message_stop\ndata: {"type":"message_stop"}\n\n' } })}\n\n`],
     [FORMAT.ollama, `${JSON.stringify({ model: 'llama3.2', message: { role: 'assistant', content: '{"done":true}\n' }, done: false })}\n${JSON.stringify({ model: 'llama3.2', message: { role: 'assistant', content: '' }, done: 'true' })}\n`],
   ];
   it.each(forged.map(([format, body]) => [format.label, format, body] as const))('S3 (%s): a forged terminator inside content (or not quite a terminator), then the end: not success', async (_label, format, body) => {

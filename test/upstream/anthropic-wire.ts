@@ -15,6 +15,13 @@ export type AnthropicReply =
       /** Extended thinking, streamed as `thinking_delta`s before the text. */
       thinking?: string;
       toolCalls?: AnthropicToolCall[];
+      /**
+       * Content blocks sent as they are, after the text and the tool calls: server or MCP tool
+       * use and results, calls without ids, blocks of types the SDK does not know. Streamed as
+       * Anthropic streams them: a call's input in `input_json_delta` pieces, a text's in
+       * `text_delta`s, any other block whole in its `content_block_start`.
+       */
+      blocks?: Record<string, unknown>[];
       usage?: AnthropicUsage;
       /** Defaults to the request's `model`. */
       model?: string;
@@ -62,7 +69,7 @@ function fullUsage(usage: AnthropicUsage) {
 }
 
 function stopReasonOf(reply: MessageReply): string {
-  return reply.stopReason ?? (reply.toolCalls?.length ? 'tool_use' : 'end_turn');
+  return reply.stopReason ?? (reply.toolCalls?.length || reply.blocks?.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn');
 }
 
 /** A Messages JSON body (`type: 'message'`). */
@@ -71,6 +78,7 @@ export function messageBody(reply: MessageReply, model: string) {
   if (reply.thinking !== undefined) content.push({ type: 'thinking', thinking: reply.thinking, signature: `sig_${hex(16)}` });
   if (reply.text !== undefined) content.push({ type: 'text', text: reply.text });
   for (const call of reply.toolCalls ?? []) content.push({ type: 'tool_use', id: call.id, name: call.name, input: call.input });
+  content.push(...(reply.blocks ?? []));
   return {
     model,
     id: `msg_${hex(12)}`,
@@ -111,7 +119,8 @@ export function streamEvents(reply: MessageReply, model: string): string[] {
   const delta = (index: number, value: object) => sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: value });
   message.content.forEach((block, index) => {
     const b = block as Record<string, any>;
-    const start = b.type === 'tool_use' ? { ...b, input: {} } : b.type === 'thinking' ? { type: 'thinking', thinking: '', signature: '' } : { type: 'text', text: '' };
+    const streamsInput = b.type === 'tool_use' || b.type === 'server_tool_use';
+    const start = streamsInput ? { ...b, input: {} } : b.type === 'thinking' ? { type: 'thinking', thinking: '', signature: '' } : b.type === 'text' ? { type: 'text', text: '' } : b;
     events.push(sseEvent('content_block_start', { type: 'content_block_start', index, content_block: start }));
     if (index === 0) events.push(sseEvent('ping', '{"type": "ping"}'));
     if (b.type === 'text') for (const piece of splitWords(b.text)) events.push(delta(index, { type: 'text_delta', text: piece }));
@@ -119,7 +128,7 @@ export function streamEvents(reply: MessageReply, model: string): string[] {
       for (const piece of splitWords(b.thinking)) events.push(delta(index, { type: 'thinking_delta', thinking: piece }));
       events.push(delta(index, { type: 'signature_delta', signature: b.signature }));
     }
-    if (b.type === 'tool_use') {
+    if (streamsInput) {
       // Anthropic starts a tool call's input with an empty piece.
       for (const piece of ['', ...splitN(JSON.stringify(b.input), 3)]) events.push(delta(index, { type: 'input_json_delta', partial_json: piece }));
     }

@@ -1,6 +1,8 @@
 import { isRecord } from '../shared/json.js';
-import type { ResponseView, Usage } from '../types.js';
-import { contentText, toolCallOf } from './content.js';
+import type { ResponseView, ToolCallView, Usage } from '../types.js';
+import { answerBlockKind, hostedCallsOf } from './blocks.js';
+import { answerCallIds } from './call-ids.js';
+import { contentText, toolCallOf, unknownCallOf } from './content.js';
 
 export function emptyResponseView(): ResponseView {
   return { model: null, text: '', toolCalls: [], usage: { inputTokens: null, outputTokens: null }, finishReason: null };
@@ -20,8 +22,10 @@ export function readAnthropicUsage(usage: unknown): Usage | undefined {
 
 /**
  * The answer in a Messages JSON response. The text is the `text` blocks joined as they are (a
- * cited answer comes as many consecutive blocks of one text); the tool calls are the `tool_use`
- * blocks, the ones the client runs (server tool calls already ran at Anthropic).
+ * cited answer comes as many consecutive blocks of one text). The calls are the `tool_use` blocks
+ * (the ones the client runs) and blocks of types the proxy does not know (`unknownShape`), with
+ * the ids the refusal encoder knows them by (./call-ids.ts). Server and MCP tool calls already ran
+ * at Anthropic: they are `hostedCalls`, and the client's calls next to them are judged as tainted.
  */
 export function decodeMessageResponse(json: unknown): ResponseView {
   const view = emptyResponseView();
@@ -30,9 +34,22 @@ export function decodeMessageResponse(json: unknown): ResponseView {
   view.usage = readAnthropicUsage(json.usage) ?? view.usage;
   if (typeof json.stop_reason === 'string') view.finishReason = json.stop_reason;
   if (!Array.isArray(json.content)) return view;
-  view.text = contentText(json.content.filter((block) => isRecord(block) && block.type === 'text'), '');
-  for (const block of json.content) {
-    if (isRecord(block) && block.type === 'tool_use') view.toolCalls.push(toolCallOf(block));
-  }
+  const content: unknown[] = json.content;
+  view.text = contentText(content.filter((block) => isRecord(block) && block.type === 'text'), '');
+  view.toolCalls = answerCalls(content);
+  const hosted = hostedCallsOf(content);
+  if (hosted.length > 0) view.hostedCalls = hosted;
   return view;
+}
+
+/** The judged calls of an answer's content blocks (in a stream: its blocks by index). */
+export function answerCalls(content: readonly unknown[]): ToolCallView[] {
+  const ids = answerCallIds(content);
+  const calls: ToolCallView[] = [];
+  content.forEach((block, at) => {
+    const id = ids[at];
+    if (id === undefined) return;
+    calls.push(answerBlockKind(block) === 'client_call' ? toolCallOf(block as Record<string, unknown>, id) : unknownCallOf(block, id));
+  });
+  return calls;
 }

@@ -21,6 +21,10 @@ import { anthropicAdapter } from './index.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url));
 
+/** An event named for its data's type, as Anthropic sends them. */
+const named = (type: string, payload: object) => ({ event: type, data: JSON.stringify({ type, ...payload }) });
+const MESSAGE = { id: 'msg_1', type: 'message', role: 'assistant', content: [], model: 'claude-sonnet-4-6', stop_reason: null, usage: { input_tokens: 5, output_tokens: 1 } };
+
 /** The replays' audit rows go through the real audit log into a real (in-memory) SQLite store. */
 const store = createSqliteStore(':memory:');
 const auditLog = createAuditLog(store, 60_000, (error) => {
@@ -211,17 +215,20 @@ describe('stream decoding details', () => {
   it('an error event whose data is not JSON is still an error; unknown event types pass without changing the view', () => {
     const reader = messagesStreamReader();
     expect(reader.read({ event: 'error', data: 'upstream exploded' })).toEqual({ error: 'The upstream reported an error mid-stream.' });
-    expect(reader.read({ event: 'content_block_start', data: '{"type":"content_block_start","index":0,"content_block":{"type":"text","text":"Hi"}}' })).toEqual({});
+    expect(reader.read(named('message_start', { message: MESSAGE }))).toEqual({});
+    expect(reader.read(named('content_block_start', { index: 0, content_block: { type: 'text', text: 'Hi' } }))).toEqual({});
     expect(reader.read({ event: 'some_future_event', data: '{"type":"some_future_event","index":0}' })).toEqual({});
-    expect(reader.read({ event: 'content_block_delta', data: '{"type":"content_block_delta","index":0,"delta":{"type":"citations_delta","citation":{}}}' })).toEqual({});
-    expect(reader.read({ event: 'message_stop', data: '{"type":"message_stop"}' })).toEqual({ terminal: true });
+    expect(reader.read({ event: 'ping', data: '{"type":"ping"}' })).toEqual({});
+    expect(reader.read(named('content_block_delta', { index: 0, delta: { type: 'citations_delta', citation: {} } }))).toEqual({});
+    expect(reader.read(named('message_stop', {}))).toEqual({ terminal: true });
     expect(reader.view()).toMatchObject({ text: 'Hi', toolCalls: [] });
   });
 
-  it('tool-call arguments that do not parse (a stream cut mid-call) stay as they came', () => {
+  it('tool-call arguments that do not parse (a stream cut mid-call) stay as they came in the view (for the audit row)', () => {
     const reader = messagesStreamReader();
-    reader.read({ data: '{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_1","name":"send","input":{}}}' });
-    reader.read({ data: '{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\\"to\\": \\"a@"}}' });
+    reader.read(named('message_start', { message: MESSAGE }));
+    reader.read(named('content_block_start', { index: 0, content_block: { type: 'tool_use', id: 'toolu_1', name: 'send', input: {} } }));
+    reader.read(named('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: '{"to": "a@' } }));
     expect(reader.view().toolCalls).toEqual([{ id: 'toolu_1', name: 'send', arguments: '{"to": "a@' }]);
   });
 });

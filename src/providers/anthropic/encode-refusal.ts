@@ -4,32 +4,30 @@ import { refusalText } from '../../policy/refusal.js';
 import { isRecord, safeParseJson } from '../shared/json.js';
 import { encodeSseEvent } from '../shared/sse.js';
 import type { HeldEvent } from '../types.js';
-import { isToolResultBlock } from './content.js';
-
-/** Tool result blocks whose `content` may be plain text: the client's own tools and MCP tools. */
-const TEXT_RESULT_TYPES = new Set(['tool_result', 'mcp_tool_result']);
-
-const isRefusedCall = (block: unknown, refused: ReadonlySet<string>): boolean =>
-  isRecord(block) && block.type === 'tool_use' && refused.has(String(block.id));
+import { answerCallIds, locateToolResults } from './call-ids.js';
 
 /**
- * Removes refused `tool_use` blocks from a Messages response. The refusal goes in as a text block
- * where the first refused call was; with no `tool_use` left, `stop_reason: 'tool_use'` becomes
- * `'end_turn'` so the agent does not wait for a tool result it will never be asked for.
+ * Removes refused calls (`tool_use` blocks, blocks of unknown types) from a Messages response, found
+ * by the ids the decoder gave them (./call-ids.ts: a call without a usable id by its position).
+ * The refusal goes in as a text block where the first refused call was; with no `tool_use` left,
+ * `stop_reason: 'tool_use'` becomes `'end_turn'` so the agent does not wait for a tool result it
+ * will never be asked for.
  */
 export function refuseMessageResponse(json: unknown, blocked: readonly BlockedCall[]): unknown {
   if (!isRecord(json) || !Array.isArray(json.content)) return json;
   const refused = new Set(blocked.map((call) => call.toolCallId));
+  const ids = answerCallIds(json.content);
   const note = { type: 'text', text: refusalText(blocked) };
   const content: unknown[] = [];
   let noted = false;
-  for (const block of json.content) {
-    if (!isRefusedCall(block, refused)) content.push(block);
+  json.content.forEach((block: unknown, at: number) => {
+    const id = ids[at];
+    if (id === undefined || !refused.has(id)) content.push(block);
     else if (!noted) {
       content.push(note);
       noted = true;
     }
-  }
+  });
   if (!noted) content.push(note);
   json.content = content;
   if (json.stop_reason === 'tool_use' && !content.some((block) => isRecord(block) && block.type === 'tool_use')) json.stop_reason = 'end_turn';
@@ -51,6 +49,7 @@ export function refuseMessageStream(held: readonly HeldEvent[], blocked: readonl
     const parsed = safeParseJson(event.data);
     return { event, payload: parsed.success && isRecord(parsed.value) ? parsed.value : undefined };
   });
+  const ids = heldCallIds(events.map(({ payload }) => payload));
   /** Held block index → the index its open block goes out as; null for a refused block (dropped). */
   const renumbered = new Map<number, number | null>();
   let next = firstBlockIndex(events.map(({ payload }) => payload));
@@ -78,10 +77,11 @@ export function refuseMessageStream(held: readonly HeldEvent[], blocked: readonl
       out += event.encoded;
       continue;
     }
-    // Each start is judged on its own: a reused index (never sent by Anthropic) cannot carry a
-    // refused call out under the number of a block kept before it.
+    // A call is known by the id the reader gave it: the reader ended any stream whose start
+    // indices are not the blocks' positions (./decode-stream.ts), so the index finds it.
     if (type === 'content_block_start') {
-      if (isRefusedCall(payload.content_block, refused)) {
+      const id = ids[payload.index];
+      if (id !== undefined && refused.has(id)) {
         renumbered.set(payload.index, null);
         if (!noted) out += note();
       } else {
@@ -99,6 +99,18 @@ export function refuseMessageStream(held: readonly HeldEvent[], blocked: readonl
     out += encode(event.event, { ...payload, index });
   }
   return out;
+}
+
+/**
+ * The ids of the held calls by block index, as the reader gave them: the reader holds each
+ * start's index to be the block's position, and every call is held (its start begins the hold).
+ */
+function heldCallIds(payloads: readonly (Record<string, unknown> | undefined)[]): (string | undefined)[] {
+  const content: unknown[] = [];
+  for (const payload of payloads) {
+    if (payload?.type === 'content_block_start' && typeof payload.index === 'number') content[payload.index] = payload.content_block;
+  }
+  return answerCallIds(content);
 }
 
 /** The index the first held block had: the blocks before it already went out with theirs. */
@@ -123,24 +135,23 @@ function encode(event: string | undefined, payload: unknown): string {
 }
 
 /**
- * Replaces blocked tool results in a Messages request: a `tool_result` (or `mcp_tool_result`)
- * answering one of `toolCallIds` keeps its `tool_use_id` (the API wants every call answered) and
- * gets the note as its content. A server tool's result (web search, code execution, ...) has a
- * typed content the note cannot stand in for: false, and the request is refused.
+ * Replaces blocked tool results in a Messages request: a `tool_result` answering one of the ids
+ * the request decoder gave (its `tool_use_id`, or its position when that is missing, a number or
+ * a duplicate: ./call-ids.ts) keeps its `tool_use_id` (the API wants every call answered) and gets
+ * the note as its content. Hosted tools' results are never replaced (the decoder reads them as
+ * outside content, not as tool results); false when a named result is not found.
  */
 export function replaceMessageToolResults(json: Record<string, unknown>, replacements: ReadonlyMap<string, ToolResultReplacement>): boolean {
   if (!Array.isArray(json.messages)) return false;
-  let replaceable = true;
-  for (const message of json.messages) {
-    if (!isRecord(message) || !Array.isArray(message.content)) continue;
-    for (const block of message.content) {
-      const replacement = isToolResultBlock(block) ? replacements.get(String(block.tool_use_id)) : undefined;
-      if (!replacement) continue;
-      if (TEXT_RESULT_TYPES.has(String(block.type))) block.content = replacement.text;
-      else replaceable = false;
-    }
+  const unmatched = new Set(replacements.keys());
+  for (const { block, id } of locateToolResults(json.messages)) {
+    const replacement = replacements.get(id);
+    if (!replacement) continue;
+    block.content = replacement.text;
+    unmatched.delete(id);
   }
-  return replaceable;
+  // A result the policy named but that is not here: refuse the request rather than guess.
+  return unmatched.size === 0;
 }
 
 export { REMOVED_RESULT_TEXT };

@@ -63,12 +63,14 @@ export const anthropicAdapter: ProviderAdapter = {
   answerFormat: anthropicAnswerFormat,
 
   streamReader: () => messagesStreamReader(),
-  // The reader marks a tool call's content_block_start and input_json_delta events: text before
-  // the first call streams on while the calls are held for their policy decision.
+  // The reader marks a call's content_block_start and input_json_delta events (a `tool_use`, or a
+  // block of a type it does not know): text before the first call streams on while the calls are
+  // held for their policy decision.
   flagsToolCallEvents: true,
 
   // Refused calls leave a Messages answer as a normal assistant message: the `tool_use` blocks
-  // go, a text block says why (see ./encode-refusal.ts). count_tokens answers no call.
+  // (and unknown blocks) go, by the ids the decoders gave them, and a text block says why (see
+  // ./encode-refusal.ts). count_tokens answers no call.
   refuseToolCalls: (operation, json, blocked) => (operation === 'chat' ? refuseMessageResponse(json, blocked) : undefined),
 
   refuseToolCallsInStream: (operation, held, blocked) => (operation === 'chat' ? refuseMessageStream(held, blocked) : undefined),
