@@ -311,4 +311,14 @@ describe('F6: a stream and its final snapshot that disagree', () => {
     expect(raw).not.toContain('boss@corp.test');
     expect((await sdkFinal(out)).output.map((item) => item.type)).toEqual(['message']);
   });
+
+  it('a call in an early lifecycle snapshot (response.created) is judged, held and removed there too', async () => {
+    const payloads = itemEvents([message('msg_1', 'Done.')]);
+    (payloads[0]!.response as Record<string, unknown>).output = [call];
+    const { before, raw, payloads: out } = refuseItems(payloads, () => true);
+    expect(before.toolCalls).toEqual([{ id: 'call_9', name: 'send_email', arguments: call.arguments }]);
+    expect(raw).not.toContain(SECRET);
+    expect(out[0]).toMatchObject({ type: 'response.created', response: { output: [] } });
+    expect((await sdkFinal(out)).output.map((item) => item.type)).toEqual(['message', 'message']);
+  });
 });
