@@ -321,4 +321,17 @@ describe('F6: a stream and its final snapshot that disagree', () => {
     expect(out[0]).toMatchObject({ type: 'response.created', response: { output: [] } });
     expect((await sdkFinal(out)).output.map((item) => item.type)).toEqual(['message', 'message']);
   });
+
+  it('a refused piece at the index of an item already sent (an orphan argument delta) drops its events but moves no item', async () => {
+    const kept = { type: 'function_call', id: 'fc_2', call_id: 'call_2', name: 'read_file', arguments: '{"path":"a"}', status: 'completed' };
+    const payloads = itemEvents([message('msg_1', 'Done.'), kept]);
+    const at = payloads.findIndex((payload) => payload.type === 'response.output_item.done');
+    payloads.splice(at, 0, { type: 'response.function_call_arguments.delta', sequence_number: 0, item_id: 'msg_1', output_index: 0, delta: SECRET });
+    payloads.forEach((payload, index) => (payload.sequence_number = index));
+    const { before, raw, events, payloads: out } = refuseItems(payloads, (view) => view.id === '#0');
+    expect(before.toolCalls.map((view) => [view.id, view.name])).toEqual([['#0', 'function_call'], ['call_2', 'read_file']]);
+    expect(raw).not.toContain(SECRET);
+    expectConsistent(events, out);
+    expect((await sdkFinal(out)).output.map((item) => item.type)).toEqual(['message', 'function_call', 'message']);
+  });
 });

@@ -76,7 +76,8 @@ const LIFECYCLE = new Set(['response.created', 'response.queued', 'response.in_p
  * are replayed through the reader's own item assembly (StreamItems), so a call is found by the
  * same view id the guard judged: every event at a refused call's output index, or naming one of
  * its items, is dropped (`output_item.added`/`.done`, argument deltas and `.done`, whatever else
- * the index carried); the items after it move down so `output_index` stays the SDK's push order;
+ * the index carried); the items after a dropped `output_item.added` move down so `output_index`
+ * stays the SDK's push order;
  * any snapshot (`response.created`... and the terminal one) loses the refused calls; a `message`
  * item with the refusal (added, content part, delta, done events) goes before the terminal event,
  * whose snapshot gains it; `sequence_number`s are renumbered to stay consecutive from the first
@@ -102,16 +103,20 @@ export function refuseResponsesStream(held: readonly HeldEvent[], blocked: reado
   let maxIndex = -1;
   let responseId: unknown;
   let sequence: number | undefined;
-  for (const { payload, key } of events) {
+  /** Refused indexes whose item the client has not been sent yet: dropping its `added` event moves the items after it down. */
+  const unsent = new Set<number>();
+  for (const { payload, type, key } of events) {
     if (!payload) continue;
     if (sequence === undefined && typeof payload.sequence_number === 'number') sequence = payload.sequence_number;
     if (isRecord(payload.response) && payload.response.id !== undefined) responseId = payload.response.id;
     if (key === undefined) continue;
     maxIndex = Math.max(maxIndex, key);
-    if (refusedKeys.has(key) && isRecord(payload.item) && typeof payload.item.id === 'string') refusedItemIds.add(payload.item.id);
+    if (!refusedKeys.has(key)) continue;
+    if (isRecord(payload.item) && typeof payload.item.id === 'string') refusedItemIds.add(payload.item.id);
+    if (type === 'response.output_item.added' && key >= 0) unsent.add(key);
   }
   const refused: Refused = { ids: refusedIds, itemIds: refusedItemIds };
-  const removedBelow = (index: number) => [...refusedKeys].filter((key) => key >= 0 && key < index).length;
+  const removedBelow = (index: number) => [...unsent].filter((key) => key < index).length;
   let next = sequence ?? 0;
 
   let out = '';
