@@ -1,21 +1,18 @@
 import { isRecord } from '../shared/json.js';
-import type { DecodeResult, MessageView, ToolDefinitionView } from '../types.js';
-import { contentText } from './decode-request.js';
-
-/** Roles an input message may have; `developer` is the Responses API's name for system. */
-const ROLES = new Set(['system', 'developer', 'user', 'assistant']);
-
-type Decoded = { success: true; message: MessageView | null } | { success: false; message: string; param: string };
+import type { DecodeResult, MessageView, RequestView } from '../types.js';
+import { decodeInputItems, type InputView } from './responses-input-items.js';
+import { decodeResponsesTools } from './responses-tools.js';
 
 /**
  * Decodes a Responses API request (`POST /responses`) into the provider-neutral view:
  * `instructions` becomes the system message at index 0, a string `input` one user message, and
- * input items become messages in order: messages, `function_call` items (tool calls) and
- * `function_call_output` items (tool results). Items the view has no place for (reasoning, item
- * references, built-in tool calls) are skipped; the upstream still receives them unchanged.
+ * input items become messages, calls, tool results and untrusted content in order (see
+ * decodeInputItems); `tools` become the client's tools and the hosted ones (see
+ * decodeResponsesTools). The upstream receives every item unchanged.
  *
- * A conversation continued with `previous_response_id` or `conversation` is stored upstream: only
- * the new input is in the view.
+ * A conversation continued with `previous_response_id` or `conversation` is stored upstream, out
+ * of the proxy's sight: only the new input is in the view, and the stored part counts as
+ * untrusted content (it may hold tool output the proxy never saw).
  */
 export function decodeResponsesRequest(json: unknown): DecodeResult {
   if (!isRecord(json)) return { success: false, message: 'The request body must be a JSON object.' };
@@ -40,76 +37,20 @@ export function decodeResponsesRequest(json: unknown): DecodeResult {
     return { success: false, message: "Invalid type for 'tools': expected an array.", param: 'tools' };
   }
 
-  const messages: MessageView[] = [];
-  const push = (message: Omit<MessageView, 'index'>) => messages.push({ ...message, index: messages.length });
-  if (typeof instructions === 'string') push({ role: 'system', text: instructions, toolCalls: [], toolResults: [] });
-  if (typeof input === 'string') push({ role: 'user', text: input, toolCalls: [], toolResults: [] });
+  const into: InputView = { messages: [], untrusted: [], tools: decodeResponsesTools(tools ?? []) };
+  const push = (role: MessageView['role'], text: string) => into.messages.push({ index: into.messages.length, role, text, toolCalls: [], toolResults: [] });
+  if (typeof instructions === 'string') push('system', instructions);
+  // The conversation so far is stored upstream, out of the proxy's sight: it may hold anything.
+  for (const source of ['previous_response_id', 'conversation'] as const) {
+    if (json[source] !== undefined && json[source] !== null) into.untrusted.push({ source, messageIndex: into.messages.length, text: '' });
+  }
+  if (typeof input === 'string') push('user', input);
   if (Array.isArray(input)) {
-    const callNames = new Map<string, string>();
-    for (const [position, item] of input.entries()) {
-      const decoded = decodeItem(item, position, callNames);
-      if (!decoded.success) return decoded;
-      if (decoded.message) push(decoded.message);
-    }
+    const error = decodeInputItems(input, into);
+    if (error) return error;
   }
-  return {
-    success: true,
-    json,
-    view: { model: typeof model === 'string' ? model : null, stream: stream === true, messages, tools: decodeResponsesTools(tools ?? []) },
-  };
-}
-
-/** One input item; `callNames` maps the call ids seen so far to their tool names. */
-function decodeItem(item: unknown, position: number, callNames: Map<string, string>): Decoded {
-  const param = `input[${position}]`;
-  if (!isRecord(item)) return { success: false, message: `Invalid type for '${param}': expected an input item object.`, param };
-  const type = item.type ?? 'message';
-  if (type === 'message') {
-    if (typeof item.role !== 'string' || !ROLES.has(item.role)) {
-      return { success: false, message: `Invalid value for '${param}.role': expected one of 'user', 'assistant', 'system' or 'developer'.`, param: `${param}.role` };
-    }
-    const role = item.role === 'developer' ? 'system' : (item.role as MessageView['role']);
-    return { success: true, message: { index: 0, role, text: partsText(item.content), toolCalls: [], toolResults: [] } };
-  }
-  if (type === 'function_call' || type === 'custom_tool_call') {
-    const id = text(item.call_id);
-    const name = text(item.name);
-    if (id) callNames.set(id, name);
-    // A custom tool's call carries free-form `input` where a function call carries JSON `arguments`.
-    const args = type === 'function_call' ? text(item.arguments) : text(item.input);
-    return { success: true, message: { index: 0, role: 'assistant', text: '', toolCalls: [{ id, name, arguments: args }], toolResults: [] } };
-  }
-  if (type === 'function_call_output' || type === 'custom_tool_call_output') {
-    const toolCallId = text(item.call_id);
-    const result = { toolCallId, text: partsText(item.output), ...(callNames.has(toolCallId) ? { name: callNames.get(toolCallId)! } : {}) };
-    return { success: true, message: { index: 0, role: 'tool', text: '', toolCalls: [], toolResults: [result] } };
-  }
-  return { success: true, message: null };
-}
-
-/**
- * Text of a content value: a string, or the text of its parts (`input_text`, `output_text`, and
- * `refusal`, whose text is in `refusal`).
- */
-function partsText(content: unknown): string {
-  if (!Array.isArray(content)) return contentText(content);
-  return content
-    .map((part) => (isRecord(part) ? (typeof part.text === 'string' ? part.text : typeof part.refusal === 'string' ? part.refusal : '') : ''))
-    .filter((part) => part.length > 0)
-    .join('\n');
-}
-
-/** Function tools are flat here (`{ type: 'function', name, parameters }`); custom tools have a name too. */
-export function decodeResponsesTools(tools: unknown[]): ToolDefinitionView[] {
-  return tools.flatMap((tool) => {
-    if (!isRecord(tool) || (tool.type !== 'function' && tool.type !== 'custom') || typeof tool.name !== 'string') return [];
-    const view: ToolDefinitionView = { name: tool.name };
-    if (tool.type === 'function') view.parameters = tool.parameters;
-    if (typeof tool.description === 'string') view.description = tool.description;
-    return [view];
-  });
-}
-
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : '';
+  const view: RequestView = { model: typeof model === 'string' ? model : null, stream: stream === true, messages: into.messages, tools: into.tools.tools };
+  if (into.tools.hostedTools.length > 0) view.hostedTools = into.tools.hostedTools;
+  if (into.untrusted.length > 0) view.untrusted = into.untrusted;
+  return { success: true, json, view };
 }

@@ -1,6 +1,7 @@
 import { isRecord } from '../shared/json.js';
 import type { ResponseView, ToolCallView, Usage } from '../types.js';
 import { emptyResponseView } from './decode-response.js';
+import { assignCallIds, type CallItem, readOutputItem } from './responses-output-items.js';
 
 /** The Responses API's `usage`: `input_tokens` and `output_tokens`. */
 export function readResponsesUsage(usage: unknown): Usage | undefined {
@@ -24,32 +25,38 @@ export function responseFinishReason(response: Record<string, unknown>): string 
   return typeof status === 'string' && status !== 'queued' && status !== 'in_progress' ? status : null;
 }
 
-/** One output item as the view sees it: message text, or a tool call. */
-export type OutputPiece = { kind: 'text'; text: string } | { kind: 'call'; call: ToolCallView } | null;
-
-/** A `message` item's text (its `output_text` parts), or a `function_call` / `custom_tool_call` item's call. */
-export function readOutputItem(item: unknown): OutputPiece {
-  if (!isRecord(item)) return null;
-  if (item.type === 'message' && Array.isArray(item.content)) {
-    const text = item.content.map((part) => (isRecord(part) && part.type === 'output_text' && typeof part.text === 'string' ? part.text : '')).join('');
-    return { kind: 'text', text };
-  }
-  if (item.type === 'function_call' || item.type === 'custom_tool_call') {
-    const args = item.type === 'function_call' ? item.arguments : item.input;
-    return { kind: 'call', call: { id: str(item.call_id), name: str(item.name), arguments: str(args) } };
-  }
-  return null;
+/** What a response's `output` holds for the view; `callIds` gives each call item's view id by position. */
+export interface ReadOutput {
+  text: string;
+  toolCalls: ToolCallView[];
+  hostedCalls: string[];
+  callIds: Map<number, string>;
 }
 
-/** Joins the pieces of a response's output: the texts of its messages, and its tool calls in order. */
-export function joinOutput(pieces: readonly OutputPiece[]): { text: string; toolCalls: ToolCallView[] } {
-  const texts: string[] = [];
-  const toolCalls: ToolCallView[] = [];
-  for (const piece of pieces) {
-    if (piece?.kind === 'text') texts.push(piece.text);
-    if (piece?.kind === 'call') toolCalls.push(piece.call);
+/**
+ * Reads a response's `output` (see readOutputItem): the texts of its messages joined, its client
+ * calls in order with their view ids (own call id, or `#<position>` when it is missing, odd or
+ * shared), and its hosted calls.
+ */
+export function readOutput(output: readonly unknown[]): ReadOutput {
+  const pieces = output.map(readOutputItem);
+  const owned = new Map<number, (string | null)[]>();
+  for (const [position, piece] of pieces.entries()) if (piece?.kind === 'call') owned.set(position, [piece.call.ownId]);
+  const callIds = assignCallIds(owned);
+  const read: ReadOutput = { text: '', toolCalls: [], hostedCalls: [], callIds };
+  for (const [position, piece] of pieces.entries()) {
+    if (piece?.kind === 'text') read.text += piece.text;
+    if (piece?.kind === 'hosted') read.hostedCalls.push(piece.tool);
+    if (piece?.kind === 'call') read.toolCalls.push(toView(piece.call, callIds.get(position)!));
   }
-  return { text: texts.join(''), toolCalls };
+  return read;
+}
+
+/** A call item as the policy sees it, under its view id. */
+export function toView(call: CallItem, id: string): ToolCallView {
+  const view: ToolCallView = { id, name: call.name, arguments: call.arguments };
+  if (call.unknownShape) view.unknownShape = true;
+  return view;
 }
 
 /**
@@ -64,10 +71,11 @@ export function decodeResponsesResponse(json: unknown, countUsage = true): Respo
   if (typeof json.model === 'string') view.model = json.model;
   if (countUsage) view.usage = readResponsesUsage(json.usage) ?? view.usage;
   view.finishReason = responseFinishReason(json);
-  if (Array.isArray(json.output)) Object.assign(view, joinOutput(json.output.map(readOutputItem)));
+  if (Array.isArray(json.output)) {
+    const { text, toolCalls, hostedCalls } = readOutput(json.output);
+    Object.assign(view, { text, toolCalls });
+    if (hostedCalls.length > 0) view.hostedCalls = hostedCalls;
+  }
   return view;
 }
 
-function str(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}

