@@ -19,7 +19,7 @@ export interface BodyPolicyInput {
   taint: TaintTracker;
   answers: AnswerMemory;
   /** For results marked `sanitize`: the quarantine's cache and a way to ask the model through this proxy. */
-  dualLlm: Pick<QuarantineInput, 'cache' | 'call' | 'profileId'>;
+  dualLlm: Pick<QuarantineInput, 'cache' | 'call' | 'profileId' | 'caller'>;
 }
 
 export type BodyPolicyResult =

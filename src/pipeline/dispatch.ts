@@ -67,9 +67,10 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (!context.success) return reject(recorder, adapter, 400, context.message, 'invalid_request_error');
   recorder.context = context.context;
 
+  const credential = adapter.readCredential(request.headers, query) ?? readAnyCredential(request.headers);
   const auth = await authenticate(
     {
-      credential: adapter.readCredential(request.headers, query) ?? readAnyCredential(request.headers),
+      credential,
       provider: adapter.name,
       proxyId: route.profileId,
       auth: deps.config.profiles[route.profileId]?.auth ?? deps.config.auth,
@@ -113,7 +114,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     if (!decoded.success) return reject(recorder, adapter, 400, decoded.message, 'invalid_request_error');
     recorder.model = decoded.view.model;
     recorder.stream = decoded.view.stream;
-    const dualLlm = dualLlmFor(request, query, adapter, route.profileId, deps);
+    const dualLlm = dualLlmFor(request, query, adapter, route.profileId, credential ?? '', deps);
     const stage = await applyBodyPolicies({ view: decoded.view, json: decoded.json, operation, adapter, policy, recorder, taint: deps.taint, answers: deps.answers, dualLlm });
     if (stage.kind === 'reject') return reject(recorder, adapter, stage.status, stage.message, stage.type);
     guard = stage.guard;
@@ -165,10 +166,11 @@ export async function dispatch(request: Request, search: string, route: RouteRes
 }
 
 /** What the dual-LLM quarantine needs of this request: its profile's cache, and a way to ask the model as this client. */
-function dualLlmFor(request: Request, query: URLSearchParams, adapter: ProviderAdapter, profileId: string, deps: DispatchDeps) {
+function dualLlmFor(request: Request, query: URLSearchParams, adapter: ProviderAdapter, profileId: string, caller: string, deps: DispatchDeps) {
   let ask: AskThroughProxy | undefined;
   return {
     profileId,
+    caller,
     cache: deps.sanitizeCache(profileId),
     // Built on first use: most requests carry no result to sanitize.
     call: ((call, note) => (ask ??= selfCaller({ self: deps.self, adapter, profileId, original: request, query }))(call, note)) satisfies AskThroughProxy,

@@ -16,6 +16,12 @@ export interface QuarantineInput {
   call: AskThroughProxy;
   /** Separates the cache entries of profiles with different rules. */
   profileId: string;
+  /**
+   * The caller's credential: outcomes are shared (and in-flight runs joined) only between calls
+   * with the same one, so one client's abort or key never decides another's result. The cache
+   * hashes its keys; the credential is never kept.
+   */
+  caller: string;
 }
 
 /**
@@ -37,7 +43,7 @@ export async function quarantineResults(input: QuarantineInput): Promise<{ repla
         return input.call(encode({ model, ...prompt, ...(answerSchema ? { answerSchema } : {}) }), { kind: 'dual_llm_call', role, tool: decision.tool });
       };
       const sanitizeInput = { tool: decision.tool, result: found ?? '', userRequest, maxRounds: policy.dualLlm.maxRounds, ...(rule?.questions ? { questions: rule.questions } : {}) };
-      const key = [input.profileId, adapter.name, model, decision.tool, sanitizeInput.result, userRequest, rule?.questions ?? null, sanitizeInput.maxRounds];
+      const key = [input.profileId, input.caller, adapter.name, model, decision.tool, sanitizeInput.result, userRequest, rule?.questions ?? null, sanitizeInput.maxRounds];
       const { sanitized, cached } = await input.cache.get(key, () => sanitizeResult(sanitizeInput, ask));
       return { decision, sanitized, cached };
     }),

@@ -141,6 +141,20 @@ describe('dual-LLM quarantine, OpenAI Chat Completions', () => {
     expect(last?.decisions).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'dual_llm', outcome: 'sanitized', cached: true })]));
   });
 
+  it('another caller (another key) never gets a result quarantined for someone else: its own quarantine runs', async () => {
+    const { proxy, client } = clientFor();
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: agentTurn(), tools });
+    const calls = up.requests.length;
+    const other = new OpenAI({ apiKey: 'sk-other-caller', fetch: createProxyFetch(proxy, { sessionId: 's-other' }), maxRetries: 0 });
+    await other.chat.completions.create({ model: 'gpt-4o-mini', messages: agentTurn(), tools });
+    expect(up.requests.length).toBeGreaterThan(calls + 1);
+    const quarantined = (await auditRows(proxy)).filter((row) => row.decisions?.some((decision) => decision.kind === 'dual_llm'));
+    expect(quarantined.map((row) => row.decisions?.find((decision) => decision.kind === 'dual_llm'))).toEqual([
+      expect.objectContaining({ outcome: 'sanitized', cached: false }),
+      expect.objectContaining({ outcome: 'sanitized', cached: false }),
+    ]);
+  });
+
   it('a quarantined model that obeys the injection cannot pass its words on: text is no answer', async () => {
     compromised = true;
     const { proxy, client } = clientFor();
