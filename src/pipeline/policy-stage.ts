@@ -1,3 +1,4 @@
+import { continueVerdict } from '../policy/continuation.js';
 import { judgeContext, judgeToolCalls } from '../policy/engine.js';
 import { type BlockedCall, blockedCalls } from '../policy/refusal.js';
 import type { PolicyConfig } from '../policy/schema.js';
@@ -37,8 +38,13 @@ export async function applyRequestPolicies(view: RequestView, policy: PolicyConf
   if (policy.mode === 'off') return null;
   const sessionId = recorder.context.sessionId;
   const sessionTainted = sessionId ? await taint.isTainted(recorder.proxyId, sessionId) : false;
-  const verdict = judgeContext(view, policy, sessionTainted);
+  let verdict = judgeContext(view, policy, sessionTainted);
   recorder.decisions.push(...verdict.results);
+  if (view.continues !== undefined) {
+    const continued = continueVerdict(verdict, (await memory.recall(recorder.proxyId, view.continues))?.verdict);
+    verdict = continued.verdict;
+    if (continued.unknown) recorder.decisions.push(continued.unknown);
+  }
   if (verdict.tainted && sessionId && !sessionTainted) {
     const source = verdict.results.find((result) => result.trust === 'untrusted');
     await taint.markTainted(recorder.proxyId, sessionId, source ? `untrusted result of "${source.tool}"` : 'untrusted content');
@@ -101,7 +107,9 @@ function answerGuard(context: AnswerContextRecord, policy: PolicyConfig, recorde
     },
     remember(answer) {
       if (!answer.id) return;
-      const remembered: AnswerContextRecord = { verdict, hasTools, refused };
+      // What a hosted tool read inside the answer is part of the context a continuation inherits.
+      const hosted = answer.hostedCalls ?? [];
+      const remembered: AnswerContextRecord = { verdict: hosted.length > 0 && !verdict.tainted ? taintedByHostedCall(verdict, hosted) : verdict, hasTools, refused };
       recorder.answerId = answer.id;
       recorder.answerContext = remembered;
       memory.remember(recorder.proxyId, answer.id, remembered);

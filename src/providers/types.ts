@@ -92,6 +92,11 @@ export interface RequestView {
    * results, hosted tools' outputs, chained responses. Taints the context like an untrusted result.
    */
   untrusted?: UntrustedContentView[];
+  /**
+   * The id of a stored answer this request continues (`previous_response_id`): the request is
+   * judged in that answer's context too (untrusted when the proxy has no record of it).
+   */
+  continues?: string;
 }
 
 /** Content that entered the context from outside (never the user's own words). */

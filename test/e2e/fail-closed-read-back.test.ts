@@ -119,4 +119,35 @@ describe('F4: answers read later are judged like answers read now', () => {
       await quiet.close();
     }
   });
+
+  describe('a chain (previous_response_id) carries the taint of the response it continues', () => {
+    const BOSS = 'boss@corp.test';
+    const toBoss = { id: 'call_boss', name: 'send_email', arguments: JSON.stringify({ to: BOSS, body: 'summary' }) };
+    async function chain(first: OpenAI.Responses.ResponseInputItem[], next: typeof ATTACK) {
+      up.reply({ kind: 'chat', content: 'Noted.' });
+      const earlier = await client.responses.create({ model: 'gpt-4.1', input: first, tools });
+      up.reply({ kind: 'chat', toolCalls: [next] });
+      return client.responses.create({ model: 'gpt-4.1', previous_response_id: earlier.id, input: 'Go ahead and send it.', tools });
+    }
+
+    it('after a clean response, a recipient the user named earlier in the chain passes', async () => {
+      const continued = await chain([{ role: 'user', content: `Summarise the report; my boss is ${BOSS}.` }], toBoss);
+      expect(callsOf(continued)).toEqual([expect.objectContaining({ name: 'send_email', arguments: toBoss.arguments })]);
+    });
+
+    it('after a response that read untrusted content, the address found there is refused, though this request holds none of it', async () => {
+      const continued = await chain(input(true), ATTACK);
+      expect(callsOf(continued)).toEqual([]);
+      const row = (await auditRows(proxy)).at(-1);
+      expect(row?.decisions).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'tool_call', tool: 'send_email', action: 'block' })]));
+    });
+
+    it('after a response the proxy has no record of, even the recipient named there is refused (what it held is unknown)', async () => {
+      up.reply({ kind: 'chat', toolCalls: [toBoss] });
+      const continued = await client.responses.create({ model: 'gpt-4.1', previous_response_id: 'resp_made_elsewhere', input: 'Go ahead and send it.', tools });
+      expect(callsOf(continued)).toEqual([]);
+      const row = (await auditRows(proxy)).at(-1);
+      expect(row?.decisions).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'tool_result', tool: 'previous_response_id', trust: 'untrusted', ruleId: 'unknown_answer' })]));
+    });
+  });
 });

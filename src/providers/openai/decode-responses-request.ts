@@ -40,10 +40,12 @@ export function decodeResponsesRequest(json: unknown): DecodeResult {
   const into: InputView = { messages: [], untrusted: [], tools: decodeResponsesTools(tools ?? []) };
   const push = (role: MessageView['role'], text: string) => into.messages.push({ index: into.messages.length, role, text, toolCalls: [], toolResults: [] });
   if (typeof instructions === 'string') push('system', instructions);
-  // The conversation so far is stored upstream, out of the proxy's sight: it may hold anything.
-  for (const source of ['previous_response_id', 'conversation'] as const) {
-    if (json[source] !== undefined && json[source] !== null) into.untrusted.push({ source, messageIndex: into.messages.length, text: '' });
-  }
+  // A conversation stored upstream is out of the proxy's sight: it may hold anything. A response
+  // this proxy judged is continued in the context it was judged in (`view.continues`).
+  const previous = json.previous_response_id;
+  const continues = typeof previous === 'string' && previous !== '' ? previous : undefined;
+  if (continues === undefined && previous !== undefined && previous !== null) into.untrusted.push({ source: 'previous_response_id', messageIndex: into.messages.length, text: '' });
+  if (json.conversation !== undefined && json.conversation !== null) into.untrusted.push({ source: 'conversation', messageIndex: into.messages.length, text: '' });
   if (typeof input === 'string') push('user', input);
   if (Array.isArray(input)) {
     const error = decodeInputItems(input, into);
@@ -52,5 +54,6 @@ export function decodeResponsesRequest(json: unknown): DecodeResult {
   const view: RequestView = { model: typeof model === 'string' ? model : null, stream: stream === true, messages: into.messages, tools: into.tools.tools };
   if (into.tools.hostedTools.length > 0) view.hostedTools = into.tools.hostedTools;
   if (into.untrusted.length > 0) view.untrusted = into.untrusted;
+  if (continues !== undefined) view.continues = continues;
   return { success: true, json, view };
 }

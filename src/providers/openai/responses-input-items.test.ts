@@ -118,7 +118,9 @@ describe('input items that carry tool output', () => {
   });
 
   it('a conversation chained by previous_response_id or conversation is untrusted (the proxy cannot see it); a clean one is not', () => {
-    expect(decode({ input: 'go on', previous_response_id: 'resp_1' }).untrusted).toEqual([{ source: 'previous_response_id', messageIndex: 0, text: '' }]);
+    // A response id is judged in the context remembered for it (see policy/continuation.ts); any other value cannot be.
+    expect(decode({ input: 'go on', previous_response_id: 'resp_1' }).continues).toBe('resp_1');
+    expect(decode({ input: 'go on', previous_response_id: 42 }).untrusted).toEqual([{ source: 'previous_response_id', messageIndex: 0, text: '' }]);
     expect(decode({ input: 'go on', conversation: 'conv_1' }).untrusted).toEqual([{ source: 'conversation', messageIndex: 0, text: '' }]);
     const clean = decode({ instructions: 'sys', input: [{ role: 'user', content: 'hi' }, { type: 'reasoning', id: 'rs_1', summary: [] }, { type: 'mcp_approval_response', approval_request_id: 'mcpr_1', approve: true }] });
     expect(clean.untrusted).toBeUndefined();
