@@ -224,6 +224,9 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
     emitPending(controller);
     if (withheld) emit(controller, adapter.streamErrorEvent(withheld, format));
     else if (error && tellClient) emit(controller, adapter.streamErrorEvent(error, format));
+    // The upstream's own error event, held behind a call it interrupted: the call is dropped, the
+    // error still goes out as the upstream sent it.
+    else if (error && reportedError && held.length > 0) emit(controller, held.at(-1)?.encoded ?? adapter.streamErrorEvent(error, format));
     const view = reader.view();
     guard?.remember(view);
     recorder.usage = view.usage;

@@ -204,6 +204,14 @@ describe('S9: an error event mid-stream, after the 200', () => {
     expect(format.succeeded(output)).toBe(false);
     expect(row).toMatchObject({ status: 200, outcome: 'upstream_error', error: 'The model is overloaded.' });
   });
+  it.each(FORMATS)('S9 ($label): the error event arrives while a tool call is held: the call never goes out, the error does', async (format) => {
+    const { output, row } = await through(format, [...format.untilToolCall(), format.upstreamError('The model is overloaded.')]);
+    expect(output).not.toContain('"to":"ops@example.com"');
+    expect(output).not.toContain('ops@example.com');
+    expect(format.errorAtEnd(output)).toBe('The model is overloaded.');
+    expect(format.succeeded(output)).toBe(false);
+    expect(row).toMatchObject({ outcome: 'upstream_error' });
+  });
 });
 
 /**
