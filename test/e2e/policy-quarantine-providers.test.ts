@@ -62,6 +62,13 @@ describe('quarantine, Anthropic Messages', async () => {
     expect(final.content.some((block) => block.type === 'tool_use')).toBe(false);
   });
 
+  it('tainted: remote MCP servers are removed upstream, even with no tools declared', async () => {
+    const { client } = clientFor(policies);
+    const mcp = { ...request, tools: undefined, mcp_servers: [{ type: 'url', url: 'https://mcp.example.test/sse', name: 'crm' }] } as unknown as Anthropic.MessageCreateParamsNonStreaming;
+    await client.messages.create(mcp).catch(() => undefined);
+    expect(up.requests.at(-1)?.json).not.toHaveProperty('mcp_servers');
+  });
+
   it('untainted: the request goes upstream as sent', async () => {
     const { client } = clientFor(TRUSTED);
     const message = await client.messages.create(request);
@@ -96,6 +103,14 @@ describe('quarantine, Gemini generateContent', async () => {
     for await (const chunk of await client.models.generateContentStream({ model: 'gemini-2.5-flash', contents, config })) calls.push(...(chunk.functionCalls ?? []));
     expect(up.requests.at(-1)?.json.toolConfig).toEqual({ functionCallingConfig: { mode: 'NONE' } });
     expect(calls).toEqual([]);
+  });
+
+  it('tainted: hosted tools (search, URL context, code execution) are removed upstream, the declarations kept; untainted they stay', async () => {
+    const hosted = { tools: [...config.tools, { googleSearch: {} }, { urlContext: {} }, { codeExecution: {} }] };
+    await clientFor(policies).client.models.generateContent({ model: 'gemini-2.5-flash', contents, config: hosted });
+    expect(up.requests.at(-1)?.json.tools).toEqual(config.tools);
+    await clientFor(TRUSTED).client.models.generateContent({ model: 'gemini-2.5-flash', contents, config: hosted });
+    expect(up.requests.at(-1)?.json.tools).toEqual(hosted.tools);
   });
 
   it('untainted: the request goes upstream as sent', async () => {

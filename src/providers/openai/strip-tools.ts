@@ -5,7 +5,8 @@
  */
 export function stripChatTools(json: Record<string, unknown>): boolean {
   let changed = false;
-  for (const key of ['tools', 'tool_choice', 'parallel_tool_calls', 'functions', 'function_call']) {
+  // `web_search_options`: a search model's hosted search, which could carry the context out in a query.
+  for (const key of ['tools', 'tool_choice', 'parallel_tool_calls', 'functions', 'function_call', 'web_search_options']) {
     if (key in json) {
       delete json[key];
       changed = true;
