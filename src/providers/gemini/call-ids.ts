@@ -1,19 +1,4 @@
-/**
- * Ids for Gemini's calls and results. Gemini usually gives a `functionCall` no `id` and answers it
- * by name, so a name cannot tell two calls of one tool apart: a call (or result) is known by its
- * own `id` when it has a usable one (a non-empty string not seen before in the same answer or
- * request, and not starting with `#`), else by its position, `#...`. The decoders and the encoders
- * that remove or replace an item walk the same JSON in the same order with one of these each, so
- * they give every item the same id.
- */
-export function createIdSpace(): (own: unknown, positional: string) => string {
-  const seen = new Set<string>();
-  return (own, positional) => {
-    if (typeof own !== 'string' || own === '' || own.startsWith('#') || seen.has(own)) return positional;
-    seen.add(own);
-    return own;
-  };
-}
+import { createIdSpace } from '../shared/id-space.js';
 
 /**
  * The ids of an answer's actions (function calls, and parts of unknown types): `#<candidate>.<n>`

@@ -1,6 +1,6 @@
 import { isRecord } from '../shared/json.js';
 import type { DecodeResult, MessageRole, MessageView, RequestView, ToolDefinitionView, UntrustedContentView } from '../types.js';
-import { createIdSpace } from './call-ids.js';
+import { createIdSpace } from '../shared/id-space.js';
 import { hostedTools, readContent } from './history.js';
 import { field, partsText } from './parts.js';
 

@@ -1,6 +1,7 @@
 import type { ToolResultReplacement } from '../../policy/refusal.js';
 import { isRecord } from '../shared/json.js';
-import { createIdSpace, resultId } from './call-ids.js';
+import { createIdSpace } from '../shared/id-space.js';
+import { resultId } from './call-ids.js';
 import { conversationBody } from './decode-request.js';
 import { field } from './parts.js';
 

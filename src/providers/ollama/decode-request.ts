@@ -2,7 +2,8 @@ import { decodeChatRequest } from '../openai/decode-request.js';
 import { isRecord } from '../shared/json.js';
 import type { DecodeResult, MessageRole, MessageView, RequestView, ToolDefinitionView, ToolResultView } from '../types.js';
 import { OPENAI_CHAT } from './routes.js';
-import { createIdSpace, historyCallId, readToolCalls, toolResultId, toolResultName } from './tool-calls.js';
+import { createIdSpace } from '../shared/id-space.js';
+import { historyCallId, readToolCalls, toolResultId, toolResultName } from './tool-calls.js';
 
 type Decoded = { success: true; view: RequestView } | { success: false; message: string; param?: string };
 

@@ -5,7 +5,8 @@ import { replaceChatToolResults, refuseChatResponse, refuseChatStream } from '..
 import { isRecord, safeParseJson } from '../shared/json.js';
 import type { HeldEvent } from '../types.js';
 import { OPENAI_CHAT } from './routes.js';
-import { createAnswerIds, createIdSpace, toolResultId } from './tool-calls.js';
+import { createIdSpace } from '../shared/id-space.js';
+import { createAnswerIds, toolResultId } from './tool-calls.js';
 
 /**
  * Tool-call refusals in Ollama's formats. The OpenAI-compatible `/v1/chat/completions` speaks

@@ -1,22 +1,6 @@
+import { createIdSpace } from '../shared/id-space.js';
 import { isRecord } from '../shared/json.js';
 import type { ToolCallView } from '../types.js';
-
-/**
- * Ids for Ollama's calls and results. Older servers give a call no `id` (newer ones do), and a
- * result answers by `tool_name` or by nothing at all, so a name cannot tell two calls (or two
- * results) of one tool apart: an item is known by its own id when it has a usable one (a
- * non-empty string not seen before in the same answer or request, and not starting with `#`),
- * else by its position (`#...`). The decoders and the encoders that remove or replace an item walk
- * the same JSON in the same order with one of these each, so they give every item the same id.
- */
-export function createIdSpace(): (own: unknown, positional: string) => string {
-  const seen = new Set<string>();
-  return (own, positional) => {
-    if (typeof own !== 'string' || own === '' || own.startsWith('#') || seen.has(own)) return positional;
-    seen.add(own);
-    return own;
-  };
-}
 
 /** The positional id of the n-th call of an answer (counted across the lines of a stream). */
 export const answerCallId = (n: number) => `#0.${n}`;
