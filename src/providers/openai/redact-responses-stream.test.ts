@@ -47,6 +47,24 @@ describe('openai redactStreamEvent (Responses API)', () => {
     expect(c.found()).toEqual(['text:0:0 openai_key']);
   });
 
+  it.each([
+    ['response.custom_tool_call_input.delta', 'response.custom_tool_call_input.done', 'input', 'custom:2'],
+    ['response.mcp_call_arguments.delta', 'response.mcp_call_arguments.done', 'arguments', 'mcp:2'],
+  ])('%s: a key split across deltas is redacted; its tail goes out as one more delta before %s', (deltaType, doneType, field, channel) => {
+    const c = channels();
+    const input = `curl -H 'Authorization: Bearer ${KEY}'`;
+    const ids = { item_id: 'ct_1', output_index: 2 };
+    let out = '';
+    for (const delta of [input.slice(0, 30), input.slice(30, 60), input.slice(60)]) out += redactEvent(event(deltaType, { ...ids, delta }), c);
+    out += redactEvent(event(doneType, { ...ids, [field]: input }), c);
+    const all = events(out);
+    const redacted = `curl -H 'Authorization: Bearer [REDACTED:openai_key]'`;
+    expect(all.filter((e) => e.type === deltaType).map((e) => e.delta).join('')).toBe(redacted);
+    expect(all.at(-1)).toMatchObject({ type: doneType, [field]: redacted });
+    expect(out).not.toContain(KEY.slice(20, 40));
+    expect(c.found()).toEqual([`${channel} openai_key`]);
+  });
+
   it('function call arguments: deltas and .done; a snapshot never streamed is scanned whole under its path', () => {
     const c = channels();
     const args = JSON.stringify({ value: KEY });

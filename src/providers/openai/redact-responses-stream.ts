@@ -30,11 +30,30 @@ function stateOf(redact: StreamRedact) {
 
 /** Terminal events carrying the whole response, its output included (a failed one may hold partial output). */
 const SNAPSHOT_TYPES = new Set(['response.completed', 'response.incomplete', 'response.failed']);
-const DELTA_TYPES = new Set(['response.output_text.delta', 'response.function_call_arguments.delta']);
+/** Delta events by the kind of channel they feed: the answer's text, and each kind of call's input. */
+const DELTA_KINDS: Record<string, string> = {
+  'response.output_text.delta': 'text',
+  'response.function_call_arguments.delta': 'tool',
+  'response.custom_tool_call_input.delta': 'custom',
+  'response.mcp_call_arguments.delta': 'mcp',
+};
+const DELTA_TYPES = new Set(Object.keys(DELTA_KINDS));
+/** The delta event type of each channel kind (the held-back tail goes out as one more of them). */
+const TAIL_TYPES = Object.fromEntries(Object.entries(DELTA_KINDS).map(([type, kind]) => [kind, type]));
+/** Events that end one channel of their output item: the kind they end. */
+const DONE_KINDS: Record<string, string> = {
+  'response.output_text.done': 'text',
+  'response.function_call_arguments.done': 'tool',
+  'response.custom_tool_call_input.done': 'custom',
+  'response.mcp_call_arguments.done': 'mcp',
+};
+const CALL_KINDS = ['tool', 'custom', 'mcp'];
 /** Events that repeat text whole: the field that holds it (walked as JSON). */
 const WHOLE_FIELDS: Record<string, string> = {
   'response.output_text.done': 'text',
   'response.function_call_arguments.done': 'arguments',
+  'response.custom_tool_call_input.done': 'input',
+  'response.mcp_call_arguments.done': 'arguments',
   'response.content_part.done': 'part',
   'response.output_item.done': 'item',
   'response.completed': 'response',
@@ -44,9 +63,10 @@ const WHOLE_FIELDS: Record<string, string> = {
 
 /**
  * Data-leak redaction of a Responses API stream. Channels: `text:<o>:<c>` (the
- * `response.output_text.delta`s of output item o, content part c) and `tool:<o>` (the
- * `response.function_call_arguments.delta`s of output item o). A channel ends at its `.done`
- * event (`output_text.done`, `function_call_arguments.done`, or at the latest its item's
+ * `response.output_text.delta`s of output item o, content part c), and per call item o `tool:<o>`,
+ * `custom:<o>` and `mcp:<o>` (its `function_call_arguments`, `custom_tool_call_input` or
+ * `mcp_call_arguments` deltas). A channel ends at its `.done` event (`output_text.done`,
+ * `function_call_arguments.done`, `custom_tool_call_input.done`, ..., or at the latest its item's
  * `output_item.done`): the held-back tail goes out as one more delta event just before it. Events
  * that repeat the text whole (the `.done` events, `content_part.done`, `output_item.done` and the
  * `response.completed`/`.incomplete`/`.failed` snapshot) carry the text as it was sent; a string
@@ -65,7 +85,8 @@ export function redactResponsesStreamEvent(event: HeldEvent, redact: StreamRedac
 
   if (DELTA_TYPES.has(type)) {
     if (typeof payload.delta !== 'string') return event.encoded;
-    const channel = type === 'response.output_text.delta' ? `text:${o}:${c}` : `tool:${o}`;
+    const kind = DELTA_KINDS[type]!;
+    const channel = kind === 'text' ? `text:${o}:${c}` : `${kind}:${o}`;
     const sent = state.channels.get(channel) ?? { original: '', out: '', itemId: payload.item_id };
     state.channels.set(channel, sent);
     const delta = payload.delta;
@@ -84,8 +105,7 @@ export function redactResponsesStreamEvent(event: HeldEvent, redact: StreamRedac
   const field = WHOLE_FIELDS[type];
   if (field === undefined) return event.encoded;
   // The channels this event ends: their tails go out first.
-  const ending =
-    type === 'response.output_text.done' ? [`text:${o}:${c}`] : type === 'response.function_call_arguments.done' ? [`tool:${o}`] : type === 'response.output_item.done' ? [`text:${o}`, `tool:${o}`] : type === 'response.content_part.done' ? [`text:${o}:${c}`] : ['text', 'tool'];
+  const ending = channelsEndedBy(type, o, c);
   const tails = new Map<string, string>();
   for (const prefix of ending) for (const [channel, tail] of end(prefix)) tails.set(channel, tail);
   let before = '';
@@ -123,6 +143,15 @@ export function redactResponsesStreamEvent(event: HeldEvent, redact: StreamRedac
   return before + encode(event, payload);
 }
 
+/** The channels (or channel prefixes) an event that repeats text whole ends. */
+function channelsEndedBy(type: string, o: number, c: number): string[] {
+  const kind = DONE_KINDS[type];
+  if (kind === 'text' || type === 'response.content_part.done') return [`text:${o}:${c}`];
+  if (kind !== undefined) return [`${kind}:${o}`];
+  if (type === 'response.output_item.done') return [`text:${o}`, ...CALL_KINDS.map((call) => `${call}:${o}`)];
+  return ['text', ...CALL_KINDS];
+}
+
 /** A JSON value with every string leaf passed through `whole` (object keys stay). */
 function walk(value: unknown, path: string, whole: (text: string, path: string) => string): unknown {
   if (typeof value === 'string') return whole(value, path);
@@ -139,7 +168,7 @@ function walk(value: unknown, path: string, whole: (text: string, path: string) 
 
 function tailEvent(channel: string, tail: string, itemId: unknown, sequence: unknown, named: boolean): string {
   const [kind, o, c] = channel.split(':');
-  const type = kind === 'text' ? 'response.output_text.delta' : 'response.function_call_arguments.delta';
+  const type = TAIL_TYPES[kind ?? ''] ?? 'response.output_text.delta';
   const payload: Record<string, unknown> = { type };
   if (typeof sequence === 'number') payload.sequence_number = sequence;
   payload.item_id = typeof itemId === 'string' ? itemId : '';
