@@ -80,6 +80,8 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
   let terminated = false;
   /** Whether any event came: a stream that ends at its EOF (Gemini) must have carried one to count as an answer. */
   let anyEvent = false;
+  /** A stream the reader cannot assemble as the SDK would is refused once (recorded once in shadow mode). */
+  let unreadableSeen = false;
   /** An error the upstream reported in its own stream: passed on as it was, and recorded. */
   let reportedError: string | null = null;
   /** A reason to stop reading at once: the client gets an error event in its dialect. */
@@ -93,9 +95,14 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
     anyEvent = true;
     recorder.markFirstToken(performance.now());
     // A tool call the proxy cannot judge ends the answer with an error event: nothing of it goes out.
-    if (info.unreadable && guard) {
-      fatalError = info.unreadable;
-      return;
+    // (In shadow mode the refusal is recorded, and the stream goes on as the upstream sent it.)
+    if (info.unreadable && guard && !unreadableSeen) {
+      unreadableSeen = true;
+      if (guard.enforcing) {
+        fatalError = info.unreadable;
+        return;
+      }
+      recorder.decisions.push({ kind: 'tool_call', toolCallId: '', tool: '', action: 'block', ruleId: 'unreadable_stream', reason: info.unreadable });
     }
     if (info.error) reportedError = info.error;
     if (info.terminal) terminated = true;

@@ -18,6 +18,8 @@ export interface ToolCallGuard {
    * keeps the response): an answer that can be read back by id has its context remembered.
    */
   remember(answer: ResponseView): void;
+  /** Whether refusals take effect (`enforce`), or are only recorded (`shadow`). */
+  readonly enforcing: boolean;
 }
 
 export interface RequestPolicyResult {
@@ -72,6 +74,7 @@ export async function readBackGuard(answerId: string, policy: PolicyConfig, reco
 /** Made around the proxy (or forgotten): what the model had read is unknown, so no call of it goes out. */
 function unknownAnswerGuard(policy: PolicyConfig, recorder: Recorder): ToolCallGuard {
   return {
+    enforcing: policy.mode === 'enforce',
     judge(answer) {
       const decisions = answer.toolCalls.map((call): ToolCallDecision => ({
         kind: 'tool_call', toolCallId: call.id, tool: call.name, action: 'block', ruleId: 'unknown_answer',
@@ -89,6 +92,7 @@ function answerGuard(context: AnswerContextRecord, policy: PolicyConfig, recorde
   const enforce = policy.mode === 'enforce';
   let refused = context.refused;
   return {
+    enforcing: enforce,
     judge(answer) {
       const hosted = answer.hostedCalls ?? [];
       for (const tool of hosted) recorder.decisions.push({ kind: 'hosted_tool', tool });

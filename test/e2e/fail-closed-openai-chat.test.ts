@@ -242,6 +242,24 @@ describe('fail closed, OpenAI Chat Completions', () => {
     });
   });
 
+  it('shadow mode: a stream the SDK would read two ways is passed on as the upstream sent it, and the row says it would have been refused', async () => {
+    const shadow = createProxy({ providers: { openai: { baseUrl: up.baseUrl } }, policies: { mode: 'shadow' } });
+    try {
+      const chunks = [start, part(null, { id: 'call_x', type: 'function', function: { name: 'send_email', arguments: ARGS } }), chunk({}, 'tool_calls')];
+      up.reply(raw(completion({}), chunks));
+      const response = await shadow.handle(new Request('http://proxy/openai/chat/completions', { method: 'POST', headers: { authorization: 'Bearer sk-test', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: clean, tools, stream: true }) }));
+      const text = await response.text();
+      expect(text).toContain('send_email');
+      expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+      await shadow.flush();
+      const row = (await shadow.store.listInteractions({ limit: 1 }))[0];
+      expect(row?.outcome).toBe('ok');
+      expect(row?.decisions).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: 'unreadable_stream', action: 'block' })]));
+    } finally {
+      await shadow.close();
+    }
+  });
+
   describe('quarantine: a replaced tool result always lands, whatever id it answers by', () => {
     const messages = [
       { role: 'user', content: 'Summarise my email.' },

@@ -234,10 +234,11 @@ describe('stream decoding details', () => {
 });
 
 describe('tool calls held for the policy decision (the stream guard)', () => {
-  const allow: ToolCallGuard = { judge: () => [], remember() {} };
+  const allow: ToolCallGuard = { judge: () => [], remember() {}, enforcing: true };
   const refuseEmail: ToolCallGuard = {
     judge: (answer) => answer.toolCalls.filter((call) => call.name === 'send_email').map((call) => ({ toolCallId: call.id, tool: call.name, reason: 'recipient found only in untrusted content' })),
     remember() {},
+    enforcing: true,
   };
 
   it('the reader flags a tool call from its content_block_start and every input_json_delta, and nothing else', () => {
