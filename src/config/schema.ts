@@ -148,6 +148,12 @@ export const proxyConfigSchema = z.strictObject({
     .strictObject({
       /** The prom-client registry to register on; a new one per proxy by default. */
       registry: z.custom<Registry>((value) => typeof value === 'object' && value !== null && 'registerMetric' in value, 'expected a prom-client Registry').optional(),
+      /**
+       * Most distinct values one label keeps per metric (agent ids, models, ...); later new values
+       * are counted under `__overflow__` and in `archestra_metric_label_overflows_total`.
+       * @default 1000
+       */
+      maxLabelValues: z.number().int().positive().default(1_000),
     })
     .prefault({}),
 });
