@@ -120,7 +120,11 @@ export class Recorder {
   private observeMetrics(status: number, durationMs: number, ttftMs: number | null): void {
     if (!this.provider) return;
     const { metrics } = this.deps;
-    const labels = { provider: this.provider, model: this.model ?? 'unknown', external_agent_id: this.context.agentId ?? '' };
+    // The agent id and model are the client's word: a client whose credential was not accepted
+    // names no series (a stranger's requests would otherwise add one each).
+    const proven = this.authMethod !== null && !(this.authMethod === 'provider_key' && status === 401);
+    const agentId = proven ? (this.context.agentId ?? '') : '';
+    const labels = { provider: this.provider, model: proven ? (this.model ?? 'unknown') : 'unknown', external_agent_id: agentId };
     metrics.observeRequest(labels, status, durationMs / 1000);
     metrics.observeTokens(labels, this.usage.inputTokens, this.usage.outputTokens);
     if (ttftMs !== null) metrics.observeTimeToFirstToken(labels, ttftMs / 1000);
@@ -129,7 +133,7 @@ export class Recorder {
       const seconds = (this.receivedAt + durationMs - this.upstreamStartedAt) / 1000;
       if (seconds > 0) metrics.observeTokensPerSecond(labels, this.usage.outputTokens / seconds);
     }
-    if (this.context.executionId) metrics.countExecution(this.context.agentId ?? '', this.context.executionId);
+    if (proven && this.context.executionId) metrics.countExecution(agentId, this.context.executionId);
     for (const decision of this.decisions) {
       if (decision.kind === 'tool_call' && decision.action === 'block') metrics.countBlockedToolCall(labels, decision.ruleId);
       if (decision.kind === 'data_leak') metrics.countDataLeak(labels, decision.detector, decision.action, decision.direction);
