@@ -127,6 +127,12 @@ export const proxyConfigSchema = z.strictObject({
     .strictObject({
       /** Largest request body accepted; larger gets 413. @default 10485760 @unit bytes */
       maxRequestBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
+      /**
+       * Most bytes of a streamed answer held back while its tool calls await their decision
+       * (counted as the held events would be sent). Beyond it the stream ends with an error event
+       * in the provider's dialect and none of what was held goes out. @default 8388608 @unit bytes
+       */
+      maxHeldStreamBytes: z.number().int().positive().default(8 * 1024 * 1024),
     })
     .prefault({}),
   upstream: z
