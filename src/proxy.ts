@@ -70,7 +70,7 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
   const config = validateConfig(input);
   const baseUrls = Object.fromEntries(PROVIDER_NAMES.map((name) => [name, config.providers[name]?.baseUrl ?? DEFAULT_BASE_URLS[name]])) as Record<ProviderName, string>;
   const store = typeof config.store === 'string' ? createSqliteStore(config.store) : config.store;
-  const metrics = createProxyMetrics(config.metrics.registry);
+  const metrics = createProxyMetrics(config.metrics.registry, config.metrics.maxLabelValues);
   const auditLog = createAuditLog(store, config.audit.flushIntervalMs, (error) => {
     console.error('[archestra] could not write audit rows; they are kept and retried:', error instanceof Error ? error.message : error);
   });

@@ -127,6 +127,12 @@ export const proxyConfigSchema = z.strictObject({
     .strictObject({
       /** Largest request body accepted; larger gets 413. @default 10485760 @unit bytes */
       maxRequestBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
+      /**
+       * Most bytes of a streamed answer held back while its tool calls await their decision
+       * (counted as the held events would be sent). Beyond it the stream ends with an error event
+       * in the provider's dialect and none of what was held goes out. @default 8388608 @unit bytes
+       */
+      maxHeldStreamBytes: z.number().int().positive().default(8 * 1024 * 1024),
     })
     .prefault({}),
   upstream: z
@@ -148,6 +154,12 @@ export const proxyConfigSchema = z.strictObject({
     .strictObject({
       /** The prom-client registry to register on; a new one per proxy by default. */
       registry: z.custom<Registry>((value) => typeof value === 'object' && value !== null && 'registerMetric' in value, 'expected a prom-client Registry').optional(),
+      /**
+       * Most distinct values one label keeps per metric (agent ids, models, ...); later new values
+       * are counted under `__overflow__` and in `archestra_metric_label_overflows_total`.
+       * @default 1000
+       */
+      maxLabelValues: z.number().int().positive().default(1_000),
     })
     .prefault({}),
 });

@@ -11,6 +11,8 @@ import { safeParseJson } from '../providers/shared/json.js';
 
 /** One event larger than this without its line end is refused (fail closed, bounded memory). */
 const MAX_EVENT_BYTES = 8 * 1024 * 1024;
+/** Held bytes per stream, unless configured (`limits.maxHeldStreamBytes`). */
+const DEFAULT_MAX_HELD_BYTES = 8 * 1024 * 1024;
 /** After its terminator, how long the rest of an upstream body may take to end. */
 const DRAIN_AFTER_TERMINAL_MS = 1_000;
 
@@ -43,6 +45,12 @@ export interface InspectStreamOptions {
    * event's deltas pass through a stream redactor per channel before they are sent or held.
    */
   dataLeak?: StreamDataLeakOptions | null;
+  /**
+   * Most bytes held while tool calls await their decision (the held events as they would be
+   * sent). Past it the stream ends with an error event: an upstream that never ends cannot grow
+   * the proxy without bound. @default 8388608 @unit bytes
+   */
+  maxHeldBytes?: number;
 }
 
 /**
@@ -59,7 +67,7 @@ export interface InspectStreamOptions {
  * client gets the upstream's bytes and only the audit copy is redacted.
  */
 export function inspectStream(options: InspectStreamOptions): ReadableStream<Uint8Array> {
-  const { body, format, operation, reader, adapter, recorder, status, signal, guard, keepAliveMs = 10_000 } = options;
+  const { body, format, operation, reader, adapter, recorder, status, signal, guard, keepAliveMs = 10_000, maxHeldBytes = DEFAULT_MAX_HELD_BYTES } = options;
   const leak = options.dataLeak ? createStreamLeakGuard(adapter, operation, options.dataLeak, recorder) : null;
   /** Shadow mode: the client gets the upstream's bytes, the audit row a redacted copy (kept apart). */
   const shadow = leak !== null && options.dataLeak?.mode === 'shadow';
@@ -69,6 +77,8 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
   const encoder = new TextEncoder();
   let pending = '';
   const held: HeldEvent[] = [];
+  /** The UTF-8 bytes of `held`'s events, as they would be sent: bounded by `maxHeldBytes`. */
+  let heldBytes = 0;
   /** In shadow mode, what the audit row gets in place of `pending` and `held`. */
   let pendingAudit = '';
   const heldAudit: HeldEvent[] = [];
@@ -136,6 +146,7 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
       if (shadow) pendingAudit += redacted;
       return;
     }
+    if (!withinHeldLimit(Buffer.byteLength(client))) return;
     if (shadow) {
       held.push(original);
       heldAudit.push(...(redacted === original.encoded ? [original] : splitEncoded(redacted, format)));
@@ -148,6 +159,19 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
       if (events.length === 0 && held.length === 0 && toolCall) held.push({ data: '', encoded: '' });
       held.push(...events);
     }
+  }
+
+  /**
+   * Counts `bytes` more held; past the limit the stream ends with an error event, and what was
+   * held is dropped at once (none of it goes out: the calls in it were never decided).
+   */
+  function withinHeldLimit(bytes: number): boolean {
+    heldBytes += bytes;
+    if (heldBytes <= maxHeldBytes) return true;
+    fatalError = `The answer was cut off: it grew past the proxy's held-stream limit (${maxHeldBytes} bytes) while its tool calls awaited their decision.`;
+    held.length = 0;
+    heldAudit.length = 0;
+    return false;
   }
 
   /** At the end of a stream without a terminator (Gemini): the held-back tails go last. */

@@ -27,6 +27,8 @@ export interface AnswerInput {
   /** The key the upstream got: an error body that quotes it never passes it on. */
   upstreamKey: string | undefined;
   signal: AbortSignal;
+  /** `limits.maxHeldStreamBytes`: most of a stream held while its tool calls are decided. */
+  maxHeldStreamBytes: number;
 }
 
 /** The canonical media type of each format the proxy judges. */
@@ -46,7 +48,7 @@ export async function readAnswer(upstream: Upstream, input: AnswerInput): Promis
     const reader = adapter.streamReader({ operation, injectedUsage: input.injectedUsage });
     // Streamed text is redacted as it goes, where the adapter can re-encode its events.
     const dataLeak = input.scanForLeaks && adapter.redactStreamEvent && adapter.encodeStreamTails ? streamGuardOptions(policy, input.tainted) : null;
-    const stream = inspectStream({ body: upstream.body, format, operation, reader, adapter, recorder, status: upstream.status, signal: input.signal, guard: input.guard, keepAliveMs: policy.holdKeepAliveMs, dataLeak });
+    const stream = inspectStream({ body: upstream.body, format, operation, reader, adapter, recorder, status: upstream.status, signal: input.signal, guard: input.guard, keepAliveMs: policy.holdKeepAliveMs, dataLeak, maxHeldBytes: input.maxHeldStreamBytes });
     // The body the client gets is the proxy's re-encoding: its length is not the upstream's.
     upstream.headers.delete('content-length');
     labelAs(upstream.headers, format);

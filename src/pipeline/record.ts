@@ -37,6 +37,8 @@ export class Recorder {
   private requestBody: string | null = null;
   private responseParts: string[] = [];
   private responseBytes = 0;
+  /** The stream's audit copy reached `maxBodyBytes`: the rest is not kept. */
+  private responseCut = false;
 
   proxyId = 'default';
   provider: ProviderName | null = null;
@@ -82,11 +84,17 @@ export class Recorder {
     if (this.deps.keepBodies) this.requestBody = this.cut(body);
   }
 
-  /** Appends to the recorded response body (the stream as the client saw it), up to the cap. */
+  /**
+   * Appends to the recorded response body (the stream as the client saw it), up to `maxBodyBytes`
+   * UTF-8 bytes: what goes past it is never kept, however long the stream runs.
+   */
   appendResponseBody(text: string): void {
-    if (!this.deps.keepBodies || this.responseBytes >= this.deps.maxBodyBytes) return;
-    this.responseParts.push(text);
-    this.responseBytes += text.length;
+    if (!this.deps.keepBodies || this.responseCut) return;
+    const room = this.deps.maxBodyBytes - this.responseBytes;
+    const kept = utf8Head(text, room);
+    this.responseCut = kept !== text;
+    this.responseParts.push(kept);
+    this.responseBytes += Buffer.byteLength(kept);
   }
 
   markUpstreamStart(now: number): void {
@@ -120,7 +128,11 @@ export class Recorder {
   private observeMetrics(status: number, durationMs: number, ttftMs: number | null): void {
     if (!this.provider) return;
     const { metrics } = this.deps;
-    const labels = { provider: this.provider, model: this.model ?? 'unknown', external_agent_id: this.context.agentId ?? '' };
+    // The agent id and model are the client's word: a client whose credential was not accepted
+    // names no series (a stranger's requests would otherwise add one each).
+    const proven = this.authMethod !== null && !(this.authMethod === 'provider_key' && status === 401);
+    const agentId = proven ? (this.context.agentId ?? '') : '';
+    const labels = { provider: this.provider, model: proven ? (this.model ?? 'unknown') : 'unknown', external_agent_id: agentId };
     metrics.observeRequest(labels, status, durationMs / 1000);
     metrics.observeTokens(labels, this.usage.inputTokens, this.usage.outputTokens);
     if (ttftMs !== null) metrics.observeTimeToFirstToken(labels, ttftMs / 1000);
@@ -129,7 +141,7 @@ export class Recorder {
       const seconds = (this.receivedAt + durationMs - this.upstreamStartedAt) / 1000;
       if (seconds > 0) metrics.observeTokensPerSecond(labels, this.usage.outputTokens / seconds);
     }
-    if (this.context.executionId) metrics.countExecution(this.context.agentId ?? '', this.context.executionId);
+    if (proven && this.context.executionId) metrics.countExecution(agentId, this.context.executionId);
     for (const decision of this.decisions) {
       if (decision.kind === 'tool_call' && decision.action === 'block') metrics.countBlockedToolCall(labels, decision.ruleId);
       if (decision.kind === 'data_leak') metrics.countDataLeak(labels, decision.detector, decision.action, decision.direction);
@@ -170,7 +182,7 @@ export class Recorder {
       inputTokens: this.usage.inputTokens,
       outputTokens: this.usage.outputTokens,
       requestBody: this.requestBody,
-      responseBody: this.deps.keepBodies && this.responseParts.length > 0 ? this.cut(this.responseParts.join('')) : null,
+      responseBody: this.deps.keepBodies && this.responseParts.length > 0 ? this.responseParts.join('') + (this.responseCut ? TRUNCATED : '') : null,
       authMethod: this.authMethod,
       virtualKeyId: this.virtualKeyId,
       decisions: this.decisions.length > 0 ? this.decisions : null,
@@ -181,12 +193,20 @@ export class Recorder {
 
   /** Cuts a body to `maxBodyBytes` UTF-8 bytes, never inside a character. */
   private cut(text: string): string {
-    const max = this.deps.maxBodyBytes;
-    // A UTF-16 unit is at most 3 UTF-8 bytes: short texts need no counting.
-    if (text.length * 3 <= max || Buffer.byteLength(text) <= max) return text;
-    const head = Buffer.from(text).subarray(0, max).toString('utf8').replace(/\uFFFD$/, '');
-    return `${head}…[truncated]`;
+    const head = utf8Head(text, this.deps.maxBodyBytes);
+    return head === text ? text : head + TRUNCATED;
   }
+}
+
+/** What a body cut at `maxBodyBytes` ends with in the audit row. */
+const TRUNCATED = '…[truncated]';
+
+/** The longest start of `text` of at most `max` UTF-8 bytes, never ending inside a character. */
+function utf8Head(text: string, max: number): string {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short texts need no counting.
+  if (text.length * 3 <= max || Buffer.byteLength(text) <= max) return text;
+  // Only the first `max` units can fit: the rest is never copied (a long held stream is released at once).
+  return Buffer.from(text.slice(0, max)).subarray(0, max).toString('utf8').replace(/\uFFFD$/, '');
 }
 
 /** A decision as span event attributes: what was decided and by which rule, never a value. */

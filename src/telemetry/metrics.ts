@@ -1,4 +1,5 @@
 import { Counter, Histogram, type Metric, Registry } from 'prom-client';
+import { createLabelCap } from './label-cap.js';
 
 /** Labels on every LLM metric; named as Archestra names them so existing dashboards carry over. */
 const LLM_LABELS = ['provider', 'model', 'external_agent_id'] as const;
@@ -7,6 +8,9 @@ type LlmLabels = Record<(typeof LLM_LABELS)[number], string>;
 
 /** Remembered execution ids, to count each once; oldest forgotten first past this many. */
 const MAX_REMEMBERED_EXECUTIONS = 100_000;
+
+/** Distinct values per label per metric, unless configured (`metrics.maxLabelValues`). */
+export const DEFAULT_MAX_LABEL_VALUES = 1_000;
 
 export interface ProxyMetrics {
   readonly registry: Registry;
@@ -26,8 +30,13 @@ function existing<T extends Metric>(registry: Registry, name: string): T | undef
   return registry.getSingleMetric(name) as T | undefined;
 }
 
-/** The metric table. One registry per proxy unless the user passes their own. */
-export function createProxyMetrics(registry: Registry = new Registry()): ProxyMetrics {
+/**
+ * The metric table. One registry per proxy unless the user passes their own. Every label keeps at
+ * most `maxLabelValues` distinct values per metric (see label-cap.ts), so no client can grow the
+ * registry, or the `/metrics` text, without bound.
+ */
+export function createProxyMetrics(registry: Registry = new Registry(), maxLabelValues = DEFAULT_MAX_LABEL_VALUES): ProxyMetrics {
+  const cap = createLabelCap(registry, maxLabelValues);
   const requestDuration = existing<Histogram>(registry, 'llm_request_duration_seconds') ?? new Histogram({
     name: 'llm_request_duration_seconds',
     help: 'LLM request duration in seconds',
@@ -90,17 +99,17 @@ export function createProxyMetrics(registry: Registry = new Registry()): ProxyMe
 
   return {
     registry,
-    observeRequest: (labels, statusCode, seconds) => requestDuration.observe({ ...labels, status_code: String(statusCode) }, seconds),
+    observeRequest: (labels, statusCode, seconds) => requestDuration.observe(cap('llm_request_duration_seconds', { ...labels, status_code: String(statusCode) }), seconds),
     observeTokens(labels, input, output) {
-      if (input !== null && input > 0) tokens.inc({ ...labels, type: 'input' }, input);
-      if (output !== null && output > 0) tokens.inc({ ...labels, type: 'output' }, output);
+      if (input !== null && input > 0) tokens.inc(cap('llm_tokens_total', { ...labels, type: 'input' }), input);
+      if (output !== null && output > 0) tokens.inc(cap('llm_tokens_total', { ...labels, type: 'output' }), output);
     },
-    observeTimeToFirstToken: (labels, seconds) => timeToFirstToken.observe(labels, seconds),
-    observeTimeToFirstByte: (labels, seconds) => timeToFirstByte.observe(labels, seconds),
-    observeTokensPerSecond: (labels, value) => tokensPerSecond.observe(labels, value),
-    countBlockedToolCall: (labels, rule) => blockedTools.inc({ ...labels, rule }),
-    countDataLeak: (labels, rule, action, direction) => dataLeaks.inc({ ...labels, rule, action, direction }),
-    countDualLlm: (labels, rule, outcome) => dualLlm.inc({ ...labels, rule, outcome }),
+    observeTimeToFirstToken: (labels, seconds) => timeToFirstToken.observe(cap('llm_time_to_first_token_seconds', labels), seconds),
+    observeTimeToFirstByte: (labels, seconds) => timeToFirstByte.observe(cap('llm_time_to_first_byte_seconds', labels), seconds),
+    observeTokensPerSecond: (labels, value) => tokensPerSecond.observe(cap('llm_tokens_per_second', labels), value),
+    countBlockedToolCall: (labels, rule) => blockedTools.inc(cap('llm_blocked_tools_total', { ...labels, rule })),
+    countDataLeak: (labels, rule, action, direction) => dataLeaks.inc(cap('llm_data_leak_findings_total', { ...labels, rule, action, direction })),
+    countDualLlm: (labels, rule, outcome) => dualLlm.inc(cap('llm_dual_llm_results_total', { ...labels, rule, outcome })),
     countExecution(externalAgentId, executionId) {
       const key = `${externalAgentId}\u0000${executionId}`;
       if (seenExecutions.has(key)) return;
@@ -109,7 +118,7 @@ export function createProxyMetrics(registry: Registry = new Registry()): ProxyMe
         if (oldest !== undefined) seenExecutions.delete(oldest);
       }
       seenExecutions.add(key);
-      executions.inc({ external_agent_id: externalAgentId });
+      executions.inc(cap('agent_executions_total', { external_agent_id: externalAgentId }));
     },
   };
 }
