@@ -21,7 +21,7 @@ import { MOUNT, startServer } from './server.js';
 const USAGE = `Usage: archestra-proxy serve [--config proxy.json] [--host 127.0.0.1] [--port 9000] [--db archestra.db]
 ${KEYS_USAGE.replace('Usage: ', '       ')}
 
-Environment: ARCHESTRA_PORT, ARCHESTRA_HOST, ARCHESTRA_DB, ARCHESTRA_MASTER_KEY,
+Environment: ARCHESTRA_PORT, ARCHESTRA_HOST, ARCHESTRA_DB, ARCHESTRA_MASTER_KEY, ARCHESTRA_METRICS_TOKEN,
              ARCHESTRA_<PROVIDER>_BASE_URL, ARCHESTRA_<PROVIDER>_API_KEY
              (PROVIDER: ${PROVIDER_NAMES.map((name) => name.toUpperCase()).join(', ')})`;
 
@@ -49,8 +49,8 @@ async function main(argv: string[]): Promise<number> {
     flags: { port: values.port, host: values.host, db: values.db },
   });
   const proxy = createProxy(loaded.proxy);
-  const running = await startServer(proxy, loaded.server.host, loaded.server.port).catch(async (error: unknown) => {
-    // Nothing is listening; the store is closed so the process can end.
+  const running = await startServer(proxy, loaded.server.host, loaded.server.port, { metrics: loaded.server.metrics }).catch(async (error: unknown) => {
+    // Nothing is left listening (startServer sees to that); the store is closed cleanly too.
     await proxy.close();
     throw error;
   });
@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
   const served = PROVIDER_NAMES.filter((name) => providerAdapters[name] !== undefined);
   const lines = [
     `Archestra LLM proxy ${VERSION} listening on ${running.url}`,
-    `  store: ${typeof loaded.proxy.store === 'string' ? loaded.proxy.store : 'custom'}   metrics: ${running.url}/metrics   health: ${running.url}/healthz`,
+    `  store: ${typeof loaded.proxy.store === 'string' ? loaded.proxy.store : 'custom'}   metrics: ${running.metricsUrl}${loaded.server.metrics.token ? ' (token required)' : ''}   health: ${running.url}/healthz`,
     '',
     'Point your SDK at these URLs (what the "Connect" button shows):',
   ];
