@@ -32,7 +32,7 @@ export async function keysCommand(argv: string[]): Promise<number> {
     },
   });
   const [action, id] = positionals;
-  const loaded = await loadConfig({ ...(values.config ? { configPath: values.config } : {}), overrides: values.db ? { store: values.db } : {} });
+  const loaded = await loadConfig({ ...(values.config ? { configPath: values.config } : {}), flags: { db: values.db } });
   const storePath = typeof loaded.proxy.store === 'string' ? loaded.proxy.store : 'archestra.db';
   const secretBox = createSecretBox(loaded.proxy.masterKey ?? process.env.ARCHESTRA_MASTER_KEY);
   const store = createSqliteStore(storePath);

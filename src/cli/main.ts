@@ -7,52 +7,58 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_BASE_URLS } from '../config/schema.js';
+import { closestName } from '../config/closest-name.js';
 import { loadConfig } from '../config/load-config.js';
 import { isArchestraError } from '../errors.js';
 import { createProxy } from '../proxy.js';
 import { providerAdapters } from '../providers/registry.js';
 import { PROVIDER_NAMES } from '../types.js';
 import { VERSION } from '../version.js';
+import { flagError } from './flag-error.js';
 import { KEYS_USAGE, keysCommand } from './keys.js';
 import { MOUNT, startServer } from './server.js';
 
 const USAGE = `Usage: archestra-proxy serve [--config proxy.json] [--host 127.0.0.1] [--port 9000] [--db archestra.db]
 ${KEYS_USAGE.replace('Usage: ', '       ')}
 
-Environment: ARCHESTRA_PORT, ARCHESTRA_HOST, ARCHESTRA_DB, ARCHESTRA_MASTER_KEY,
+Environment: ARCHESTRA_PORT, ARCHESTRA_HOST, ARCHESTRA_DB, ARCHESTRA_MASTER_KEY, ARCHESTRA_METRICS_TOKEN,
              ARCHESTRA_<PROVIDER>_BASE_URL, ARCHESTRA_<PROVIDER>_API_KEY
              (PROVIDER: ${PROVIDER_NAMES.map((name) => name.toUpperCase()).join(', ')})`;
 
+const SERVE_FLAGS = {
+  config: { type: 'string', short: 'c' },
+  host: { type: 'string' },
+  port: { type: 'string', short: 'p' },
+  db: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'keys') return keysCommand(argv.slice(1));
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      host: { type: 'string' },
-      port: { type: 'string', short: 'p' },
-      db: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-    },
-  });
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: SERVE_FLAGS });
   if (values.version) return print(VERSION);
-  if (values.help || positionals[0] !== 'serve') return print(USAGE, positionals[0] === undefined || values.help ? 0 : 2);
+  if (values.help || positionals[0] === undefined) return print(USAGE);
+  if (positionals[0] !== 'serve') {
+    const guess = closestName(positionals[0], ['serve', 'keys']);
+    return print(`Unknown command "${positionals[0]}"${guess ? `; did you mean "${guess}"?` : ''}\n\n${USAGE}`, 2);
+  }
 
-  const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) return print(`--port must be a port number; got "${values.port}".`, 2);
   const loaded = await loadConfig({
-    ...(values.config ? { configPath: values.config } : {}),
-    overrides: { ...(port !== undefined ? { port } : {}), ...(values.host ? { host: values.host } : {}), ...(values.db ? { store: values.db } : {}) },
+    ...(values.config !== undefined ? { configPath: values.config } : {}),
+    flags: { port: values.port, host: values.host, db: values.db },
   });
   const proxy = createProxy(loaded.proxy);
-  const running = await startServer(proxy, loaded.server.host, loaded.server.port);
+  const running = await startServer(proxy, loaded.server.host, loaded.server.port, { metrics: loaded.server.metrics }).catch(async (error: unknown) => {
+    // Nothing is left listening (startServer sees to that); the store is closed cleanly too.
+    await proxy.close();
+    throw error;
+  });
 
   const served = PROVIDER_NAMES.filter((name) => providerAdapters[name] !== undefined);
   const lines = [
     `Archestra LLM proxy ${VERSION} listening on ${running.url}`,
-    `  store: ${typeof loaded.proxy.store === 'string' ? loaded.proxy.store : 'custom'}   metrics: ${running.url}/metrics   health: ${running.url}/healthz`,
+    `  store: ${typeof loaded.proxy.store === 'string' ? loaded.proxy.store : 'custom'}   metrics: ${running.metricsUrl}${loaded.server.metrics.token ? ' (token required)' : ''}   health: ${running.url}/healthz`,
     '',
     'Point your SDK at these URLs (what the "Connect" button shows):',
   ];
@@ -95,6 +101,12 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     // Configuration mistakes are the user's to fix: show the message, not a stack trace.
+    const usage = flagError(error, process.argv[2] === 'keys' ? [] : Object.keys(SERVE_FLAGS));
+    if (usage !== undefined) {
+      console.error(usage);
+      process.exitCode = 2;
+      return;
+    }
     console.error(isArchestraError(error) ? error.message : `archestra-proxy: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
   },

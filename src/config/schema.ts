@@ -25,7 +25,7 @@ const httpUrl = z
   })
   .transform((value) => value.replace(/\/+$/, ''));
 
-const providerSchema = z.strictObject({
+export const providerSchema = z.strictObject({
   /** Upstream base URL; the client's native path is appended to it. */
   baseUrl: httpUrl.optional(),
   /** Key used upstream when the client sends none. */
@@ -112,7 +112,9 @@ export const proxyConfigSchema = z.strictObject({
    * The store: a SQLite file path, `:memory:`, or your own `Store`.
    * @default ':memory:'
    */
-  store: z.union([z.string().min(1), z.custom<Store>((value) => isStore(value), 'expected a Store')]).default(':memory:'),
+  store: z
+    .union([z.string().min(1), z.custom<Store>((value) => isStore(value))], { error: 'expected a SQLite file path, ":memory:", or a Store' })
+    .default(':memory:'),
   audit: z
     .strictObject({
       /** Keep request and response bodies in the audit trail. @default true */
