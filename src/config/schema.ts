@@ -127,6 +127,11 @@ export const proxyConfigSchema = z.strictObject({
     .strictObject({
       /** Largest request body accepted; larger gets 413. @default 10485760 @unit bytes */
       maxRequestBodyBytes: z.number().int().positive().default(10 * 1024 * 1024),
+      /**
+       * Most requests served at once (a stream counts until it ends); one more is answered at once
+       * with 503 and `Retry-After`, in its provider's error shape, and recorded. @default 2048
+       */
+      maxInFlight: z.number().int().positive().default(2048),
     })
     .prefault({}),
   upstream: z
