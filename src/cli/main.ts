@@ -14,7 +14,7 @@ import { providerAdapters } from '../providers/registry.js';
 import { PROVIDER_NAMES } from '../types.js';
 import { VERSION } from '../version.js';
 import { KEYS_USAGE, keysCommand } from './keys.js';
-import { MOUNT, startServer } from './server.js';
+import { MOUNT, type StartServerOptions, serverLimits, startServer } from './server.js';
 
 const USAGE = `Usage: archestra-proxy serve [--config proxy.json] [--host 127.0.0.1] [--port 9000] [--db archestra.db]
 ${KEYS_USAGE.replace('Usage: ', '       ')}
@@ -46,8 +46,10 @@ async function main(argv: string[]): Promise<number> {
     ...(values.config ? { configPath: values.config } : {}),
     overrides: { ...(port !== undefined ? { port } : {}), ...(values.host ? { host: values.host } : {}), ...(values.db ? { store: values.db } : {}) },
   });
+  // Checked before anything is opened: a bad value is refused with its field named.
+  const limits = serverLimits(loaded.server.limits as StartServerOptions);
   const proxy = createProxy(loaded.proxy);
-  const running = await startServer(proxy, loaded.server.host, loaded.server.port);
+  const running = await startServer(proxy, loaded.server.host, loaded.server.port, limits);
 
   const served = PROVIDER_NAMES.filter((name) => providerAdapters[name] !== undefined);
   const lines = [
@@ -70,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: finishing in-flight requests and flushing the audit log...`);
+    console.log(`\n${signal}: finishing in-flight requests (up to ${limits.drainTimeoutMs} ms) and flushing the audit log...`);
     running.close().then(
       () => process.exit(0),
       (error: unknown) => {

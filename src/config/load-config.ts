@@ -7,6 +7,8 @@ import type { ProxyConfig } from './schema.js';
 export interface ServerSettings {
   host: string;
   port: number;
+  /** The file's other `server` fields: timeouts, connection cap, drain time (checked by the server). */
+  limits: Record<string, unknown>;
 }
 
 export interface LoadedConfig {
@@ -47,7 +49,8 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const port = options.overrides?.port ?? parsePort(env.ARCHESTRA_PORT) ?? fileServer?.port ?? 9000;
   const host = options.overrides?.host ?? env.ARCHESTRA_HOST ?? fileServer?.host ?? '127.0.0.1';
   const store = options.overrides?.store ?? env.ARCHESTRA_DB ?? (proxy.store as string | undefined) ?? DEFAULT_SERVER_DB;
-  return { server: { host, port }, proxy: { ...proxy, providers, store } as ProxyConfig };
+  const { host: _host, port: _port, ...limits } = fileServer ?? {};
+  return { server: { host, port, limits }, proxy: { ...proxy, providers, store } as ProxyConfig };
 }
 
 async function readConfigFile(path: string): Promise<Record<string, unknown>> {
