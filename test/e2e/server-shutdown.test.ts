@@ -4,7 +4,7 @@
  * connections, lets the streams that finish within `server.drainTimeoutMs` end well, ends the
  * rest with an error event in their own dialect, writes every row, and exits 0.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +109,8 @@ describe('D3: SIGTERM with 20 live streams', () => {
     }
     expect(server.output()).not.toContain('still in flight');
 
+    // The WAL was checkpointed into the database and removed: the file alone holds every row.
+    expect(existsSync(`${db}-wal`)).toBe(false);
     const store = createSqliteStore(db);
     const rows = await store.listInteractions({ limit: 100 });
     await store.close();
