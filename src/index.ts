@@ -11,7 +11,7 @@
  * const openai = withArchestra(new OpenAI(), { proxy, agentId: 'billing-bot' });
  */
 export { createProxy } from './proxy.js';
-export type { Proxy } from './proxy.js';
+export type { CloseOptions, Proxy } from './proxy.js';
 export { defineConfig } from './config/define-config.js';
 export type { ProxyConfig, ResolvedConfig } from './config/schema.js';
 export { createProxyFetch } from './ways-in/proxy-fetch.js';

@@ -9,6 +9,7 @@ import { ArchestraError } from './errors.js';
 import { type DispatchDeps, dispatch } from './pipeline/dispatch.js';
 import { type SanitizeCache, createSanitizeCache } from './policy/dual-llm/cache.js';
 import { createUpstreamClient } from './pipeline/forward.js';
+import { createInFlight, refuseForLackOfRoom } from './pipeline/admission.js';
 import { createAnswerMemory } from './pipeline/answer-memory.js';
 import { createTaintTracker } from './pipeline/taint-tracker.js';
 import { Recorder } from './pipeline/record.js';
@@ -35,8 +36,12 @@ export interface Proxy {
   handle(request: Request): Promise<Response>;
   /** Writes the queued audit rows to the store. */
   flush(): Promise<void>;
-  /** Flushes, closes the upstream connections and the store. */
-  close(): Promise<void>;
+  /**
+   * Lets the requests in flight finish for up to `drainMs` (new ones are answered 503 meanwhile),
+   * ends the rest (a stream with an error event in its dialect, a request still waiting for its
+   * upstream with a 503), writes every audit row, and closes the upstream connections and the store.
+   */
+  close(options?: CloseOptions): Promise<void>;
   readonly store: Store;
   /** Issue, list and revoke virtual keys. */
   readonly keys: VirtualKeys;
@@ -48,10 +53,22 @@ export interface Proxy {
   readonly [IN_PROCESS]: (request: Request, target: InProcessTarget) => Promise<Response>;
   /** @internal Used by the Node bridge: the most request body bytes worth reading before the proxy answers 413. */
   readonly [BODY_LIMIT]: number;
+  /** @internal Used by the bundled server: refuses a request it has no room for (503, `Retry-After`), with its row. */
+  readonly [REFUSE]: (method: string, path: string, message: string) => Response;
+}
+
+export interface CloseOptions {
+  /** How long requests in flight may take to finish before they are ended. @default 0 @unit ms */
+  drainMs?: number;
 }
 
 export const IN_PROCESS = Symbol.for('archestra.proxy.in-process');
 export const BODY_LIMIT = Symbol.for('archestra.proxy.body-limit');
+export const REFUSE = Symbol.for('archestra.proxy.refuse');
+
+/** Once the drain time is over and the rest ended, how long they may take to tell their clients. */
+const ENDED_GRACE_MS = 1_000;
+const SHUTTING_DOWN = 'The proxy is shutting down.';
 
 interface BaseUrlMatch {
   adapter: ProviderAdapter;
@@ -111,7 +128,18 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
   };
   const keys = createVirtualKeys(store, secretBox);
   const baseUrlMatches = upstreamBaseUrls(baseUrls);
+  const inFlight = createInFlight(config.limits.maxInFlight);
+  let closing: Promise<void> | null = null;
   let closed = false;
+
+  /** A client's request: served if there is room for it, else refused at once. */
+  function admit(request: Request, search: string, route: Parameters<typeof dispatch>[2], recorder: Recorder): Promise<Response> {
+    if (closing && !closed) return Promise.resolve(refuseForLackOfRoom(route, recorder, SHUTTING_DOWN));
+    if (!closed && !inFlight.enter(recorder)) {
+      return Promise.resolve(refuseForLackOfRoom(route, recorder, `The proxy is serving its limit of ${config.limits.maxInFlight} requests at once; retry shortly.`));
+    }
+    return run(request, search, route, recorder);
+  }
 
   async function run(request: Request, search: string, route: Parameters<typeof dispatch>[2], recorder: Recorder): Promise<Response> {
     if (closed) throw new ArchestraError('ARCHESTRA_CLOSED', 'This proxy has been closed.');
@@ -135,7 +163,7 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
     handle(request) {
       const recorder = new Recorder(recorderDeps, performance.now());
       const url = new URL(request.url);
-      return run(request, url.search, routePath(request.method, url.pathname, profileIds), recorder);
+      return admit(request, url.search, routePath(request.method, url.pathname, profileIds), recorder);
     },
     [IN_PROCESS](request, target) {
       const recorder = new Recorder(recorderDeps, performance.now());
@@ -144,23 +172,33 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
       const found = matchBaseUrl(baseUrlMatches, url);
       if (!found) {
         const message = `The proxy cannot tell which provider ${url.origin} is. Set providers.<name>.baseUrl to it.`;
-        return run(request, '', { kind: 'unknown-provider', message }, recorder);
+        return admit(request, '', { kind: 'unknown-provider', message }, recorder);
       }
       if (profileId !== DEFAULT_PROFILE_ID && !profileIds.has(profileId)) {
-        return run(request, '', { kind: 'unknown-path', adapter: found.adapter, profileId, message: `Unknown proxy profile "${profileId}".` }, recorder);
+        return admit(request, '', { kind: 'unknown-path', adapter: found.adapter, profileId, message: `Unknown proxy profile "${profileId}".` }, recorder);
       }
       const rest = url.pathname.slice(found.pathPrefix.length);
       const segments = rest.split('/').slice(1);
-      return run(request, url.search, routeNative(found.adapter, request.method, segments, profileId), recorder);
+      return admit(request, url.search, routeNative(found.adapter, request.method, segments, profileId), recorder);
     },
     [BODY_LIMIT]: config.limits.maxRequestBodyBytes,
+    [REFUSE](method, path, message) {
+      return refuseForLackOfRoom(routePath(method, path.split('?')[0]!, profileIds), new Recorder(recorderDeps, performance.now()), message);
+    },
     flush: () => auditLog.flush(),
-    async close() {
-      if (closed) return;
-      closed = true;
-      await auditLog.flush();
-      await upstream.close();
-      await store.close();
+    close({ drainMs = 0 } = {}) {
+      closing ??= (async () => {
+        if (!(await inFlight.settled(drainMs))) {
+          upstream.abort(SHUTTING_DOWN);
+          // A stream nobody reads any more never learns it was ended: its row is written here.
+          if (!(await inFlight.settled(ENDED_GRACE_MS))) inFlight.finishAll({ status: 503, outcome: 'upstream_error', error: SHUTTING_DOWN });
+        }
+        closed = true;
+        await upstream.close();
+        await auditLog.flush();
+        await store.close();
+      })();
+      return closing;
     },
   };
 }

@@ -49,7 +49,8 @@ async function main(argv: string[]): Promise<number> {
     flags: { port: values.port, host: values.host, db: values.db },
   });
   const proxy = createProxy(loaded.proxy);
-  const running = await startServer(proxy, loaded.server.host, loaded.server.port, { metrics: loaded.server.metrics }).catch(async (error: unknown) => {
+  const { host, port, ...options } = loaded.server;
+  const running = await startServer(proxy, host, port, options).catch(async (error: unknown) => {
     // Nothing is left listening (startServer sees to that); the store is closed cleanly too.
     await proxy.close();
     throw error;
@@ -76,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: finishing in-flight requests and flushing the audit log...`);
+    console.log(`\n${signal}: finishing in-flight requests (up to ${options.drainTimeoutMs} ms) and flushing the audit log...`);
     running.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -135,6 +135,11 @@ export const proxyConfigSchema = z.strictObject({
        * in the provider's dialect and none of what was held goes out. @default 8388608 @unit bytes
        */
       maxHeldStreamBytes: z.number().int().positive().default(8 * 1024 * 1024),
+      /**
+       * Most requests served at once (a stream counts until it ends); one more is answered at once
+       * with 503 and `Retry-After`, in its provider's error shape, and recorded. @default 2048
+       */
+      maxInFlight: z.number().int().positive().default(2048),
     })
     .prefault({}),
   upstream: z

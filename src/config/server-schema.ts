@@ -42,8 +42,24 @@ export const serverSchema = z
     port: portSchema.default(9000),
     /** Where `GET /metrics` is served, and what it asks for. */
     metrics: metricsEndpointSchema.prefault({}),
+    /** Longest a client may take to send a request's headers (slowloris); then 408. @default 10000 @unit ms */
+    headersTimeoutMs: z.number().int().positive().default(10_000),
+    /** Longest a client may take to send a whole request, body included; then 408. @default 30000 @unit ms */
+    requestTimeoutMs: z.number().int().positive().default(30_000),
+    /** How long an idle keep-alive connection is kept open. @default 5000 @unit ms */
+    keepAliveTimeoutMs: z.number().int().positive().default(5_000),
+    /**
+     * Most open connections; a request on one beyond it is answered at once with 503 and
+     * `Retry-After`, and from twice this many, new connections are closed unread. @default 4096
+     */
+    maxConnections: z.number().int().positive().default(4096),
+    /** On SIGTERM or SIGINT, how long requests in flight may take to finish before they are ended. @default 10000 @unit ms */
+    drainTimeoutMs: z.number().int().min(0).default(10_000),
   })
   .superRefine((server, context) => {
+    if (server.headersTimeoutMs > server.requestTimeoutMs) {
+      context.addIssue({ code: 'custom', path: ['headersTimeoutMs'], message: `expected at most server.requestTimeoutMs (${server.requestTimeoutMs})` });
+    }
     const { metrics } = server;
     if (metrics.host !== undefined && metrics.port === undefined) {
       context.addIssue({ code: 'custom', path: ['metrics', 'host'], message: 'applies only with server.metrics.port (/metrics is otherwise on the main port)' });

@@ -23,11 +23,21 @@ export interface ForwardOptions {
 
 export type ForwardResult =
   | { success: true; status: number; headers: Headers; body: Dispatcher.ResponseData['body'] }
-  | { success: false; status: 502 | 504; message: string; aborted: boolean };
+  | { success: false; status: 502 | 503 | 504; message: string; aborted: boolean };
 
 export interface UpstreamClient {
   forward(options: ForwardOptions): Promise<ForwardResult>;
+  /**
+   * Ends every upstream request in flight, and refuses those to come, with a `ShutdownError`
+   * (`message`): a stream being read fails with it, a request not yet answered gets a 503.
+   */
+  abort(message: string): void;
   close(): Promise<void>;
+}
+
+/** Why an upstream request was ended by the proxy itself: it is closing and its drain time is over. */
+export class ShutdownError extends Error {
+  override name = 'ShutdownError';
 }
 
 export interface UpstreamClientOptions {
@@ -50,18 +60,29 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     bodyTimeout: options.bodyTimeoutMs,
     keepAliveTimeout: 30_000,
   });
+  /** Set once `abort()` ended everything. */
+  let shutdown: { error: ShutdownError; destroyed: Promise<void> } | null = null;
+  const refusedForShutdown = (): ForwardResult | null => shutdown && { success: false, status: 503, message: shutdown.error.message, aborted: false };
   return {
     async forward({ url, method, headers, body, signal }) {
+      const refused = refusedForShutdown();
+      if (refused) return refused;
       try {
         const response = await undiciRequest(url, { method: method as Dispatcher.HttpMethod, headers, body, signal, dispatcher: agent });
         // Failures surface where the body is read; destroying an unread body must not crash the process.
         response.body.on('error', () => {});
         return { success: true, status: response.statusCode, headers: toResponseHeaders(response.headers), body: response.body };
       } catch (error) {
-        return describeFailure(error, signal);
+        return refusedForShutdown() ?? describeFailure(error, signal);
       }
     },
-    close: () => agent.close(),
+    abort(message) {
+      if (shutdown) return;
+      const error = new ShutdownError(message);
+      // undici fails each running request (its body too) with this very error, and closes its socket.
+      shutdown = { error, destroyed: agent.destroy(error) };
+    },
+    close: () => shutdown?.destroyed ?? agent.close(),
   };
 }
 

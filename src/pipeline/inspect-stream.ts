@@ -4,6 +4,7 @@ import { refusalText } from '../policy/refusal.js';
 import { createNdjsonSplitter } from '../providers/shared/ndjson.js';
 import { encodeSseComment, encodeSseEvent } from '../providers/shared/sse.js';
 import type { HeldEvent, ProviderAdapter, StreamEvent, StreamReader } from '../providers/types.js';
+import { ShutdownError } from './forward.js';
 import type { ToolCallGuard } from './policy-stage.js';
 import type { Recorder } from './record.js';
 import { createStreamLeakGuard, type StreamDataLeakOptions, splitEncoded } from './stream-leak.js';
@@ -303,6 +304,8 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
               return controller.error(signal.reason ?? error);
             }
             if (terminated) return finish(controller, reportedError, false);
+            // The proxy is closing and its drain time is over: the client is told so, in its dialect.
+            if (error instanceof ShutdownError) return finish(controller, error.message, true);
             // undici's body timeout (`upstream.bodyTimeoutMs`): the upstream went silent, which the
             // client and the audit row are told as such, not as a broken connection (S10).
             if (isBodyTimeout(error)) return finish(controller, 'The upstream sent nothing for longer than the idle timeout.', true);

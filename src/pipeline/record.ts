@@ -54,6 +54,8 @@ export class Recorder {
   answerId: string | null = null;
   answerContext: AnswerContextRecord | null = null;
   readonly decisions: PolicyDecision[] = [];
+  /** Runs once the request has ended (its row is queued): gives back its in-flight place. */
+  onFinish: (() => void) | null = null;
 
   constructor(private readonly deps: RecorderDeps, receivedAt: number) {
     this.receivedAt = receivedAt;
@@ -116,6 +118,8 @@ export class Recorder {
   finish({ status, outcome, error = null }: Finish, now: number): void {
     if (this.finished) return;
     this.finished = true;
+    // First, so nothing below can keep the place taken (the row is queued before anyone waiting wakes).
+    this.onFinish?.();
     const durationMs = now - this.receivedAt;
     const ttftMs = this.stream && this.firstTokenAt !== null && this.upstreamStartedAt !== null ? this.firstTokenAt - this.upstreamStartedAt : null;
     this.observeMetrics(status, durationMs, ttftMs);

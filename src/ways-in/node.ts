@@ -75,7 +75,14 @@ export async function handleNodeRequest(proxy: Proxy, req: IncomingMessage, res:
     res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Malformed request.', type: 'invalid_request_error' } }));
     return;
   }
-  const response = await proxy.handle(request);
+  let response: Response;
+  try {
+    response = await proxy.handle(request);
+  } catch {
+    // Only a closed proxy throws: a server still taking requests must not crash on it.
+    if (!res.destroyed) res.writeHead(503, { 'content-type': 'application/json', connection: 'close' }).end(JSON.stringify({ error: { message: 'The proxy has been closed.', type: 'overloaded_error' } }));
+    return;
+  }
   await writeResponse(response, res);
 }
 

@@ -20,6 +20,8 @@ export type Step =
   | { destroy: true }
   /** Never write again and never end: the socket stays open until the proxy goes away. */
   | { hang: true }
+  /** Wait until the test lets this answer go on (e.g. once it has signalled the proxy). */
+  | { until: Promise<unknown> }
   /** `count` pieces from `piece(i)`, each written only once the socket took the one before it. */
   | { generate: (i: number) => string | Uint8Array; count: number };
 
@@ -89,6 +91,7 @@ export async function startRawStreamUpstream(): Promise<RawUpstream> {
         } else if ('delayMs' in step) await sleep(step.delayMs);
         else if ('destroy' in step) return void res.socket?.destroy();
         else if ('hang' in step) return;
+        else if ('until' in step) await step.until;
         else for (let i = 0; i < step.count; i++) if (!(await write(res, step.generate(i)))) return;
       }
       res.end();

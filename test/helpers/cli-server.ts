@@ -1,0 +1,44 @@
+/**
+ * The bundled server as a child process, started from source as `npm start` does (the same way as
+ * test/e2e/bundled-server.test.ts): for tests about the process itself (signals, exit codes).
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+
+export interface CliServer {
+  child: ChildProcessWithoutNullStreams;
+  /** e.g. `http://127.0.0.1:PORT` */
+  url: string;
+  /** Everything the process wrote so far, stdout and stderr. */
+  output(): string;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+}
+
+/** Starts `archestra-proxy serve <args>` and waits for its banner. */
+export function startCli(args: string[], env: Record<string, string> = {}): Promise<CliServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], { env: { ...process.env, ...env } });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1] && output.includes('Point your SDK')) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1], output: () => output, exited });
+      }
+    });
+    void exited.then((code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+  });
+}
+
+/** Runs `archestra-proxy serve <args>` expecting it to refuse to start: its exit code and stderr. */
+export async function refusedCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args]);
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stderr };
+}
