@@ -5,6 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
 import { type LoadConfigOptions, loadConfig } from './load-config.js';
 
+/** The bundled server's connection limits, as their defaults fill them in. */
+const SERVER_LIMITS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxConnections: 4096, drainTimeoutMs: 10_000 };
+
 const dir = mkdtempSync(join(tmpdir(), 'archestra-load-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -85,9 +88,9 @@ describe('loadConfig: the config file is validated whole, server block included'
   it('fills in the defaults, and hands the proxy part on unchanged (without the server block)', async () => {
     const proxyPart = { providers: { openai: { baseUrl: 'http://127.0.0.1:1/v1' } }, audit: { bodies: false }, profiles: { bot: {} } };
     const loaded = await loadConfig({ env: {}, configPath: configFile({ server: {}, ...proxyPart }) });
-    expect(loaded.server).toEqual({ host: '127.0.0.1', port: 9000, metrics: {} });
+    expect(loaded.server).toEqual({ host: '127.0.0.1', port: 9000, metrics: {}, ...SERVER_LIMITS });
     expect(loaded.proxy).toEqual({ ...proxyPart, store: 'archestra.db' });
-    expect(await loadConfig({ env: {} })).toEqual({ server: { host: '127.0.0.1', port: 9000, metrics: {} }, proxy: { store: 'archestra.db' } });
+    expect(await loadConfig({ env: {} })).toEqual({ server: { host: '127.0.0.1', port: 9000, metrics: {}, ...SERVER_LIMITS }, proxy: { store: 'archestra.db' } });
   });
 });
 
@@ -176,12 +179,12 @@ describe('loadConfig: environment variables and flags', () => {
   it('flags win over the environment, the environment over the file, the file over the defaults', async () => {
     const file = configFile({ server: { host: '::1', port: 9001, metrics: { token: 'file-token-0123456789' } }, store: 'file.db', providers: { openai: { baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'sk-file' } } });
     const fromFile = await loadConfig({ env: {}, configPath: file });
-    expect(fromFile.server).toEqual({ host: '::1', port: 9001, metrics: { token: 'file-token-0123456789' } });
+    expect(fromFile.server).toEqual({ host: '::1', port: 9001, metrics: { token: 'file-token-0123456789' }, ...SERVER_LIMITS });
     expect(fromFile.proxy.store).toBe('file.db');
 
     const env = { ARCHESTRA_HOST: 'localhost', ARCHESTRA_PORT: '9002', ARCHESTRA_DB: 'env.db', ARCHESTRA_METRICS_TOKEN: 'env-token-0123456789', ARCHESTRA_OPENAI_BASE_URL: 'http://127.0.0.1:2/v1/' };
     const fromEnv = await loadConfig({ env, configPath: file });
-    expect(fromEnv.server).toEqual({ host: 'localhost', port: 9002, metrics: { token: 'env-token-0123456789' } });
+    expect(fromEnv.server).toEqual({ host: 'localhost', port: 9002, metrics: { token: 'env-token-0123456789' }, ...SERVER_LIMITS });
     expect(fromEnv.proxy.store).toBe('env.db');
     // The variable's URL goes through the same schema (trailing slash dropped); the file's key stays.
     expect(fromEnv.proxy.providers?.openai).toEqual({ baseUrl: 'http://127.0.0.1:2/v1', apiKey: 'sk-file' });
