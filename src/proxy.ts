@@ -16,7 +16,7 @@ import { DEFAULT_PROFILE_ID, routeNative, routePath } from './pipeline/route.js'
 import { providerAdapters } from './providers/registry.js';
 import type { ProviderAdapter } from './providers/types.js';
 import { createAuditLog } from './store/audit-log.js';
-import { createSqliteStore } from './store/sqlite-store.js';
+import { openStore } from './store/open-store.js';
 import { createProxyMetrics } from './telemetry/metrics.js';
 import { PROVIDER_NAMES, type ProviderName, type Store } from './types.js';
 
@@ -69,11 +69,11 @@ interface BaseUrlMatch {
 export function createProxy(input: ProxyConfig = {}): Proxy {
   const config = validateConfig(input);
   const baseUrls = Object.fromEntries(PROVIDER_NAMES.map((name) => [name, config.providers[name]?.baseUrl ?? DEFAULT_BASE_URLS[name]])) as Record<ProviderName, string>;
-  const store = typeof config.store === 'string' ? createSqliteStore(config.store) : config.store;
+  const store = typeof config.store === 'string' ? openStore(config.store, config.audit) : config.store;
   const metrics = createProxyMetrics(config.metrics.registry);
   const auditLog = createAuditLog(store, config.audit.flushIntervalMs, (error) => {
     console.error('[archestra] could not write audit rows; they are kept and retried:', error instanceof Error ? error.message : error);
-  });
+  }, config.audit.durability);
   const upstream = createUpstreamClient(config.upstream);
   const profileIds = new Set(Object.keys(config.profiles));
   const recorderDeps = { metrics, auditLog, keepBodies: config.audit.bodies, maxBodyBytes: config.audit.maxBodyBytes };
@@ -97,7 +97,8 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
     self(request, search, route, note) {
       const recorder = new Recorder(recorderDeps, performance.now());
       recorder.decisions.push(note);
-      return run(request, search, route, recorder);
+      // The proxy's own call need not wait for its row: the client's answer, written after it, does.
+      return run(request, search, route, recorder, false);
     },
     sanitizeCache(profileId) {
       let cache = sanitizeCaches.get(profileId);
@@ -113,18 +114,23 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
   const baseUrlMatches = upstreamBaseUrls(baseUrls);
   let closed = false;
 
-  async function run(request: Request, search: string, route: Parameters<typeof dispatch>[2], recorder: Recorder): Promise<Response> {
+  async function run(request: Request, search: string, route: Parameters<typeof dispatch>[2], recorder: Recorder, waitForRow = true): Promise<Response> {
     if (closed) throw new ArchestraError('ARCHESTRA_CLOSED', 'This proxy has been closed.');
+    let response: Response;
     try {
-      return await dispatch(request, search, route, recorder, deps);
+      response = await dispatch(request, search, route, recorder, deps);
     } catch (error) {
       // A bug must not become a hang or a stack trace on the wire; it is still recorded.
       console.error('[archestra] internal error:', error instanceof Error ? error.message : error);
       const adapter = route.kind === 'unknown-provider' ? providerAdapters.openai! : route.adapter;
-      const response = adapter.errorResponse(500, 'The proxy failed to handle this request.', 'proxy_error');
+      response = adapter.errorResponse(500, 'The proxy failed to handle this request.', 'proxy_error');
       recorder.finish({ status: 500, outcome: 'upstream_error', error: 'internal proxy error' }, performance.now());
-      return response;
     }
+    // A finished request's answer goes out once its row is committed (`audit.durability`); a
+    // stream's last event waits for it in the stream.
+    const committed = waitForRow ? recorder.committed : undefined;
+    if (committed) await committed;
+    return response;
   }
 
   return {

@@ -34,6 +34,7 @@ export class Recorder {
   private firstByteAt: number | null = null;
   private span: Span | null = null;
   private finished = false;
+  private rowCommitted: Promise<void> | undefined;
   private requestBody: string | null = null;
   private responseParts: string[] = [];
   private responseBytes = 0;
@@ -105,6 +106,14 @@ export class Recorder {
     return this.finished;
   }
 
+  /**
+   * Once finished, with `audit.durability: 'commit'`: resolves when the row is committed. The
+   * client's answer (a JSON body, a stream's last event) waits for it.
+   */
+  get committed(): Promise<void> | undefined {
+    return this.rowCommitted;
+  }
+
   finish({ status, outcome, error = null }: Finish, now: number): void {
     if (this.finished) return;
     this.finished = true;
@@ -114,7 +123,7 @@ export class Recorder {
     // A request refused before it was forwarded still gets its span.
     if (!this.span && this.provider) this.startSpan('');
     this.endSpan(status, error);
-    this.deps.auditLog.append(this.toRecord(status, outcome, error, durationMs, ttftMs));
+    this.rowCommitted = this.deps.auditLog.append(this.toRecord(status, outcome, error, durationMs, ttftMs));
   }
 
   private observeMetrics(status: number, durationMs: number, ttftMs: number | null): void {
