@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import type { AnswerContextRecord, InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 import { PRUNE_INTERVAL_MS, type Retention, pruneSteps, runPruneSteps } from './retention.js';
@@ -49,7 +50,7 @@ export interface SqliteStore extends Store {
  * a batch written twice (retried, or written again at exit) leaves one row each.
  */
 export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions = {}): SqliteStore {
-  const db = new Database(path);
+  const db = openDatabase(path);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   db.pragma('busy_timeout = 5000');
@@ -145,6 +146,12 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
       db.close();
     },
   };
+}
+
+/** The native driver is loaded on the first file store: a proxy on the in-memory store never loads it. */
+function openDatabase(path: string): Database.Database {
+  const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  return new Driver(path);
 }
 
 function migrate(db: Database.Database): void {
