@@ -11,7 +11,7 @@ import { type SanitizeCache, createSanitizeCache } from './policy/dual-llm/cache
 import { createUpstreamClient } from './pipeline/forward.js';
 import { createAnswerMemory } from './pipeline/answer-memory.js';
 import { createTaintTracker } from './pipeline/taint-tracker.js';
-import { Recorder } from './pipeline/record.js';
+import { AUDIT_FAILED, Recorder } from './pipeline/record.js';
 import { DEFAULT_PROFILE_ID, routeNative, routePath } from './pipeline/route.js';
 import { providerAdapters } from './providers/registry.js';
 import type { ProviderAdapter } from './providers/types.js';
@@ -127,9 +127,14 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
       recorder.finish({ status: 500, outcome: 'upstream_error', error: 'internal proxy error' }, performance.now());
     }
     // A finished request's answer goes out once its row is committed (`audit.durability`); a
-    // stream's last event waits for it in the stream.
+    // stream's last event waits for it in the stream. No row, no answer: a 503 instead.
     const committed = waitForRow ? recorder.committed : undefined;
-    if (committed) await committed;
+    if (committed && !(await committed)) {
+      await response.body?.cancel();
+      recorder.withhold(503);
+      const adapter = route.kind === 'unknown-provider' ? providerAdapters.openai! : route.adapter;
+      return adapter.errorResponse(503, AUDIT_FAILED, 'api_error', { 'retry-after': '1' });
+    }
     return response;
   }
 

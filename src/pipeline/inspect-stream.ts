@@ -5,7 +5,7 @@ import { createNdjsonSplitter } from '../providers/shared/ndjson.js';
 import { encodeSseComment, encodeSseEvent } from '../providers/shared/sse.js';
 import type { HeldEvent, ProviderAdapter, StreamEvent, StreamReader } from '../providers/types.js';
 import type { ToolCallGuard } from './policy-stage.js';
-import type { Recorder } from './record.js';
+import { AUDIT_FAILED, type Recorder } from './record.js';
 import { createStreamLeakGuard, type StreamDataLeakOptions, splitEncoded } from './stream-leak.js';
 import { safeParseJson } from '../providers/shared/json.js';
 
@@ -245,7 +245,11 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
     lastBytes = null;
     recorder.finish({ status, outcome: error ? 'upstream_error' : 'ok', error }, performance.now());
     const committed = recorder.committed;
-    if (committed) await committed;
+    if (committed && !(await committed)) {
+      // No row, no answer: the stream ends with an error event instead of its last events.
+      recorder.withhold(status);
+      last.splice(0, last.length, adapter.streamErrorEvent(AUDIT_FAILED, format));
+    }
     try {
       for (const text of last) controller.enqueue(encoder.encode(text));
       controller.close();

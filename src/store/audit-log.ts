@@ -15,22 +15,23 @@ export type AuditDurability = 'commit' | 'batched';
 
 export interface AuditLog {
   /**
-   * Queues a row. With `commit` durability, resolves once the row is committed (it never
-   * rejects: a failed write is reported and retried until it succeeds); otherwise undefined.
+   * Queues a row. With `commit` durability, resolves with true once the row is committed, or
+   * with false when the write that held it failed (reported; the row is kept and retried, and
+   * may still be amended until then); otherwise undefined.
    */
-  append(row: InteractionRecord): Promise<void> | undefined;
+  append(row: InteractionRecord): Promise<boolean> | undefined;
   /** Writes everything queued; resolves once it is in the store (or its write failed, which is reported). */
   flush(): Promise<void>;
 }
 
 interface Waiter {
-  promise: Promise<void>;
-  resolve(): void;
+  promise: Promise<boolean>;
+  resolve(committed: boolean): void;
 }
 
 function waiter(): Waiter {
-  let resolve!: () => void;
-  const promise = new Promise<void>((done) => (resolve = done));
+  let resolve!: (committed: boolean) => void;
+  const promise = new Promise<boolean>((done) => (resolve = done));
   return { promise, resolve };
 }
 
@@ -41,7 +42,7 @@ function waiter(): Waiter {
  */
 export function createAuditLog(store: Store, flushIntervalMs: number, onError: (error: unknown) => void, durability: AuditDurability = 'batched'): AuditLog {
   let queue: InteractionRecord[] = [];
-  /** Resolved when the rows now in `queue` are committed (commit durability only). */
+  /** Settled when the write of the rows now in `queue` ends (commit durability only). */
   let queued: Waiter | null = null;
   /** The rows being written, and that write. */
   let inFlight: readonly InteractionRecord[] = [];
@@ -93,16 +94,13 @@ export function createAuditLog(store: Store, flushIntervalMs: number, onError: (
         await null;
         await store.saveInteractions(batch);
         failing = false;
-        done?.resolve();
+        done?.resolve(true);
       } catch (error) {
         failing = true;
         queue = batch.concat(queue);
-        // The rows' waiters wait for the retry: an answer never goes out ahead of its row.
-        if (done) {
-          queued ??= waiter();
-          void queued.promise.then(done.resolve);
-        }
         onError(error);
+        // Their answers are withheld (fail closed): they do not wait for a store that may not come back.
+        done?.resolve(false);
       } finally {
         inFlight = [];
         writing = null;

@@ -1,15 +1,17 @@
 /**
  * Issue 14, items 1 and 3, through `createProxy`: in process, an answer comes back only once its
- * row is committed (another connection sees it at once, no flush); the default store keeps a
- * bounded window of rows; a file store's retention runs by itself; the settings are validated.
+ * row is committed (another connection sees it at once, no flush), and is withheld when it cannot
+ * be; the default store keeps a bounded window of rows; a file store's retention runs by itself;
+ * the settings are validated.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, createProxy, createProxyFetch, createSqliteStore, type InteractionRecord, type ProxyConfig } from '../../src/index.js';
-import { auditRows, chatBody, rawChat } from '../helpers/proxy.js';
+import { ConfigError, createMemoryStore, createProxy, createProxyFetch, createSqliteStore, type InteractionRecord, type ProxyConfig, type Store } from '../../src/index.js';
+import { AUDIT_FAILED } from '../../src/pipeline/record.js';
+import { auditRows, chatBody, rawChat, rejection } from '../helpers/proxy.js';
 import { type ScriptedOpenAI, startOpenAIUpstream } from '../upstream/openai.js';
 
 let up: ScriptedOpenAI;
@@ -60,6 +62,40 @@ describe('audit.durability in process, on a file store', () => {
     expect(await committedIds(path)).toEqual([]);
     await proxy.flush();
     expect(await committedIds(path)).toEqual(['later']);
+    await proxy.close();
+  });
+});
+
+describe('a store that cannot commit: the answers are withheld (fail closed), never sent without their rows', () => {
+  it('JSON: a 503 in the provider shape; stream: an error event in place of its last events; the rows, written once the store is back, say so', async () => {
+    const inner = createMemoryStore();
+    let failing = true;
+    const store: Store = {
+      ...inner,
+      saveInteractions(rows) {
+        if (failing) throw new Error('disk I/O error');
+        return inner.saveInteractions(rows);
+      },
+    };
+    const proxy = createProxy({ store, providers: { openai: { baseUrl: up.baseUrl } } });
+    const openai = client(proxy);
+    const refused = await rejection(openai.chat.completions.create(chatBody(), { headers: { 'X-Archestra-Execution-Id': 'json' } }));
+    expect(refused).toBeInstanceOf(OpenAI.InternalServerError);
+    expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+    expect((refused as Error).message).toContain('audit trail could not be written');
+
+    const stream = await openai.chat.completions.create({ ...chatBody(), stream: true }, { headers: { 'X-Archestra-Execution-Id': 'stream' } });
+    const streamed = await rejection((async () => {
+      for await (const _chunk of stream) { /* until the error event */ }
+    })());
+    expect((streamed as Error).message).toContain('audit trail could not be written');
+
+    failing = false;
+    const rows = await auditRows(proxy);
+    expect(rows.map((row) => [row.executionId, row.status, row.outcome, row.error])).toEqual([
+      ['json', 503, 'rejected', AUDIT_FAILED],
+      ['stream', 200, 'rejected', AUDIT_FAILED],
+    ]);
     await proxy.close();
   });
 });

@@ -73,7 +73,8 @@ const ALL = ['call-0', 'call-1', 'call-2', 'call-3'];
 /** Rows queued for a minute: only the exit hooks can write them. */
 const BATCHED = { DURABILITY: 'batched', FLUSH_MS: '60000' };
 
-describe('in-process rows survive the end of the process (file store, no flush, no close)', () => {
+// Each case is a process of its own: they run side by side.
+describe.concurrent('in-process rows survive the end of the process (file store, no flush, no close)', () => {
   it('a natural end (the event loop runs dry): every row is written, and the proxy does not keep the app alive', async () => {
     const db = join(dir, 'natural.db');
     const ended = await runApp({ ...BATCHED, DB: db, END: 'natural' });
