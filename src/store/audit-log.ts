@@ -98,9 +98,9 @@ export function createAuditLog(store: Store, flushIntervalMs: number, onError: (
       } catch (error) {
         failing = true;
         queue = batch.concat(queue);
-        onError(error);
         // Their answers are withheld (fail closed): they do not wait for a store that may not come back.
         done?.resolve(false);
+        onError(error);
       } finally {
         inFlight = [];
         writing = null;
