@@ -58,8 +58,9 @@ async function killedUnderLoad(url: string, kill: () => void, round: number, kil
           headers: { authorization: 'Bearer sk-durability', 'content-type': 'application/json', 'x-archestra-execution-id': id },
           body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `call ${n}` }], stream }),
         });
-        // Whole once its body has ended (an error answer too: a 502 is an answer the client got).
-        const text = await response.text();
+        // A stream is answered at its last event (`[DONE]`), whether or not its end follows; any
+        // other answer once its body has ended (an error too: a 502 is an answer the client got).
+        const text = stream && response.status === 200 ? await untilDone(response) : await response.text();
         answered.set(id, response.status);
         if (response.status === 200 && (stream ? text.includes('data: [DONE]') : text.includes('"choices"'))) completions++;
       } catch (error) {
@@ -74,6 +75,22 @@ async function killedUnderLoad(url: string, kill: () => void, round: number, kil
   }
   await Promise.all(Array.from({ length: CLIENTS }, client));
   return { sent, answered, completions };
+}
+
+/** Reads a stream up to its `[DONE]` event (then stops reading); throws if it breaks off first. */
+async function untilDone(response: Response): Promise<string> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text;
+    text += decoder.decode(value, { stream: true });
+    if (text.includes('data: [DONE]')) {
+      void reader.cancel().catch(() => {});
+      return text;
+    }
+  }
 }
 
 async function rowsIn(path: string): Promise<{ rows: Map<string, { status: number; outcome: string }>; integrity: unknown }> {
