@@ -12,12 +12,12 @@ import { createUpstreamClient } from './pipeline/forward.js';
 import { createInFlight, refuseForLackOfRoom } from './pipeline/admission.js';
 import { createAnswerMemory } from './pipeline/answer-memory.js';
 import { createTaintTracker } from './pipeline/taint-tracker.js';
-import { Recorder } from './pipeline/record.js';
+import { AUDIT_FAILED, Recorder } from './pipeline/record.js';
 import { DEFAULT_PROFILE_ID, routeNative, routePath } from './pipeline/route.js';
 import { providerAdapters } from './providers/registry.js';
 import type { ProviderAdapter } from './providers/types.js';
 import { createAuditLog } from './store/audit-log.js';
-import { createSqliteStore } from './store/sqlite-store.js';
+import { openStore } from './store/open-store.js';
 import { createProxyMetrics } from './telemetry/metrics.js';
 import { PROVIDER_NAMES, type ProviderName, type Store } from './types.js';
 
@@ -86,11 +86,11 @@ interface BaseUrlMatch {
 export function createProxy(input: ProxyConfig = {}): Proxy {
   const config = validateConfig(input);
   const baseUrls = Object.fromEntries(PROVIDER_NAMES.map((name) => [name, config.providers[name]?.baseUrl ?? DEFAULT_BASE_URLS[name]])) as Record<ProviderName, string>;
-  const store = typeof config.store === 'string' ? createSqliteStore(config.store) : config.store;
+  const store = typeof config.store === 'string' ? openStore(config.store, config.audit) : config.store;
   const metrics = createProxyMetrics(config.metrics.registry, config.metrics.maxLabelValues);
   const auditLog = createAuditLog(store, config.audit.flushIntervalMs, (error) => {
     console.error('[archestra] could not write audit rows; they are kept and retried:', error instanceof Error ? error.message : error);
-  });
+  }, config.audit.durability);
   const upstream = createUpstreamClient(config.upstream);
   const profileIds = new Set(Object.keys(config.profiles));
   const recorderDeps = { metrics, auditLog, keepBodies: config.audit.bodies, maxBodyBytes: config.audit.maxBodyBytes };
@@ -114,7 +114,8 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
     self(request, search, route, note) {
       const recorder = new Recorder(recorderDeps, performance.now());
       recorder.decisions.push(note);
-      return run(request, search, route, recorder);
+      // The proxy's own call need not wait for its row: the client's answer, written after it, does.
+      return run(request, search, route, recorder, false);
     },
     sanitizeCache(profileId) {
       let cache = sanitizeCaches.get(profileId);
@@ -141,18 +142,28 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
     return run(request, search, route, recorder);
   }
 
-  async function run(request: Request, search: string, route: Parameters<typeof dispatch>[2], recorder: Recorder): Promise<Response> {
+  async function run(request: Request, search: string, route: Parameters<typeof dispatch>[2], recorder: Recorder, waitForRow = true): Promise<Response> {
     if (closed) throw new ArchestraError('ARCHESTRA_CLOSED', 'This proxy has been closed.');
+    let response: Response;
     try {
-      return await dispatch(request, search, route, recorder, deps);
+      response = await dispatch(request, search, route, recorder, deps);
     } catch (error) {
       // A bug must not become a hang or a stack trace on the wire; it is still recorded.
       console.error('[archestra] internal error:', error instanceof Error ? error.message : error);
       const adapter = route.kind === 'unknown-provider' ? providerAdapters.openai! : route.adapter;
-      const response = adapter.errorResponse(500, 'The proxy failed to handle this request.', 'proxy_error');
+      response = adapter.errorResponse(500, 'The proxy failed to handle this request.', 'proxy_error');
       recorder.finish({ status: 500, outcome: 'upstream_error', error: 'internal proxy error' }, performance.now());
-      return response;
     }
+    // A finished request's answer goes out once its row is committed (`audit.durability`); a
+    // stream's last event waits for it in the stream. No row, no answer: a 503 instead.
+    const committed = waitForRow ? recorder.committed : undefined;
+    if (committed && !(await committed)) {
+      await response.body?.cancel();
+      recorder.withhold(503);
+      const adapter = route.kind === 'unknown-provider' ? providerAdapters.openai! : route.adapter;
+      return adapter.errorResponse(503, AUDIT_FAILED, 'api_error', { 'retry-after': '1' });
+    }
+    return response;
   }
 
   return {

@@ -108,10 +108,16 @@ export interface VirtualKeyRecord {
   revokedAt: string | null;
 }
 
-/** Where the proxy keeps its state. The default is SQLite (better-sqlite3). */
+/** Where the proxy keeps its state: a bounded window in memory by default, or a SQLite file (better-sqlite3). */
 export interface Store {
   /** Writes a batch of rows in one transaction. */
   saveInteractions(rows: readonly InteractionRecord[]): void | Promise<void>;
+  /**
+   * Writes a batch of rows synchronously, skipping rows already saved (by id). Used when the
+   * process exits, where nothing asynchronous runs any more; a store without it writes at a
+   * natural end only.
+   */
+  saveInteractionsSync?(rows: readonly InteractionRecord[]): void;
   /** Newest first. */
   listInteractions(query?: InteractionQuery): Promise<InteractionRecord[]>;
   saveVirtualKey(record: VirtualKeyRecord): void | Promise<void>;

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { policySchema } from '../policy/schema.js';
+import { MEMORY_DEFAULTS } from '../store/memory-store.js';
 import type { Store } from '../types.js';
 
 /** Upstream endpoints used when the configuration names none. vLLM and Ollama are self-hosted. */
@@ -109,7 +110,8 @@ export const proxyConfigSchema = z.strictObject({
   /** Named proxy profiles, reached as `/<provider>/<profileId>/...`. */
   profiles: z.record(profileId, profileSchema).default({}),
   /**
-   * The store: a SQLite file path, `:memory:`, or your own `Store`.
+   * The store: a SQLite file path, `:memory:` (a bounded window of the newest rows in memory,
+   * `audit.memory`), or your own `Store`.
    * @default ':memory:'
    */
   store: z
@@ -121,8 +123,42 @@ export const proxyConfigSchema = z.strictObject({
       bodies: z.boolean().default(true),
       /** Longest body kept per row; longer bodies are cut. @default 262144 @unit bytes */
       maxBodyBytes: z.number().int().positive().default(262_144),
-      /** How long rows wait to be written in one batch. @default 20 @unit ms */
+      /** With `durability: 'batched'`, how long rows wait to be written in one batch. @default 20 @unit ms */
       flushIntervalMs: z.number().int().nonnegative().default(20),
+      /**
+       * When an answer may reach its client. `commit`: once the request's row is committed (a
+       * JSON answer, and a stream's last event and its end, wait for it; one commit covers every
+       * row that finished meanwhile), so no crash loses the row of an answer a client got.
+       * `batched`: rows are written up to `flushIntervalMs` later and nothing waits for them; a
+       * crash loses the rows of that last moment. @default 'commit'
+       */
+      durability: z.enum(['commit', 'batched']).default('commit'),
+      /** The in-memory store (`store: ':memory:'`, the default) keeps the newest rows within both limits. */
+      memory: z
+        .strictObject({
+          /** Most rows kept; the oldest leave first. @default 10000 */
+          maxRows: z.number().int().positive().default(MEMORY_DEFAULTS.maxRows),
+          /**
+           * Most bytes kept: a row counts 512 plus one per character of its texts (bodies, ids,
+           * error) and of its decisions and answer context as JSON. @default 33554432 @unit bytes
+           */
+          maxBytes: z.number().int().positive().default(MEMORY_DEFAULTS.maxBytes),
+        })
+        .prefault({}),
+      /**
+       * A file store deletes rows older than `maxAgeDays` and beyond the newest `maxRows`, in the
+       * background (small batches on its writer thread) when it opens and every minute. Absent,
+       * every row is kept.
+       */
+      retention: z
+        .strictObject({
+          /** Rows that arrived longer ago are deleted; fractions allowed. @unit days */
+          maxAgeDays: z.number().positive().optional(),
+          /** Beyond this many rows, the oldest are deleted. */
+          maxRows: z.number().int().positive().optional(),
+        })
+        .refine((value) => value.maxAgeDays !== undefined || value.maxRows !== undefined, { message: 'set maxAgeDays, maxRows, or both' })
+        .optional(),
     })
     .prefault({}),
   limits: z

@@ -6,7 +6,7 @@ import { encodeSseComment, encodeSseEvent } from '../providers/shared/sse.js';
 import type { HeldEvent, ProviderAdapter, StreamEvent, StreamReader } from '../providers/types.js';
 import { ShutdownError } from './forward.js';
 import type { ToolCallGuard } from './policy-stage.js';
-import type { Recorder } from './record.js';
+import { AUDIT_FAILED, type Recorder } from './record.js';
 import { createStreamLeakGuard, type StreamDataLeakOptions, splitEncoded } from './stream-leak.js';
 import { safeParseJson } from '../providers/shared/json.js';
 
@@ -217,11 +217,15 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
       ? sseSplitter(onEvent, onComment, overflow)
       : ndjsonSplitter((line) => onEvent({ data: line }, `${line}\n`), overflow);
 
+  /** While the stream finishes: its last bytes, sent once its row is committed. */
+  let lastBytes: string[] | null = null;
+
   /** Sends `text`; the audit row keeps `audit` (the same but in shadow mode). */
   function emit(controller: ReadableStreamDefaultController<Uint8Array>, text: string, audit = text): void {
     recorder.markFirstByte(performance.now());
     recorder.appendResponseBody(audit);
-    controller.enqueue(encoder.encode(text));
+    if (lastBytes) lastBytes.push(text);
+    else controller.enqueue(encoder.encode(text));
   }
 
   /** Sends what is pending (and its audit copy). */
@@ -249,8 +253,15 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
     if (shadow) pendingAudit += decide(heldAudit);
   }
 
-  function finish(controller: ReadableStreamDefaultController<Uint8Array>, error: string | null, tellClient: boolean): void {
+  /**
+   * Ends the stream: its last events, its row, then (with `audit.durability: 'commit'`, once the
+   * row is committed) the last events and the end go out, so a client that got the whole answer
+   * has its row.
+   */
+  async function finish(controller: ReadableStreamDefaultController<Uint8Array>, error: string | null, tellClient: boolean): Promise<void> {
     stopKeepAlive();
+    const last: string[] = [];
+    lastBytes = last;
     // Held events are released only for an answer that ended well: a cut-off call is never sent.
     if (!error && !withheld) release();
     emitPending(controller);
@@ -263,8 +274,21 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
     guard?.remember(view);
     recorder.usage = view.usage;
     if (view.model) recorder.responseModel = view.model;
+    lastBytes = null;
     recorder.finish({ status, outcome: error ? 'upstream_error' : 'ok', error }, performance.now());
-    controller.close();
+    const committed = recorder.committed;
+    if (committed && !(await committed)) {
+      // No row, no answer: the stream ends with an error event instead of its last events.
+      recorder.withhold(status);
+      last.splice(0, last.length, adapter.streamErrorEvent(AUDIT_FAILED, format));
+    }
+    try {
+      for (const text of last) controller.enqueue(encoder.encode(text));
+      controller.close();
+    } catch {
+      // The client went away while the row was being committed: its abort is not recorded over
+      // the row that already says how the answer ended.
+    }
   }
 
   function recordAbort(): void {

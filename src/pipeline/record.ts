@@ -14,6 +14,9 @@ export interface RecorderDeps {
   maxBodyBytes: number;
 }
 
+/** Why an answer was withheld when its row could not be committed. */
+export const AUDIT_FAILED = 'The audit trail could not be written, so the answer was withheld.';
+
 export interface Finish {
   status: number;
   outcome: Outcome;
@@ -34,6 +37,8 @@ export class Recorder {
   private firstByteAt: number | null = null;
   private span: Span | null = null;
   private finished = false;
+  private row: InteractionRecord | null = null;
+  private rowCommitted: Promise<boolean> | undefined;
   private requestBody: string | null = null;
   private responseParts: string[] = [];
   private responseBytes = 0;
@@ -115,6 +120,26 @@ export class Recorder {
     return this.finished;
   }
 
+  /**
+   * Once finished, with `audit.durability: 'commit'`: resolves with true when the row is
+   * committed, false when it could not be (then the answer is withheld: `withhold`). The client's
+   * answer (a JSON body, a stream's last event and its end) waits for it.
+   */
+  get committed(): Promise<boolean> | undefined {
+    return this.rowCommitted;
+  }
+
+  /**
+   * The row could not be committed, so the answer is withheld: the row, still queued for the
+   * next try, records what the client got instead (`status`: a 503, or the stream's own status).
+   */
+  withhold(status: number): void {
+    if (!this.row) return;
+    this.row.status = status;
+    this.row.outcome = 'rejected';
+    this.row.error = AUDIT_FAILED;
+  }
+
   finish({ status, outcome, error = null }: Finish, now: number): void {
     if (this.finished) return;
     this.finished = true;
@@ -126,7 +151,8 @@ export class Recorder {
     // A request refused before it was forwarded still gets its span.
     if (!this.span && this.provider) this.startSpan('');
     this.endSpan(status, error);
-    this.deps.auditLog.append(this.toRecord(status, outcome, error, durationMs, ttftMs));
+    this.row = this.toRecord(status, outcome, error, durationMs, ttftMs);
+    this.rowCommitted = this.deps.auditLog.append(this.row);
   }
 
   private observeMetrics(status: number, durationMs: number, ttftMs: number | null): void {

@@ -1,6 +1,8 @@
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import type { AnswerContextRecord, InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
+import { PRUNE_INTERVAL_MS, type Retention, pruneSteps, runPruneSteps } from './retention.js';
 import { createSqliteWriter } from './sqlite-writer.js';
 
 const COLUMNS = [
@@ -27,20 +29,34 @@ export interface SqliteStoreOptions {
    * the event loop. @default true
    */
   writerThread?: boolean;
+  /**
+   * Deletes audit rows older than `maxAgeDays` and beyond the newest `maxRows`, in the
+   * background (on the writer thread, in small batches) when the store opens and every minute.
+   * Keeps every row when absent.
+   */
+  retention?: Retention;
+}
+
+/** A SQLite store; `applyRetention` runs the configured retention now. */
+export interface SqliteStore extends Store {
+  saveInteractionsSync(rows: readonly InteractionRecord[]): void;
+  /** Deletes what `retention` says to; resolves with the number of rows deleted. */
+  applyRetention(): Promise<number>;
 }
 
 /**
- * The default store: better-sqlite3 in WAL mode with prepared statements. Rows arrive in batches,
- * each written in one transaction.
+ * A file store: better-sqlite3 in WAL mode with prepared statements. Rows arrive in batches,
+ * each written in one transaction. Inserting a row whose id is already stored does nothing, so
+ * a batch written twice (retried, or written again at exit) leaves one row each.
  */
-export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions = {}): Store {
-  const db = new Database(path);
+export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions = {}): SqliteStore {
+  const db = openDatabase(path);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   db.pragma('busy_timeout = 5000');
   migrate(db);
 
-  const insertSql = `INSERT INTO interactions (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`;
+  const insertSql = `INSERT OR IGNORE INTO interactions (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`;
   const insert = db.prepare(insertSql);
   const insertAll = db.transaction((rows: readonly InteractionRecord[]) => {
     for (const row of rows) insert.run(toRow(row));
@@ -56,6 +72,28 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
   const taint = db.prepare('INSERT OR IGNORE INTO session_taint (proxy_id, session_id, reason, tainted_at) VALUES (?, ?, ?, ?)');
   const findTaint = db.prepare('SELECT 1 FROM session_taint WHERE proxy_id = ? AND session_id = ?');
   const findAnswer = db.prepare('SELECT answer_context FROM interactions WHERE proxy_id = ? AND answer_id = ? AND answer_context IS NOT NULL ORDER BY rowid DESC LIMIT 1');
+
+  const retention = options.retention;
+  let pruning: Promise<number> | null = null;
+  function applyRetention(): Promise<number> {
+    if (!retention || !db.open) return Promise.resolve(0);
+    pruning ??= (async () => {
+      try {
+        // Never synchronously: `pruning` must be set before this run can end.
+        await null;
+        const steps = pruneSteps(db, retention);
+        if (steps.length === 0) return 0;
+        return await (writer ? writer.prune(steps) : runPruneSteps(db, steps));
+      } finally {
+        pruning = null;
+      }
+    })();
+    return pruning;
+  }
+  const report = (error: unknown) => console.error('[archestra] audit retention failed; it is tried again in a minute:', error instanceof Error ? error.message : error);
+  // Unreferenced: retention never keeps a process alive.
+  const retentionTimer = retention ? setInterval(() => applyRetention().catch(report), PRUNE_INTERVAL_MS).unref() : undefined;
+  if (retention) setImmediate(() => applyRetention().catch(report)).unref();
 
   return {
     saveVirtualKey(record) {
@@ -86,6 +124,10 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
       if (writer) return writer.write(rows.map(toRow));
       insertAll(rows);
     },
+    saveInteractionsSync(rows) {
+      if (rows.length > 0 && db.open) insertAll(rows);
+    },
+    applyRetention,
     async listInteractions(query: InteractionQuery = {}) {
       const where: string[] = [];
       const params: Record<string, string | number> = { limit: query.limit ?? 100 };
@@ -97,11 +139,19 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
     },
     async close() {
       if (!db.open) return;
+      // A retention run in progress stops at its next batch.
+      clearInterval(retentionTimer);
       await writer?.close();
       if (path !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');
       db.close();
     },
   };
+}
+
+/** The native driver is loaded on the first file store: a proxy on the in-memory store never loads it. */
+function openDatabase(path: string): Database.Database {
+  const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  return new Driver(path);
 }
 
 function migrate(db: Database.Database): void {

@@ -1,10 +1,12 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type { PruneStep } from './retention.js';
 
 /**
  * The writer thread's code. It runs as CommonJS in its own thread with its own connection, so a
  * batch's commit (an fsync with `synchronous=FULL`: 0.3 ms typically, 8 ms at p99 on this disk)
- * never blocks the event loop that serves requests.
+ * never blocks the event loop that serves requests. Retention's deletes run here too, a batch at
+ * a time: rows to commit are taken between two batches (`runPruneSteps` in retention.ts, in CJS).
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -15,11 +17,33 @@ db.pragma('synchronous = ' + workerData.synchronous);
 db.pragma('busy_timeout = 5000');
 const insert = db.prepare(workerData.sql);
 const insertAll = db.transaction((rows) => { for (const row of rows) insert.run(row); });
-parentPort.on('message', ({ id, rows, close }) => {
+async function prune(steps) {
+  let deleted = 0;
+  for (const step of steps) {
+    const statement = db.prepare(step.sql);
+    const batch = step.params[step.params.length - 1];
+    for (;;) {
+      if (!db.open) return deleted;
+      const { changes } = statement.run(...step.params);
+      deleted += changes;
+      if (changes < batch) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  return deleted;
+}
+parentPort.on('message', ({ id, rows, steps, close }) => {
   if (close) {
     try { db.pragma('wal_checkpoint(TRUNCATE)'); } catch {}
     db.close();
     parentPort.postMessage({ id });
+    return;
+  }
+  if (steps) {
+    prune(steps).then(
+      (value) => parentPort.postMessage({ id, value }),
+      (error) => parentPort.postMessage({ id, error: String((error && error.message) || error) }),
+    );
     return;
   }
   try {
@@ -34,12 +58,20 @@ parentPort.on('message', ({ id, rows, close }) => {
 export interface SqliteWriter {
   /** Resolves once the rows are committed; rejects with the database's error. */
   write(rows: readonly Record<string, unknown>[]): Promise<void>;
+  /** Runs retention's deletes on the thread, between commits; resolves with the rows deleted. */
+  prune(steps: readonly PruneStep[]): Promise<number>;
   close(): Promise<void>;
+}
+
+interface Message {
+  rows?: readonly Record<string, unknown>[];
+  steps?: readonly PruneStep[];
+  close?: true;
 }
 
 /** A writer thread that inserts rows with `sql` (named parameters) into the database at `path`. */
 export function createSqliteWriter(path: string, sql: string, synchronous: 'FULL' | 'NORMAL'): SqliteWriter {
-  const pending = new Map<number, { resolve(): void; reject(error: Error): void }>();
+  const pending = new Map<number, { resolve(value: number): void; reject(error: Error): void }>();
   let nextId = 0;
   let worker: Worker | null = null;
 
@@ -47,10 +79,10 @@ export function createSqliteWriter(path: string, sql: string, synchronous: 'FULL
   function start(): Worker {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     const started = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path, sql, synchronous } });
-    started.on('message', ({ id, error }: { id: number; error?: string }) => {
+    started.on('message', ({ id, value, error }: { id: number; value?: number; error?: string }) => {
       const waiter = pending.get(id);
       pending.delete(id);
-      if (error === undefined) waiter?.resolve();
+      if (error === undefined) waiter?.resolve(value ?? 0);
       else waiter?.reject(new Error(error));
     });
     started.on('error', (error) => {
@@ -61,11 +93,11 @@ export function createSqliteWriter(path: string, sql: string, synchronous: 'FULL
     return started;
   }
 
-  function send(message: { rows?: readonly Record<string, unknown>[]; close?: true }): Promise<void> {
+  function send(message: Message): Promise<number> {
     worker ??= start();
     const thread = worker;
     const id = nextId++;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       pending.set(id, { resolve, reject });
       // Held while a write is in flight; idle, the thread must not keep a process alive.
       thread.ref();
@@ -75,7 +107,10 @@ export function createSqliteWriter(path: string, sql: string, synchronous: 'FULL
     });
   }
   return {
-    write: (rows) => send({ rows }),
+    write: async (rows) => {
+      await send({ rows });
+    },
+    prune: (steps) => send({ steps }),
     async close() {
       if (!worker) return;
       await send({ close: true });
