@@ -33,6 +33,6 @@ describe('validateConfig (createProxy): unknown fields are errors naming the fie
   });
 
   it('accepts a valid configuration and fills in the defaults', () => {
-    expect(validateConfig({ audit: { bodies: false } }).audit).toEqual({ bodies: false, maxBodyBytes: 262_144, flushIntervalMs: 20 });
+    expect(validateConfig({ audit: { bodies: false } }).audit).toEqual({ bodies: false, maxBodyBytes: 262_144, flushIntervalMs: 20, durability: 'commit', memory: { maxRows: 10_000, maxBytes: 32 * 1024 * 1024 } });
   });
 });
