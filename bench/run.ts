@@ -22,6 +22,8 @@ const quick = values.quick === true;
 const settings: RunSettings = quick
   ? { quick, repeats: 1, requests: 200, streamRequests: 20, concurrencies: [1, 10, 50], autocannonSeconds: 2 }
   : { quick, repeats: 3, requests: 1000, streamRequests: 100, concurrencies: [1, 10, 50], autocannonSeconds: 5 };
+const SOAK_START = '<!-- soak:start -->';
+const SOAK_END = '<!-- soak:end -->';
 const out = values.out ?? (quick ? join(tmpdir(), 'llm-proxy-bench-quick.md') : join(ROOT, 'bench/RESULTS.md'));
 const WORKLOADS: readonly WorkloadName[] = ['chat', 'tools', 'stream'];
 const RSS_STREAMS = 1000;
@@ -134,7 +136,7 @@ async function main(): Promise<void> {
     ...(peerLog ? { peerLog } : {}),
     versions: { openai: version('openai'), undici: version('undici'), '@portkey-ai/gateway': version('@portkey-ai/gateway'), autocannon: version('autocannon') },
   });
-  writeFileSync(out, report);
+  writeFileSync(out, `${report.trimEnd()}\n\n${soakSection(out)}`);
   log(`\n${report}`);
   log(`written to ${out}`);
 }
@@ -146,3 +148,17 @@ main().then(
     process.exit(1);
   },
 );
+
+/** The soak run's section (`npm run soak`) outlives a new benchmark run: it is carried over. */
+function soakSection(file: string): string {
+  let previous = '';
+  try {
+    previous = readFileSync(file, 'utf8');
+  } catch {
+    // no earlier report
+  }
+  const from = previous.indexOf(SOAK_START);
+  const to = previous.indexOf(SOAK_END);
+  const body = from >= 0 && to > from ? previous.slice(from + SOAK_START.length, to).trim() : 'Not run yet: `npm run soak`.';
+  return `## Soak (\`npm run soak\`)\n\n${SOAK_START}\n${body}\n${SOAK_END}\n`;
+}

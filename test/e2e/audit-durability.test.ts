@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../src/index.js';
-import { serveCli } from '../helpers/serve.js';
+import { startCli } from '../helpers/cli-server.js';
 import { type ScriptedOpenAI, startOpenAIUpstream } from '../upstream/openai.js';
 
 let up: ScriptedOpenAI;
@@ -111,7 +111,7 @@ describe('kill -9 under load (bundled server, file store, audit.durability commi
     const killAfter = [10, 60, 150];
     const rounds = await Promise.all(killAfter.map(async (after, round) => {
       const db = join(dir, `round-${round}.db`);
-      const server = await serveCli(['--db', db], { ARCHESTRA_OPENAI_BASE_URL: up.baseUrl });
+      const server = await startCli(['--port', '0', '--db', db], { ARCHESTRA_OPENAI_BASE_URL: up.baseUrl });
       const result = await killedUnderLoad(server.url, () => server.child.kill('SIGKILL'), round, after);
       expect((await server.exited).signal).toBe('SIGKILL');
       return { ...result, ...(await rowsIn(db)) };

@@ -3,7 +3,7 @@
  * (`server.metrics.token`, `ARCHESTRA_METRICS_TOKEN`) compared in constant time; on a port of its
  * own (`server.metrics.port`, `server.metrics.host`). `/healthz` stays open.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { type RunningServer, type StartServerOptions, startServer } from '../../
 import { createProxy } from '../../src/proxy.js';
 import { closedPort } from '../helpers/proxy.js';
 import { type ScriptedOpenAI, startOpenAIUpstream } from '../upstream/openai.js';
+import { startCli } from '../helpers/cli-server.js';
 
 // Observe (not replace) node's timingSafeEqual: the real one runs, the spy only records its calls.
 const spy = vi.hoisted(() => ({ calls: [] as [number, number][] }));
@@ -196,19 +197,6 @@ function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-function startCli(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], { env: cliEnv(env) });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1] && output.includes('Point your SDK')) resolve({ child, url: match[1], output: () => output });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-}
 
 function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], { env: cliEnv({}) });

@@ -95,7 +95,7 @@ describe('D3: SIGTERM with 20 live streams', () => {
     release();
 
     const outputs = await Promise.all(streams.map((stream) => stream.output));
-    expect(await server.exited).toBe(0);
+    expect((await server.exited).code).toBe(0);
     for (const [index, { format, fate }] of streams.entries()) {
       const output = outputs[index]!;
       if (fate === 'quick') {

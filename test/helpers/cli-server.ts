@@ -1,6 +1,6 @@
 /**
- * The bundled server as a child process, started from source as `npm start` does (the same way as
- * test/e2e/bundled-server.test.ts): for tests about the process itself (signals, exit codes).
+ * The bundled server as a child process, started from source as `npm start` does: for tests about
+ * the process itself (banner, signals, exit codes, kill -9).
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 
@@ -10,17 +10,20 @@ export interface CliServer {
   url: string;
   /** Everything the process wrote so far, stdout and stderr. */
   output(): string;
-  /** Resolves with the exit code once the process has ended. */
-  exited: Promise<number | null>;
+  /** Resolves with the exit code and signal once the process has ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** Starts `archestra-proxy serve <args>` and waits for its banner. */
 export function startCli(args: string[], env: Record<string, string> = {}): Promise<CliServer> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], { env: { ...process.env, ...env } });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${output}`));
+    }, 30_000);
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -30,7 +33,10 @@ export function startCli(args: string[], env: Record<string, string> = {}): Prom
         resolve({ child, url: match[1], output: () => output, exited });
       }
     });
-    void exited.then((code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
   });
 }
 
