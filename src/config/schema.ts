@@ -172,6 +172,11 @@ export const proxyConfigSchema = z.strictObject({
        */
       maxHeldStreamBytes: z.number().int().positive().default(8 * 1024 * 1024),
       /**
+       * Largest answer the proxy reads whole (a JSON answer, an upstream error body); a larger one
+       * is refused with a 502 and the upstream connection closed. @default 33554432 @unit bytes
+       */
+      maxResponseBodyBytes: z.number().int().positive().default(32 * 1024 * 1024),
+      /**
        * Most requests served at once (a stream counts until it ends); one more is answered at once
        * with 503 and `Retry-After`, in its provider's error shape, and recorded. @default 2048
        */

@@ -29,6 +29,8 @@ export interface AnswerInput {
   signal: AbortSignal;
   /** `limits.maxHeldStreamBytes`: most of a stream held while its tool calls are decided. */
   maxHeldStreamBytes: number;
+  /** `limits.maxResponseBodyBytes`: most of an answer read whole. */
+  maxResponseBodyBytes: number;
 }
 
 /** The canonical media type of each format the proxy judges. */
@@ -57,7 +59,12 @@ export async function readAnswer(upstream: Upstream, input: AnswerInput): Promis
 
   let text: string;
   try {
-    text = await upstream.body.text();
+    const read = await readWhole(upstream.body, input.maxResponseBodyBytes);
+    if (read === null) {
+      const message = `The upstream answer was larger than the proxy reads whole (limits.maxResponseBodyBytes, ${input.maxResponseBodyBytes} bytes).`;
+      return finishWith(recorder, adapter.errorResponse(502, message, 'upstream_error'), 'upstream_error', message);
+    }
+    text = read;
   } catch {
     const aborted = input.signal.aborted;
     const message = aborted ? 'The client went away before the answer.' : 'The upstream connection broke off.';
@@ -89,6 +96,21 @@ function labelAs(headers: Headers, format: 'json' | 'sse' | 'ndjson'): void {
   const type = headers.get('content-type') ?? '';
   const fits = format === 'json' ? type.startsWith('application/json') : type.startsWith(MEDIA_TYPE[format]) || (format === 'ndjson' && type.startsWith('application/jsonl'));
   if (!fits) headers.set('content-type', MEDIA_TYPE[format]);
+}
+
+/** The body as text, or null (and the connection closed) once it passes `limit` bytes. */
+async function readWhole(body: Upstream['body'], limit: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      body.destroy();
+      return null;
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
 }
 
 function withBody(upstream: Upstream, text: string): Response {
