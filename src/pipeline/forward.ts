@@ -103,7 +103,8 @@ function toResponseHeaders(raw: Record<string, string | string[] | undefined>): 
   const listed = connectionListed(Array.isArray(connection) ? connection.join(',') : connection);
   const headers = new Headers();
   for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined || isHopByHop(name, listed) || DROPPED_RESPONSE_HEADERS.has(name)) continue;
+    // A credential header in an answer can only be a key the upstream echoes: never passed on.
+    if (value === undefined || isHopByHop(name, listed) || DROPPED_RESPONSE_HEADERS.has(name) || CREDENTIAL_HEADERS.has(name)) continue;
     if (Array.isArray(value)) for (const item of value) headers.append(name, item);
     else headers.set(name, value);
   }

@@ -7,7 +7,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AuthFixture, CONFIGURED_KEY, OPENAI_SECRET, startAuthFixture } from '../helpers/auth-fixture.js';
-import { openAIError } from '../upstream/openai-wire.js';
+import { completionBody, openAIError } from '../upstream/openai-wire.js';
 
 let fx: AuthFixture;
 const client = (apiKey: string) => new OpenAI({ apiKey, baseURL: `${fx.origin}/v1/openai`, maxRetries: 0 });
@@ -43,6 +43,22 @@ describe('F8: upstream error bodies pass the guards', () => {
     expect(error).toBeInstanceOf(OpenAI.InternalServerError);
     expect(String((error as Error).message)).not.toContain(stray);
     expect((await fx.exposed()).rows).not.toContain(stray);
+  });
+});
+
+describe('U6: answer headers', () => {
+  it('a credential header, a cookie, an internal Location and Connection-listed headers in a 200 answer never reach the client', async () => {
+    fx.up.reply({
+      kind: 'raw',
+      status: 200,
+      headers: { 'content-type': 'application/json', 'x-goog-api-key': OPENAI_SECRET, authorization: `Bearer ${OPENAI_SECRET}`, 'x-api-key': OPENAI_SECRET, 'set-cookie': 'session=1', location: 'http://10.0.0.1/', connection: 'x-internal', 'x-internal': 'secret-hop' },
+      body: JSON.stringify(completionBody({ kind: 'chat', content: 'ok' }, 'gpt-4o-mini')),
+    });
+    const response = await fetch(`${fx.origin}/v1/openai/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${fx.keys.openai.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) });
+    expect(response.status).toBe(200);
+    for (const name of ['x-goog-api-key', 'authorization', 'x-api-key', 'set-cookie', 'location', 'x-internal']) expect(response.headers.get(name)).toBeNull();
+    expect([...response.headers.values()].join(' ')).not.toContain(OPENAI_SECRET);
+    expect((await response.json()).choices[0].message.content).toBe('ok');
   });
 });
 
