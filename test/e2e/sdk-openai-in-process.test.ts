@@ -219,13 +219,14 @@ describe('refused before the upstream', () => {
   it('hop-by-hop and client-address headers are not forwarded', async () => {
     const response = await proxy.handle(rawChat(chatBody(), {
       authorization: `Bearer ${KEY}`, connection: 'x-secret', 'x-secret': '1', 'proxy-authorization': 'Basic cHJveHk6cHc=',
-      'x-forwarded-for': '10.0.0.1', 'keep-alive': 'timeout=5', te: 'trailers', upgrade: 'websocket', 'proxy-connection': 'keep-alive',
+      'x-forwarded-for': '10.0.0.1', forwarded: 'for=10.0.0.1;host=evil.test', 'x-real-ip': '10.0.0.1', 'x-forwarded-host': 'evil.test',
+      'keep-alive': 'timeout=5', te: 'trailers', upgrade: 'websocket', 'proxy-connection': 'keep-alive',
       'x-archestra-agent-id': 'hop', 'x-custom-trace': 'kept',
     }));
     expect(response.status).toBe(200);
     await response.text();
     const seen = up.requests[0]!.headers;
-    for (const name of ['x-secret', 'proxy-authorization', 'x-forwarded-for', 'keep-alive', 'te', 'upgrade', 'proxy-connection', 'x-archestra-agent-id']) {
+    for (const name of ['x-secret', 'proxy-authorization', 'x-forwarded-for', 'forwarded', 'x-real-ip', 'x-forwarded-host', 'keep-alive', 'te', 'upgrade', 'proxy-connection', 'x-archestra-agent-id']) {
       expect(seen, name).not.toHaveProperty(name);
     }
     expect(seen.connection ?? '').not.toContain('x-secret');
