@@ -1,17 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import { createParser } from 'eventsource-parser';
 import { refusalText } from '../policy/refusal.js';
-import { createNdjsonSplitter } from '../providers/shared/ndjson.js';
-import { encodeSseComment, encodeSseEvent } from '../providers/shared/sse.js';
+import { encodeSseComment } from '../providers/shared/sse.js';
 import type { HeldEvent, ProviderAdapter, StreamEvent, StreamReader } from '../providers/types.js';
 import { ShutdownError } from './forward.js';
 import type { ToolCallGuard } from './policy-stage.js';
 import { AUDIT_FAILED, type Recorder } from './record.js';
 import { createStreamLeakGuard, type StreamDataLeakOptions, splitEncoded } from './stream-leak.js';
-import { safeParseJson } from '../providers/shared/json.js';
+import { type EventSplitter, ndjsonSplitter, sseSplitter } from './stream-splitters.js';
 
-/** One event larger than this without its line end is refused (fail closed, bounded memory). */
-const MAX_EVENT_BYTES = 8 * 1024 * 1024;
 /** Held bytes per stream, unless configured (`limits.maxHeldStreamBytes`). */
 const DEFAULT_MAX_HELD_BYTES = 8 * 1024 * 1024;
 /** After its terminator, how long the rest of an upstream body may take to end. */
@@ -19,12 +15,6 @@ const DRAIN_AFTER_TERMINAL_MS = 1_000;
 
 interface UpstreamBody extends AsyncIterable<Buffer> {
   destroy(error?: Error): unknown;
-}
-
-/** Feeds decoded text in, calls back with each complete event. */
-interface EventSplitter {
-  feed(text: string): void;
-  end(): void;
 }
 
 export interface InspectStreamOptions {
@@ -381,60 +371,6 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
     { highWaterMark: 0 },
   );
 }
-
-function sseSplitter(onEvent: (event: StreamEvent, encoded: string) => void, onComment: (comment: string) => void, onOverflow: () => void): EventSplitter {
-  let overflowed = false;
-  /** Whether the text so far ends with CR: the parser holds that back, since an LF may follow. */
-  let endsWithCr = false;
-  const parser = createParser({
-    maxBufferSize: MAX_EVENT_BYTES,
-    onEvent: (event) => onEvent(event, encodeSseEvent(event)),
-    onComment,
-    onError(error) {
-      if (error.type !== 'max-buffer-size-exceeded') return;
-      overflowed = true;
-      onOverflow();
-    },
-  });
-  return {
-    feed(text) {
-      if (overflowed || text === '') return;
-      endsWithCr = text.endsWith('\r');
-      parser.feed(text);
-    },
-    // An event without its closing blank line is incomplete: it is not emitted (WHATWG). A CR at
-    // the very end is a line end, though: with CR-only line endings the last event's blank line
-    // is that CR, which the parser still holds (S2; without this, the last event, `[DONE]` or
-    // Gemini's final chunk with its usage, was lost). An LF after it completes exactly that line end.
-    end() {
-      if (!overflowed && endsWithCr) parser.feed('\n');
-    },
-  };
-}
-
-/**
- * NDJSON lines. Ollama ends its last line with a newline, but a last line without one still
- * counts when it is whole JSON; a cut-off fragment of a line is not passed on (S3).
- */
-function ndjsonSplitter(onLine: (line: string) => void, onOverflow: () => void): EventSplitter {
-  let ending = false;
-  const splitter = createNdjsonSplitter({
-    onLine(line) {
-      if (ending && !safeParseJson(line).success) return;
-      onLine(line);
-    },
-    onOverflow,
-    maxLineLength: MAX_EVENT_BYTES,
-  });
-  return {
-    feed: (text) => splitter.feed(text),
-    end() {
-      ending = true;
-      splitter.end();
-    },
-  };
-}
-
 
 function isBodyTimeout(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === 'UND_ERR_BODY_TIMEOUT';
