@@ -16,7 +16,7 @@ import { decodeScenario, type DecodedScenario } from './wire.js';
 
 export interface Outcome {
   readonly scenario: Scenario;
-  readonly action: 'allow' | 'block';
+  readonly action: 'allow' | 'block' | 'require_approval';
   readonly ruleId: string;
   readonly reason: string;
   readonly tainted: boolean;

@@ -7,8 +7,9 @@ export interface BlockedCall {
   reason: string;
 }
 
+/** The calls an answer must not carry: refused ones, and those still waiting for approval. */
 export function blockedCalls(decisions: readonly ToolCallDecision[]): BlockedCall[] {
-  return decisions.filter((decision) => decision.action === 'block').map(({ toolCallId, tool, reason }) => ({ toolCallId, tool, reason }));
+  return decisions.filter((decision) => decision.action !== 'allow').map(({ toolCallId, tool, reason }) => ({ toolCallId, tool, reason }));
 }
 
 /**

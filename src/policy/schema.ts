@@ -22,7 +22,11 @@ function isRegex(value: unknown): boolean {
   }
 }
 
-const toolAction = z.enum(['allow', 'block', 'allow_when_context_trusted']);
+/**
+ * `require_approval` holds the call for a person's decision: the agent is told it awaits approval
+ * (with an id), and once approved its next identical call in the same session passes, once.
+ */
+const toolAction = z.enum(['allow', 'block', 'allow_when_context_trusted', 'require_approval']);
 
 /** What happens to a tool call: the first rule whose tool glob and conditions all match decides. */
 const toolRuleSchema = z.strictObject({

@@ -16,6 +16,7 @@ export function decideToolCall(call: ToolCallView, verdict: ContextVerdict, poli
   const { action, ruleId, reason } = matchRule(call, policy);
   if (action === 'allow') return { ...base, action: 'allow', ruleId, reason: reason ?? `"${call.name}" is allowed` };
   if (action === 'block') return { ...base, action: 'block', ruleId, reason: reason ?? `"${call.name}" is not allowed by policy "${ruleId}"` };
+  if (action === 'require_approval') return { ...base, action: 'require_approval', ruleId, reason: reason ?? `"${call.name}" needs a person's approval (policy "${ruleId}")` };
   if (!verdict.tainted) return { ...base, action: 'allow', ruleId, reason: 'the context holds only trusted content' };
 
   const provenance = traceArguments(call.arguments, verdict);

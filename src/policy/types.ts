@@ -12,11 +12,18 @@ export interface ToolCallDecision {
   kind: 'tool_call';
   toolCallId: string;
   tool: string;
-  action: 'allow' | 'block';
+  /**
+   * `require_approval`: the call waits for a person. The policy only says so; the pipeline's
+   * approval stage turns it into `allow` (an approval granted for this very call, used once) or
+   * keeps it refused with the pending approval's id in `approval`.
+   */
+  action: 'allow' | 'block' | 'require_approval';
   /** The rule that decided: its id, or `default`, `taint`, `provenance`. */
   ruleId: string;
   reason: string;
   provenance?: ArgumentProvenance[];
+  /** For a call that needed approval: the approval and its state (who decided it, once decided). */
+  approval?: { id: string; state: 'pending' | 'approved' | 'denied'; decidedBy?: string };
 }
 
 export interface ToolResultDecision {
