@@ -32,8 +32,8 @@ describe('policy engine', () => {
     expect(verdict.tainted).toBe(true);
     const [decision] = judgeToolCalls([sendEmail('attacker@evil.test')], verdict, policy());
     expect(decision).toMatchObject({ action: 'block', ruleId: 'default', tool: 'send_email' });
-    expect(decision?.reason).toContain('untrusted content (message 3)');
-    expect(decision?.provenance).toEqual([{ path: '$.to', value: 'attacker@evil.test', source: 'untrusted', messageIndex: 3 }]);
+    expect(decision?.reason).toContain('comes from the result of "read_email" (message 3), not from the user');
+    expect(decision?.provenance).toEqual([{ path: '$.to', value: 'attacker@evil.test', source: 'untrusted', role: 'target', messageIndex: 3 }]);
   });
 
   it('P2/P3: the same call is allowed when the recipient is in the user\'s own words', () => {

@@ -40,6 +40,47 @@ const toolRuleSchema = z.strictObject({
   reason: z.string().max(500).optional(),
 });
 
+/** What a call can do, from least to most consequential. */
+export const CONSEQUENCES = ['read', 'write_own', 'send', 'transact', 'delete', 'credential'] as const;
+export type Consequence = (typeof CONSEQUENCES)[number];
+
+/** Argument paths (`to`, `$.payee.iban`, `recipients[*].email`): a path covers every value under it. */
+const argumentPaths = z.array(z.string().min(1).max(200)).max(100).default([]);
+
+/**
+ * What a tool does and what its arguments are, declared once (the first declaration whose glob
+ * matches applies). Arguments not named keep the default reading: a value shaped like an address,
+ * a URL, a path or an account number is a target.
+ */
+const toolDeclarationSchema = z.strictObject({
+  tool: z.string().min(1),
+  /**
+   * `read` changes nothing; `write_own` changes only the user's own objects and reaches no one
+   * else (a note, a calendar entry without guests); `send` reaches other people; `transact` moves
+   * money or books; `delete` destroys; `credential` changes access (passwords, keys, sharing).
+   */
+  consequence: z.enum(CONSEQUENCES),
+  /** Who or what the action reaches (recipients, channels, payees, URLs, account numbers), whatever their shape. */
+  targets: argumentPaths,
+  /** Free text that may come from anything the agent read; addresses and links inside it are still traced. */
+  content: argumentPaths,
+  /** Identifiers of the user's own objects: never read as targets. */
+  ids: argumentPaths,
+  /** Passwords, keys, tokens: must come from the user or a trusted source, and are never recorded. */
+  secrets: argumentPaths,
+});
+
+/**
+ * Per consequence class: the action for a declared tool no rule names, and what a tainted
+ * context does to a call whose targets cannot all be traced to trusted content.
+ */
+const consequencePolicySchema = z.strictObject({
+  /** @default `defaultToolAction` */
+  action: z.enum(['allow', 'block', 'allow_when_context_trusted', 'require_approval']).optional(),
+  /** `require_approval` asks a person instead of refusing. @default 'block' */
+  whenUntraced: z.enum(['block', 'require_approval']).default('block'),
+});
+
 /** A multiple-choice question about a quarantined tool result: the answer is an option's index. */
 const questionSchema = z.strictObject({
   question: z.string().min(1).max(500),
@@ -77,11 +118,19 @@ const trustRuleSchema = z.strictObject({
    */
   action: z.enum(['trusted', 'untrusted', 'blocked', 'sanitize']),
   /**
+   * With `trusted`: only the values at these paths of a JSON result are trusted (`$[*].participants`,
+   * `$.payees[*].iban`); the rest of the result (free text, subjects, bodies, senders) stays
+   * untrusted and taints the context. A target taken from one of these fields has trusted provenance.
+   */
+  fields: z.array(z.string().min(1).max(200)).min(1).max(100).optional(),
+  /**
    * For `sanitize`: fixed multiple-choice questions the quarantined model answers about the
    * result. Without them, the main model asks its own (up to `dualLlm.maxRounds`).
    */
   questions: z.array(questionSchema).min(1).max(20).optional(),
-}).refine((rule) => rule.questions === undefined || rule.action === 'sanitize', { message: 'questions apply only to the action "sanitize"', path: ['questions'] });
+})
+  .refine((rule) => rule.questions === undefined || rule.action === 'sanitize', { message: 'questions apply only to the action "sanitize"', path: ['questions'] })
+  .refine((rule) => rule.fields === undefined || rule.action === 'trusted', { message: 'fields apply only to the action "trusted"', path: ['fields'] });
 
 /**
  * The "lethal trifecta": private data, untrusted content and a way out in one context. Empty lists
@@ -101,6 +150,15 @@ export const policySchema = z.strictObject({
    */
   defaultToolAction: toolAction.default('allow_when_context_trusted'),
   tools: z.array(toolRuleSchema).default([]),
+  /** What each tool does and what its arguments are (see `toolDeclarationSchema`). */
+  toolDeclarations: z.array(toolDeclarationSchema).default([]),
+  /**
+   * Per consequence class of declared tools. In a tainted context a `read` passes; a `write_own`
+   * passes when its targets (if any) are traced to trusted content; the others pass when every
+   * target is, and `send`/`transact` also when their content carries no card, IBAN or secret the
+   * user did not write, and was not dictated word for word by untrusted content.
+   */
+  consequences: z.partialRecord(z.enum(CONSEQUENCES), consequencePolicySchema).default({}),
   trustedData: z.array(trustRuleSchema).default([]),
   /**
    * `enforce` blocks; `shadow` decides and records everything but changes nothing (roll a policy
@@ -156,3 +214,4 @@ export type DualLlmConfig = z.output<typeof dualLlmSchema>;
 export type Question = z.output<typeof questionSchema>;
 export type TrifectaConfig = z.output<typeof trifectaSchema>;
 export type ToolAction = z.output<typeof toolAction>;
+export type ToolDeclaration = z.output<typeof toolDeclarationSchema>;

@@ -1,7 +1,8 @@
 import type { RequestView } from '../providers/types.js';
 import { safeParseJson } from '../providers/shared/json.js';
+import { leavesAt } from './json-paths.js';
 import { conditionsHold, globMatches } from './match.js';
-import type { PolicyConfig } from './schema.js';
+import type { PolicyConfig, TrustRule } from './schema.js';
 import type { ContextVerdict, ToolResultDecision } from './types.js';
 
 /**
@@ -16,17 +17,19 @@ export function evaluateContext(view: RequestView, policy: PolicyConfig, session
   const verdict: ContextVerdict = { tainted: sessionTainted, taintedBySession: sessionTainted, results: [], trustedTexts: [], untrustedTexts: [], privateResults: [] };
   for (const message of view.messages) {
     if (message.role === 'system' || message.role === 'user') {
-      if (message.text) verdict.trustedTexts.push({ messageIndex: message.index, text: message.text });
+      if (message.text) verdict.trustedTexts.push({ messageIndex: message.index, text: message.text, origin: 'user' });
     }
     for (const result of message.toolResults) {
       const tool = toolNames.get(result.toolCallId) ?? result.name ?? '';
-      const decision = judgeResult(tool, result.toolCallId, result.text, message.index, policy);
+      const { decision, fields } = judgeResult(tool, result.toolCallId, result.text, message.index, policy);
       verdict.results.push(decision);
+      // Only the declared fields are trusted; the rest of the result stays untrusted (below).
+      for (const text of fields) verdict.trustedTexts.push({ messageIndex: message.index, text, origin: 'tool' });
       // A blocked result never reaches the model, so it brings no private data into the context.
       if (decision.trust !== 'blocked' && policy.trifecta.privateDataTools.some((pattern) => globMatches(pattern, tool))) {
         verdict.privateResults.push({ tool, messageIndex: message.index });
       }
-      if (decision.trust === 'trusted') verdict.trustedTexts.push({ messageIndex: message.index, text: result.text });
+      if (decision.trust === 'trusted') verdict.trustedTexts.push({ messageIndex: message.index, text: result.text, origin: 'tool' });
       else if (decision.trust === 'untrusted') {
         verdict.untrustedTexts.push({ messageIndex: message.index, text: result.text });
         verdict.tainted = true;
@@ -47,17 +50,25 @@ export function evaluateContext(view: RequestView, policy: PolicyConfig, session
   return verdict;
 }
 
-function judgeResult(tool: string, toolCallId: string, text: string, messageIndex: number, policy: PolicyConfig): ToolResultDecision {
+/** The decision on one result, and the texts of its trusted fields (for a rule with `fields`). */
+function judgeResult(tool: string, toolCallId: string, text: string, messageIndex: number, policy: PolicyConfig): { decision: ToolResultDecision; fields: string[] } {
   let subject: unknown;
   for (const [index, rule] of policy.trustedData.entries()) {
     if (!globMatches(rule.tool, tool)) continue;
-    if (rule.when.length > 0) {
+    if (rule.when.length > 0 || rule.fields) {
       subject ??= parseResult(text);
       if (!conditionsHold(rule.when, subject)) continue;
     }
-    return { kind: 'tool_result', toolCallId, tool, trust: rule.action, ruleId: rule.id ?? `trustedData:${index}`, messageIndex };
+    const ruleId = rule.id ?? `trustedData:${index}`;
+    if (rule.fields) return { decision: { kind: 'tool_result', toolCallId, tool, trust: 'untrusted', ruleId, messageIndex, trustedFields: rule.fields }, fields: fieldTexts(rule, subject) };
+    return { decision: { kind: 'tool_result', toolCallId, tool, trust: rule.action, ruleId, messageIndex }, fields: [] };
   }
-  return { kind: 'tool_result', toolCallId, tool, trust: 'untrusted', ruleId: 'default', messageIndex };
+  return { decision: { kind: 'tool_result', toolCallId, tool, trust: 'untrusted', ruleId: 'default', messageIndex }, fields: [] };
+}
+
+/** Each value at the rule's fields, as its own text (so a value is matched whole, never across two). */
+function fieldTexts(rule: TrustRule, subject: unknown): string[] {
+  return (rule.fields ?? []).flatMap((path) => leavesAt(subject, path).map((leaf) => leaf.value)).filter((value) => value !== '');
 }
 
 /** A result is judged as JSON when it is JSON, else as its text. */

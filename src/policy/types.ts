@@ -6,6 +6,8 @@ export interface ArgumentProvenance {
   source: 'trusted' | 'untrusted' | 'unknown';
   /** The message it was found in. */
   messageIndex?: number;
+  /** A declared or shape-read target, an address inside content, or a secret (its value shown as `[secret]`). */
+  role?: 'target' | 'content' | 'secret';
 }
 
 export interface ToolCallDecision {
@@ -33,6 +35,8 @@ export interface ToolResultDecision {
   trust: 'trusted' | 'untrusted' | 'blocked' | 'sanitize';
   ruleId: string;
   messageIndex: number;
+  /** The fields of the result the rule trusts; the rest of it is untrusted (and taints). */
+  trustedFields?: string[];
 }
 
 /** One multiple-choice question put to the quarantined model, and the option it chose. */
@@ -106,7 +110,7 @@ export interface ContextVerdict {
   taintedBySession: boolean;
   results: ToolResultDecision[];
   /** Texts the user, the system and trusted tools wrote, by message index. */
-  trustedTexts: { messageIndex: number; text: string }[];
+  trustedTexts: { messageIndex: number; text: string; origin?: 'user' | 'tool' }[];
   /** Texts of untrusted tool results, by message index. */
   untrustedTexts: { messageIndex: number; text: string }[];
   /** Results of the trifecta's private-data tools that reach the model (not `blocked` ones). */
