@@ -16,6 +16,7 @@ import type { AnswerMemory } from './answer-memory.js';
 import type { TaintTracker } from './taint-tracker.js';
 import { readBody } from './read-body.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
+import { refuseModelName } from './model-name.js';
 import type { Recorder } from './record.js';
 import type { RouteResult } from './route.js';
 import { type AskThroughProxy, type SelfDispatch, selfCaller } from './self-call.js';
@@ -116,6 +117,8 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     }
     const decoded = adapter.decodeRequest(match, json, query);
     if (!decoded.success) return reject(recorder, adapter, 400, decoded.message, 'invalid_request_error');
+    const badModel = refuseModelName(decoded.view.model);
+    if (badModel) return reject(recorder, adapter, 400, badModel, 'invalid_request_error');
     recorder.model = decoded.view.model;
     recorder.stream = decoded.view.stream;
     const dualLlm = dualLlmFor(request, query, adapter, route.profileId, credential ?? '', deps);
