@@ -82,6 +82,8 @@ describe.each(['bundled', 'bridge'] as const)('I3: header values with CR, LF or 
 
 describe('I3: what a client sends cannot become an upstream header or path', () => {
   const geminiBody = JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
+  const geminiWithKey = (pathAndQuery: string, headers: Record<string, string> = { 'x-goog-api-key': 'g-edge' }) =>
+    new Request(`http://proxy/gemini/v1beta/models/${pathAndQuery}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: geminiBody });
   const gemini = (pathAndQuery: string, headers: Record<string, string> = {}) =>
     new Request(`http://proxy/gemini/v1beta/models/${pathAndQuery}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: geminiBody });
 
@@ -123,6 +125,17 @@ describe('I3: what a client sends cannot become an upstream header or path', () 
     const text = await response.text();
     expect(text).toMatch(/not_found_error|NOT_FOUND/);
     expect(up.requests).toHaveLength(0);
+  });
+
+  it('a query parameter with CR/LF, `#` or `&` goes upstream percent-encoded, never as a header or another parameter', async () => {
+    const gemini = FORMATS.find((format) => format.id === 'gemini')!;
+    up.reply({ status: 200, headers: [['Content-Type', gemini.contentType]], body: gemini.golden().join('') });
+    const response = await proxy.handle(geminiWithKey(`gemini-2.5-flash:streamGenerateContent?alt=sse&note=a%0D%0AX-Injected:%201%23frag%26key=stolen`));
+    expect(response.status).toBe(200);
+    await response.text();
+    const seen = up.requests[0]!;
+    expect(seen.line).toMatch(/^POST \/v1beta\/models\/gemini-2\.5-flash:streamGenerateContent\?alt=sse&note=a%0D%0AX-Injected%3A\+1%23frag%26key%3Dstolen HTTP\/1\.1$/);
+    expect(wireHeader(seen, 'x-injected')).toBeUndefined();
   });
 
   it('dot segments over the wire are resolved before routing: the upstream path is always one the route table lists', async () => {
