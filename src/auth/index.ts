@@ -36,6 +36,9 @@ export interface AuthDeps {
   verifyJwt: ((token: string) => Promise<JwtResult>) | undefined;
 }
 
+/** Every provider key, virtual key and JWT is printable ASCII without spaces. */
+const KEY_CHARACTERS = /^[\x21-\x7e]+$/;
+
 /** Three base64url segments, the first a JSON header: `eyJ...`. */
 const JWT_SHAPE = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 
@@ -53,6 +56,9 @@ export async function authenticate(request: AuthRequest, deps: AuthDeps): Promis
       }
       return { success: true, principal: { method: request.configuredKey === undefined ? 'none' : 'configured_key' }, upstreamKey: request.configuredKey };
     }
+    // A client's key may go upstream in a header: one that could not be a header value (a CR/LF
+    // from Gemini's `?key=`, a NUL, non-ASCII) is no key, and must not reach the upstream request.
+    if (!KEY_CHARACTERS.test(credential)) return refuse(401, 'The API key contains characters no API key has.');
     if (isVirtualKey(credential)) {
       if (!auth.virtualKeys) return refuse(401, 'This proxy profile does not accept virtual keys.');
       const check = await checkVirtualKey(deps.store, deps.secretBox, credential, request.provider, request.proxyId);

@@ -15,6 +15,8 @@ import { type ToolCallGuard, readBackGuard } from './policy-stage.js';
 import type { AnswerMemory } from './answer-memory.js';
 import type { TaintTracker } from './taint-tracker.js';
 import { readBody } from './read-body.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
+import { refuseModelName } from './model-name.js';
 import type { Recorder } from './record.js';
 import type { RouteResult } from './route.js';
 import { type AskThroughProxy, type SelfDispatch, selfCaller } from './self-call.js';
@@ -104,6 +106,9 @@ export async function dispatch(request: Request, search: string, route: RouteRes
       return reject(recorder, adapter, 400, 'The request body is not valid UTF-8.', 'invalid_request_error');
     }
     recorder.setRequestBody(text);
+    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+      return reject(recorder, adapter, 400, `The request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`, 'invalid_request_error');
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -112,6 +117,8 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     }
     const decoded = adapter.decodeRequest(match, json, query);
     if (!decoded.success) return reject(recorder, adapter, 400, decoded.message, 'invalid_request_error');
+    const badModel = refuseModelName(decoded.view.model);
+    if (badModel) return reject(recorder, adapter, 400, badModel, 'invalid_request_error');
     recorder.model = decoded.view.model;
     recorder.stream = decoded.view.stream;
     const dualLlm = dualLlmFor(request, query, adapter, route.profileId, credential ?? '', deps);

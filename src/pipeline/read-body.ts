@@ -1,5 +1,5 @@
 /** The outcome of reading a request body under a size limit. */
-export type BodyResult = { success: true; bytes: Uint8Array } | { success: false; status: 413 | 400; message: string };
+export type BodyResult = { success: true; bytes: Uint8Array } | { success: false; status: 413 | 415 | 400; message: string };
 
 /**
  * Bodies a Node server bridge already read from its socket, keyed by the body-less Request it built
@@ -18,6 +18,8 @@ export function attachBody(request: Request, bytes: Uint8Array): void {
  * over the limit is refused before a byte is read, a chunked body as soon as it crosses it.
  */
 export async function readBody(request: Request, limit: number): Promise<BodyResult> {
+  const encoded = refuseEncoded(request.headers);
+  if (encoded) return encoded;
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > limit) return tooLarge(limit);
   const handed = attached.get(request);
@@ -48,6 +50,24 @@ export async function readBody(request: Request, limit: number): Promise<BodyRes
     offset += chunk.byteLength;
   }
   return { success: true, bytes };
+}
+
+/**
+ * A compressed body is refused, never decoded: no official SDK compresses its requests, so
+ * decoding would serve nobody and would let a few kilobytes (a gzip bomb) expand past the size
+ * limit, which counts the bytes on the wire. Node hands over any transfer coding but `chunked`
+ * undecoded, so those are refused too, before a byte is read.
+ */
+function refuseEncoded(headers: Headers): BodyResult | null {
+  const contentEncoding = headers.get('content-encoding')?.trim().toLowerCase();
+  if (contentEncoding && contentEncoding !== 'identity') {
+    return { success: false, status: 415, message: `The proxy accepts only uncompressed request bodies; this one is sent with Content-Encoding: ${contentEncoding.slice(0, 40)}.` };
+  }
+  const transferEncoding = headers.get('transfer-encoding')?.trim().toLowerCase();
+  if (transferEncoding && transferEncoding !== 'chunked') {
+    return { success: false, status: 415, message: `The proxy accepts only the chunked transfer coding; this body is sent with Transfer-Encoding: ${transferEncoding.slice(0, 40)}.` };
+  }
+  return null;
 }
 
 function tooLarge(limit: number): BodyResult {

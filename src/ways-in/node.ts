@@ -128,7 +128,13 @@ function bodyFrom(req: IncomingMessage, parsedBody: unknown): BodyInit {
 function parsedBodyOf(parsedBody: unknown): BodyInit {
   if (typeof parsedBody === 'string') return parsedBody;
   if (parsedBody instanceof Uint8Array) return parsedBody as Uint8Array<ArrayBuffer>;
-  return JSON.stringify(parsedBody);
+  try {
+    return JSON.stringify(parsedBody);
+  } catch {
+    // A body the parser took but `JSON.stringify` cannot give back (nested past the stack): a
+    // throw here would be an unhandled rejection, which ends the process. The proxy answers 400.
+    return brokenBody('The request body could not be serialized again.');
+  }
 }
 
 /** The proxy's own default (`limits.maxRequestBodyBytes`), for a proxy that does not say. */
@@ -177,10 +183,10 @@ function readNodeBody(req: IncomingMessage, limit: number): Promise<NodeBody> {
 }
 
 /** A body that fails when read: the proxy records the request and answers 400 (nobody is there to read it). */
-function brokenBody(): ReadableStream<Uint8Array> {
+function brokenBody(why = 'The client went away before the request body ended.'): ReadableStream<Uint8Array> {
   return new ReadableStream({
     start(controller) {
-      controller.error(new Error('The client went away before the request body ended.'));
+      controller.error(new Error(why));
     },
   });
 }

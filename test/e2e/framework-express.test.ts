@@ -50,6 +50,15 @@ describe('express: the proxy next to ordinary routes', () => {
         expect(h.up.requests).toHaveLength(0);
       });
 
+      it('a body nested 10,000 deep (I7): a 400 in the OpenAI shape, nothing upstream, and the app keeps serving', async () => {
+        const deep = `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"x":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+        const res = await fetch(`${h.origin}/v1/openai/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` }, body: deep });
+        expect(res.status).toBe(400);
+        expect((await res.json()).error).toMatchObject({ type: 'invalid_request_error' });
+        expect(h.up.requests).toHaveLength(0);
+        expect((await fetch(`${h.origin}/health`)).status).toBe(200);
+      });
+
       it('a JSON body with whitespace and escapes reaches the upstream as the same JSON', async () => {
         // Pretty-printed: once express.json() parsed it, the bytes (and length) the proxy sends differ.
         const body = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'héllo "quoted" \u2028 ✓' }], temperature: 0.5 };
