@@ -15,6 +15,7 @@ import { type ToolCallGuard, readBackGuard } from './policy-stage.js';
 import type { AnswerMemory } from './answer-memory.js';
 import type { TaintTracker } from './taint-tracker.js';
 import { readBody } from './read-body.js';
+import { forwardWithRetries } from './retry.js';
 import type { Recorder } from './record.js';
 import type { RouteResult } from './route.js';
 import { type AskThroughProxy, type SelfDispatch, selfCaller } from './self-call.js';
@@ -150,10 +151,14 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (body !== null) headers['content-type'] = 'application/json';
 
   recorder.markUpstreamStart(performance.now());
-  const result = await deps.upstream.forward({ url, method: request.method, headers, body, signal: request.signal });
+  const forwarded = await forwardWithRetries(deps.upstream, { url, method: request.method, headers, body, signal: request.signal }, deps.config.upstream.retries, (reason) => recorder.countRetry(reason));
+  recorder.upstreamAttempts = forwarded.attempts;
+  const { result } = forwarded;
   if (!result.success) {
     if (result.aborted) return finishWith(recorder, new Response(null, { status: CLIENT_CLOSED }), 'client_aborted', result.message);
-    return finishWith(recorder, adapter.errorResponse(result.status, result.message, 'upstream_error'), 'upstream_unreachable', result.message);
+    const extra = result.retryAfter === undefined ? undefined : { 'retry-after': result.retryAfter };
+    const outcome = result.upstreamStatus === undefined ? 'upstream_unreachable' : 'upstream_error';
+    return finishWith(recorder, adapter.errorResponse(result.status, result.message, 'upstream_error', extra), outcome, result.message);
   }
   if (result.status >= 300 && result.status < 400) {
     result.body.destroy();
