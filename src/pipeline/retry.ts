@@ -57,7 +57,7 @@ export async function forwardWithRetries(upstream: UpstreamClient, options: Forw
     if (reason === null || policy.attempts === 0) return { result, attempts: attempt };
     const hint = result.success ? retryAfterMs(result.headers) : null;
     if (hint !== null && hint > policy.maxRetryAfterMs) return { result, attempts: attempt };
-    const wait = hint ?? backoff(attempt, policy);
+    const wait = hint ?? backoffMs(attempt, policy);
     const exhausted = attempt > policy.attempts || Date.now() + wait - startedAt > policy.deadlineMs;
     if (exhausted) return { result: givenUp(result, attempt), attempts: attempt };
     if (result.success) result.body.destroy();
@@ -78,7 +78,7 @@ function retryReason(result: ForwardResult): string | null {
 }
 
 /** Before the `attempt`th retry: base * 2^(attempt-1), at most `maxDelayMs`, less up to a quarter at random. */
-function backoff(attempt: number, policy: RetryPolicy): number {
+export function backoffMs(attempt: number, policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>): number {
   const delay = Math.min(policy.baseDelayMs * 2 ** (attempt - 1), policy.maxDelayMs);
   return Math.round(delay * (1 - Math.random() * 0.25));
 }
