@@ -167,7 +167,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   }
 
   const format = adapter.answerFormat(operation, recorder.stream, query);
-  return readAnswer(result, { adapter, operation, format, recorder, policy, guard, tainted, scanForLeaks: match.route.hasBody, injectedUsage, upstreamKey: key, signal: request.signal, maxHeldStreamBytes: deps.config.limits.maxHeldStreamBytes, maxResponseBodyBytes: deps.config.limits.maxResponseBodyBytes });
+  return readAnswer(result, { adapter, operation, format, recorder, policy, guard, tainted, scanForLeaks: match.route.hasBody, injectedUsage, upstreamKey: key, signal: request.signal, maxHeldStreamBytes: deps.config.limits.maxHeldStreamBytes, maxResponseBodyBytes: deps.config.limits.maxResponseBodyBytes, maxTextBytes: deps.config.audit.maxBodyBytes });
 }
 
 /** What the dual-LLM quarantine needs of this request: its profile's cache, and a way to ask the model as this client. */
