@@ -80,6 +80,8 @@ export interface InteractionRecord {
   answerContext?: AnswerContextRecord | null;
   /** Every policy decision taken on the request and its answer (rule, tool, action, reason). */
   decisions: PolicyDecision[] | null;
+  /** Requests sent upstream for it (more than 1 when retried: `upstream.retries`); null when never forwarded. */
+  upstreamAttempts?: number | null;
 }
 
 export interface InteractionQuery {

@@ -196,6 +196,30 @@ export const proxyConfigSchema = z.strictObject({
        * holds one, and requests beyond it wait. @default 1024
        */
       connections: z.number().int().positive().default(1024),
+      /**
+       * Tries again, before any byte of the answer reached the client, when the upstream could not
+       * be reached (refused, reset, DNS, connect timeout) or answered 429, 500, 502, 503 or 529:
+       * after a jittered exponential backoff, or the upstream's `Retry-After`/`retry-after-ms`
+       * when it is within `maxRetryAfterMs` (a longer one, and a 429 still failing at the end, goes
+       * to the client with its Retry-After). Other failures end in a clean 502/503/504 in the
+       * provider's shape. The official SDKs retry twice themselves: with both defaults, one call
+       * can reach the upstream up to 3 x 3 = 9 times.
+       */
+      retries: z
+        .strictObject({
+          /** Retries after the first try; 0 turns retrying off (upstream errors pass as they came). @default 2 */
+          attempts: z.number().int().min(0).max(10).default(2),
+          /** Wait before the first retry, doubled for each next one, less up to 25% at random. @default 500 @unit ms */
+          baseDelayMs: z.number().int().nonnegative().default(500),
+          /** Longest backoff between two tries. @default 8000 @unit ms */
+          maxDelayMs: z.number().int().nonnegative().default(8_000),
+          /** Longest `Retry-After` the proxy waits out itself. @default 20000 @unit ms */
+          maxRetryAfterMs: z.number().int().nonnegative().default(20_000),
+          /** No retry starts later than this after the first try began. @default 60000 @unit ms */
+          deadlineMs: z.number().int().positive().default(60_000),
+        })
+        .refine((value) => value.maxDelayMs >= value.baseDelayMs, { message: 'maxDelayMs must not be below baseDelayMs', path: ['maxDelayMs'] })
+        .prefault({}),
     })
     .prefault({}),
   metrics: z

@@ -17,6 +17,7 @@ import type { TaintTracker } from './taint-tracker.js';
 import { readBody } from './read-body.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { refuseModelName } from './model-name.js';
+import { forwardWithRetries } from './retry.js';
 import type { Recorder } from './record.js';
 import type { RouteResult } from './route.js';
 import { type AskThroughProxy, type SelfDispatch, selfCaller } from './self-call.js';
@@ -157,10 +158,14 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (body !== null) headers['content-type'] = 'application/json';
 
   recorder.markUpstreamStart(performance.now());
-  const result = await deps.upstream.forward({ url, method: request.method, headers, body, signal: request.signal });
+  const forwarded = await forwardWithRetries(deps.upstream, { url, method: request.method, headers, body, signal: request.signal }, deps.config.upstream.retries, (reason) => recorder.countRetry(reason));
+  recorder.upstreamAttempts = forwarded.attempts;
+  const { result } = forwarded;
   if (!result.success) {
     if (result.aborted) return finishWith(recorder, new Response(null, { status: CLIENT_CLOSED }), 'client_aborted', result.message);
-    return finishWith(recorder, adapter.errorResponse(result.status, result.message, 'upstream_error'), 'upstream_unreachable', result.message);
+    const extra = result.retryAfter === undefined ? undefined : { 'retry-after': result.retryAfter };
+    const outcome = result.upstreamStatus === undefined ? 'upstream_unreachable' : 'upstream_error';
+    return finishWith(recorder, adapter.errorResponse(result.status, result.message, 'upstream_error', extra), outcome, result.message);
   }
   if (result.status >= 300 && result.status < 400) {
     result.body.destroy();
@@ -169,7 +174,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   }
 
   const format = adapter.answerFormat(operation, recorder.stream, query);
-  return readAnswer(result, { adapter, operation, format, recorder, policy, guard, tainted, scanForLeaks: match.route.hasBody, injectedUsage, upstreamKey: key, signal: request.signal, maxHeldStreamBytes: deps.config.limits.maxHeldStreamBytes, maxResponseBodyBytes: deps.config.limits.maxResponseBodyBytes });
+  return readAnswer(result, { adapter, operation, format, recorder, policy, guard, tainted, scanForLeaks: match.route.hasBody, injectedUsage, upstreamKey: key, signal: request.signal, maxHeldStreamBytes: deps.config.limits.maxHeldStreamBytes, maxResponseBodyBytes: deps.config.limits.maxResponseBodyBytes, maxTextBytes: deps.config.audit.maxBodyBytes });
 }
 
 /** What the dual-LLM quarantine needs of this request: its profile's cache, and a way to ask the model as this client. */

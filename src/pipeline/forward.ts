@@ -23,7 +23,18 @@ export interface ForwardOptions {
 
 export type ForwardResult =
   | { success: true; status: number; headers: Headers; body: Dispatcher.ResponseData['body'] }
-  | { success: false; status: 502 | 503 | 504; message: string; aborted: boolean };
+  | {
+      success: false;
+      status: 502 | 503 | 504;
+      message: string;
+      aborted: boolean;
+      /** The connection error's code (ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT, ...), when there was one. */
+      code?: string;
+      /** Retries gave up on this upstream status (see retry.ts): the client gets `status` instead. */
+      upstreamStatus?: number;
+      /** The upstream's `Retry-After`, passed on with the clean error. */
+      retryAfter?: string;
+    };
 
 export interface UpstreamClient {
   forward(options: ForwardOptions): Promise<ForwardResult>;
@@ -114,9 +125,9 @@ function toResponseHeaders(raw: Record<string, string | string[] | undefined>): 
 function describeFailure(error: unknown, signal: AbortSignal): ForwardResult {
   if (signal.aborted) return { success: false, status: 502, message: 'The client went away before the upstream answered.', aborted: true };
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.ConnectTimeoutError) {
-    return { success: false, status: 504, message: 'The upstream did not answer in time.', aborted: false };
+    return { success: false, status: 504, message: 'The upstream did not answer in time.', aborted: false, code: error.code };
   }
   // The code (ECONNREFUSED, ENOTFOUND, ...) helps the operator; the message could name internals.
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'unknown error';
-  return { success: false, status: 502, message: `The upstream could not be reached (${code}).`, aborted: false };
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+  return { success: false, status: 502, message: `The upstream could not be reached (${code ?? 'unknown error'}).`, aborted: false, code };
 }

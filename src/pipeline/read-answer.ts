@@ -31,6 +31,8 @@ export interface AnswerInput {
   maxHeldStreamBytes: number;
   /** `limits.maxResponseBodyBytes`: most of an answer read whole. */
   maxResponseBodyBytes: number;
+  /** `audit.maxBodyBytes`: most of a streamed answer's text its reader keeps, as the row keeps no more. */
+  maxTextBytes: number;
 }
 
 /** The canonical media type of each format the proxy judges. */
@@ -47,7 +49,7 @@ export async function readAnswer(upstream: Upstream, input: AnswerInput): Promis
   const success = upstream.status < 300;
   if (success && (format === 'sse' || format === 'ndjson')) {
     recorder.stream = true;
-    const reader = adapter.streamReader({ operation, injectedUsage: input.injectedUsage });
+    const reader = adapter.streamReader({ operation, injectedUsage: input.injectedUsage, maxTextBytes: input.maxTextBytes });
     // Streamed text is redacted as it goes, where the adapter can re-encode its events.
     const dataLeak = input.scanForLeaks && adapter.redactStreamEvent && adapter.encodeStreamTails ? streamGuardOptions(policy, input.tainted) : null;
     const stream = inspectStream({ body: upstream.body, format, operation, reader, adapter, recorder, status: upstream.status, signal: input.signal, guard: input.guard, keepAliveMs: policy.holdKeepAliveMs, dataLeak, maxHeldBytes: input.maxHeldStreamBytes });

@@ -59,6 +59,8 @@ export class Recorder {
   answerId: string | null = null;
   answerContext: AnswerContextRecord | null = null;
   readonly decisions: PolicyDecision[] = [];
+  /** Requests sent upstream (retries included); null until forwarded. */
+  upstreamAttempts: number | null = null;
   /** Runs once the request has ended (its row is queued): gives back its in-flight place. */
   onFinish: (() => void) | null = null;
 
@@ -102,6 +104,11 @@ export class Recorder {
     this.responseCut = kept !== text;
     this.responseParts.push(kept);
     this.responseBytes += Buffer.byteLength(kept);
+  }
+
+  /** The upstream is tried again, for `reason` (`http_503`, `connection_refused`, ...): counted at once. */
+  countRetry(reason: string): void {
+    if (this.provider) this.deps.metrics.countUpstreamRetry(this.provider, reason);
   }
 
   markUpstreamStart(now: number): void {
@@ -218,6 +225,7 @@ export class Recorder {
       decisions: this.decisions.length > 0 ? this.decisions : null,
       answerId: this.answerId,
       answerContext: this.answerContext && (this.deps.keepBodies ? this.answerContext : withoutTexts(this.answerContext)),
+      upstreamAttempts: this.upstreamAttempts,
     };
   }
 

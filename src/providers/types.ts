@@ -201,6 +201,8 @@ export interface ExchangeInfo {
   operation: string;
   /** The proxy asked the upstream for usage on the client's behalf: hide that event. */
   injectedUsage: boolean;
+  /** Most UTF-8 bytes of the answer's text the reader keeps (`audit.maxBodyBytes`). @default 262144 */
+  maxTextBytes?: number;
 }
 
 /**

@@ -59,4 +59,6 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE interactions ADD COLUMN answer_id TEXT;
   ALTER TABLE interactions ADD COLUMN answer_context TEXT;
   CREATE INDEX interactions_answer ON interactions (proxy_id, answer_id) WHERE answer_id IS NOT NULL;`,
+  // How many requests the upstream got for one client request (retries: `upstream.retries`).
+  `ALTER TABLE interactions ADD COLUMN upstream_attempts INTEGER;`,
 ];

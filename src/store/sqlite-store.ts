@@ -9,7 +9,7 @@ const COLUMNS = [
   'id', 'created_at', 'proxy_id', 'provider', 'operation', 'model', 'response_model', 'agent_id', 'user_id',
   'session_id', 'execution_id', 'status', 'outcome', 'error', 'stream', 'duration_ms', 'ttft_ms',
   'input_tokens', 'output_tokens', 'request_body', 'response_body', 'auth_method', 'virtual_key_id', 'decisions',
-  'answer_id', 'answer_context',
+  'answer_id', 'answer_context', 'upstream_attempts',
 ] as const;
 
 const KEY_COLUMNS = ['id', 'name', 'key_hash', 'key_prefix', 'providers', 'proxy_ids', 'sealed_secrets', 'created_at', 'expires_at', 'revoked_at'] as const;
@@ -175,6 +175,7 @@ function toRow(record: InteractionRecord): Row {
     auth_method: record.authMethod, virtual_key_id: record.virtualKeyId,
     decisions: record.decisions && JSON.stringify(record.decisions),
     answer_id: record.answerId ?? null, answer_context: record.answerContext ? JSON.stringify(record.answerContext) : null,
+    upstream_attempts: record.upstreamAttempts ?? null,
   };
 }
 
@@ -210,5 +211,6 @@ function fromRow(row: Row): InteractionRecord {
     decisions: row.decisions === null ? null : (JSON.parse(String(row.decisions)) as InteractionRecord['decisions']),
     answerId: row.answer_id as string | null,
     answerContext: row.answer_context === null ? null : (JSON.parse(String(row.answer_context)) as AnswerContextRecord),
+    upstreamAttempts: row.upstream_attempts as number | null,
   };
 }

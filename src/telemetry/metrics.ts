@@ -23,6 +23,8 @@ export interface ProxyMetrics {
   countBlockedToolCall(labels: LlmLabels, rule: string): void;
   countDataLeak(labels: LlmLabels, detector: string, action: string, direction: string): void;
   countDualLlm(labels: LlmLabels, rule: string, outcome: string): void;
+  /** One more try of an upstream request, by why (`http_429`, `connection_refused`, ...). */
+  countUpstreamRetry(provider: string, reason: string): void;
 }
 
 /** A metric already on the registry: several proxies may share one registry and its series. */
@@ -95,6 +97,12 @@ export function createProxyMetrics(registry: Registry = new Registry(), maxLabel
     labelNames: [...LLM_LABELS, 'rule', 'outcome'],
     registers: [registry],
   });
+  const retries = existing<Counter>(registry, 'llm_upstream_retries_total') ?? new Counter({
+    name: 'llm_upstream_retries_total',
+    help: 'Upstream requests tried again by the proxy (upstream.retries), by provider and reason',
+    labelNames: ['provider', 'reason'],
+    registers: [registry],
+  });
   const seenExecutions = new Set<string>();
 
   return {
@@ -110,6 +118,7 @@ export function createProxyMetrics(registry: Registry = new Registry(), maxLabel
     countBlockedToolCall: (labels, rule) => blockedTools.inc(cap('llm_blocked_tools_total', { ...labels, rule })),
     countDataLeak: (labels, rule, action, direction) => dataLeaks.inc(cap('llm_data_leak_findings_total', { ...labels, rule, action, direction })),
     countDualLlm: (labels, rule, outcome) => dualLlm.inc(cap('llm_dual_llm_results_total', { ...labels, rule, outcome })),
+    countUpstreamRetry: (provider, reason) => retries.inc(cap('llm_upstream_retries_total', { provider, reason })),
     countExecution(externalAgentId, executionId) {
       const key = `${externalAgentId}\u0000${executionId}`;
       if (seenExecutions.has(key)) return;

@@ -23,7 +23,8 @@ function answerOf(bytes: number): string {
 
 beforeAll(async () => {
   up = await startRawStreamUpstream();
-  proxy = createProxy({ providers: { openai: { baseUrl: `${up.url}/v1` } }, limits: { maxResponseBodyBytes: LIMIT } });
+  // An upstream error body is read whole only when it is passed on: no retries here.
+  proxy = createProxy({ providers: { openai: { baseUrl: `${up.url}/v1` } }, limits: { maxResponseBodyBytes: LIMIT }, upstream: { retries: { attempts: 0 } } });
   client = new OpenAI({ apiKey: 'sk-test', fetch: createProxyFetch(proxy), maxRetries: 0 });
 });
 afterAll(async () => {

@@ -21,7 +21,8 @@ const opened: Proxy[] = [];
 
 /** A proxy on the scripted upstream, closed after the test; each has its own metrics registry. */
 function newProxy(config: ProxyConfig = {}): Proxy {
-  const proxy = createProxy({ providers: { openai: { baseUrl: up.baseUrl } }, ...config });
+  // The failures scripted here are about their rows and metrics, not retries (upstream-retries.test.ts).
+  const proxy = createProxy({ providers: { openai: { baseUrl: up.baseUrl } }, upstream: { retries: { attempts: 0 } }, ...config });
   opened.push(proxy);
   return proxy;
 }

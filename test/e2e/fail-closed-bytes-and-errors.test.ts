@@ -14,7 +14,8 @@ const client = (apiKey: string) => new OpenAI({ apiKey, baseURL: `${fx.origin}/v
 const ask = (apiKey: string) => client(apiKey).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
 
 beforeAll(async () => {
-  fx = await startAuthFixture();
+  // Error bodies must reach the scrubber as they came: no retries (those are upstream-retries.test.ts).
+  fx = await startAuthFixture({ upstream: { retries: { attempts: 0 } } });
 });
 afterAll(() => fx.close());
 beforeEach(() => fx.reset());

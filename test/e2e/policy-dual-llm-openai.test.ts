@@ -40,7 +40,8 @@ describe('dual-LLM quarantine, OpenAI Chat Completions', () => {
   const proxies: Proxy[] = [];
 
   function clientFor(policies: ProxyConfig['policies'] = SANITIZE): { proxy: Proxy; client: OpenAI } {
-    const proxy = createProxy({ providers: { openai: { baseUrl: up.baseUrl } }, policies });
+    // A scripted upstream failure must fail the quarantine's call, not be retried away.
+    const proxy = createProxy({ providers: { openai: { baseUrl: up.baseUrl } }, upstream: { retries: { attempts: 0 } }, policies });
     proxies.push(proxy);
     return { proxy, client: new OpenAI({ apiKey: 'sk-test', fetch: createProxyFetch(proxy, { sessionId: `s-${proxies.length}` }), maxRetries: 0 }) };
   }

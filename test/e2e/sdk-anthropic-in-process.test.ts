@@ -29,7 +29,8 @@ function extraProxy(config: Parameters<typeof createProxy>[0]): Proxy {
 beforeAll(async () => {
   restoreEnv = clearAnthropicEnv();
   up = await startAnthropicUpstream();
-  proxy = createProxy({ providers: { anthropic: { baseUrl: up.url } }, profiles: { 'support-bot': {} } });
+  // Upstream errors here are about passing them on: the proxy's retries are tested in upstream-retries.test.ts.
+  proxy = createProxy({ providers: { anthropic: { baseUrl: up.url } }, profiles: { 'support-bot': {} }, upstream: { retries: { attempts: 0 } } });
   direct = new Anthropic({ apiKey: KEY, baseURL: up.url, maxRetries: 0 });
 });
 afterEach(async () => {
@@ -206,7 +207,7 @@ describe('refused before the upstream, in Anthropic error shape', () => {
 
 describe('upstream failures', () => {
   it('unreachable upstream: 502, api_error, raised as InternalServerError; outcome upstream_unreachable', async () => {
-    const dead = extraProxy({ providers: { anthropic: { baseUrl: `http://127.0.0.1:${await closedPort()}` } } });
+    const dead = extraProxy({ providers: { anthropic: { baseUrl: `http://127.0.0.1:${await closedPort()}` } }, upstream: { retries: { baseDelayMs: 1, maxDelayMs: 2 } } });
     const error = await rejection(new Anthropic({ apiKey: KEY, maxRetries: 0, fetch: createProxyFetch(dead, { sessionId: 'dead-1' }) }).messages.create(params));
     expect(error).toBeInstanceOf(Anthropic.InternalServerError);
     expect(error).toMatchObject({ status: 502, type: 'api_error', apiMessage: expect.stringContaining('ECONNREFUSED') });

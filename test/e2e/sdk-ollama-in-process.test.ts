@@ -165,7 +165,7 @@ describe('raw requests through proxy.handle()', () => {
   });
 
   it('an unreachable upstream: 502 in Ollama\'s shape, the client raises ResponseError; row upstream_unreachable', async () => {
-    const dead = createProxy({ providers: { ollama: { baseUrl: `http://127.0.0.1:${await closedPort()}` } } });
+    const dead = createProxy({ providers: { ollama: { baseUrl: `http://127.0.0.1:${await closedPort()}` } }, upstream: { retries: { baseDelayMs: 1, maxDelayMs: 2 } } });
     opened.push(dead);
     const error = await rejection(new Ollama({ fetch: createProxyFetch(dead, { sessionId: 'dead-ollama' }) }).chat({ model: 'llama3.2', messages }));
     expect(error).toMatchObject({ name: 'ResponseError', status_code: 502, error: expect.stringMatching(/could not be reached/) });

@@ -24,7 +24,8 @@ function extraProxy(config: Parameters<typeof createProxy>[0]): Proxy {
 beforeAll(async () => {
   delete process.env.OPENAI_BASE_URL; // so `new OpenAI()` keeps https://api.openai.com/v1
   up = await startOpenAIUpstream();
-  proxy = createProxy({ providers: { openai: { baseUrl: up.baseUrl } }, profiles: { 'support-bot': {} } });
+  // Upstream errors here are about passing them on: the proxy's retries are tested in upstream-retries.test.ts.
+  proxy = createProxy({ providers: { openai: { baseUrl: up.baseUrl } }, profiles: { 'support-bot': {} }, upstream: { retries: { attempts: 0 } } });
   direct = new OpenAI({ apiKey: KEY, baseURL: up.baseUrl, maxRetries: 0 });
 });
 afterEach(async () => {
@@ -236,12 +237,12 @@ describe('refused before the upstream', () => {
 
 describe('upstream failures', () => {
   it('unreachable upstream: InternalServerError (502) in OpenAI error shape; outcome upstream_unreachable', async () => {
-    const dead = extraProxy({ providers: { openai: { baseUrl: `http://127.0.0.1:${await closedPort()}/v1` } } });
+    const dead = extraProxy({ providers: { openai: { baseUrl: `http://127.0.0.1:${await closedPort()}/v1` } }, upstream: { retries: { baseDelayMs: 1, maxDelayMs: 2 } } });
     const sdk = new OpenAI({ apiKey: KEY, maxRetries: 0, fetch: createProxyFetch(dead, { sessionId: 'dead-1' }) });
     const error = await rejection(sdk.chat.completions.create(chatBody()));
     expect(error).toBeInstanceOf(OpenAI.InternalServerError);
-    expect(error).toMatchObject({ status: 502, type: 'upstream_error', error: { message: expect.stringMatching(/could not be reached \(ECONNREFUSED\)/) } });
-    expect(await onlyRow(dead, { sessionId: 'dead-1' })).toMatchObject({ status: 502, outcome: 'upstream_unreachable' });
+    expect(error).toMatchObject({ status: 502, type: 'upstream_error', error: { message: expect.stringMatching(/could not be reached \(ECONNREFUSED\) in 3 attempts/) } });
+    expect(await onlyRow(dead, { sessionId: 'dead-1' })).toMatchObject({ status: 502, outcome: 'upstream_unreachable', upstreamAttempts: 3 });
   });
 
   it('upstream redirect: 502, not followed, Location not passed on', async () => {

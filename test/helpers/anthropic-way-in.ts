@@ -41,7 +41,8 @@ export function clearAnthropicEnv(): () => void {
 
 export async function startAnthropicWayIn(mount: Mount): Promise<AnthropicWayIn> {
   const up = await startAnthropicUpstream();
-  const proxy = createProxy({ providers: { anthropic: { baseUrl: up.url } }, profiles: { [ANTHROPIC_PROFILE_ID]: {} } });
+  // The ways in pass upstream errors on as they came; the proxy's retries: upstream-retries.test.ts.
+  const proxy = createProxy({ providers: { anthropic: { baseUrl: up.url } }, profiles: { [ANTHROPIC_PROFILE_ID]: {} }, upstream: { retries: { attempts: 0 } } });
   let server;
   try {
     server = await mount(proxy);

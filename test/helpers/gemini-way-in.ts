@@ -56,7 +56,8 @@ type Connect = (proxy: Proxy) => Promise<{ genai(options: GenAIOptions): GoogleG
 
 async function start(connect: Connect): Promise<GeminiWayIn> {
   const up = await startGeminiUpstream();
-  const proxy = createProxy({ providers: { gemini: { baseUrl: up.url } }, profiles: { [GEMINI_PROFILE_ID]: {} } });
+  // The ways in pass upstream errors on as they came; the proxy's retries: upstream-retries.test.ts.
+  const proxy = createProxy({ providers: { gemini: { baseUrl: up.url } }, profiles: { [GEMINI_PROFILE_ID]: {} }, upstream: { retries: { attempts: 0 } } });
   let way: Awaited<ReturnType<Connect>>;
   try {
     way = await connect(proxy);

@@ -35,7 +35,8 @@ export interface OllamaWayIn {
 
 export async function startOllamaWayIn(mount: Mount): Promise<OllamaWayIn> {
   const up = await startOllamaUpstream();
-  const proxy = createProxy({ providers: { ollama: { baseUrl: up.url } }, profiles: { [OLLAMA_PROFILE_ID]: {} } });
+  // The ways in pass upstream errors on as they came; the proxy's retries: upstream-retries.test.ts.
+  const proxy = createProxy({ providers: { ollama: { baseUrl: up.url } }, profiles: { [OLLAMA_PROFILE_ID]: {} }, upstream: { retries: { attempts: 0 } } });
   let server;
   try {
     server = await mount(proxy);

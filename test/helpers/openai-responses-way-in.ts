@@ -21,7 +21,8 @@ export async function startResponsesInProcess(way: 'createProxyFetch' | 'withArc
   const savedBaseUrl = process.env.OPENAI_BASE_URL;
   delete process.env.OPENAI_BASE_URL;
   const up = await startOpenAIUpstream();
-  const proxy = createProxy({ providers: { openai: { baseUrl: up.baseUrl } } });
+  // The ways in pass upstream errors on as they came; the proxy's retries: upstream-retries.test.ts.
+  const proxy = createProxy({ providers: { openai: { baseUrl: up.baseUrl } }, upstream: { retries: { attempts: 0 } } });
   const options = { apiKey: CLIENT_KEY, maxRetries: 0 };
   const client = way === 'withArchestra' ? withArchestra(new OpenAI(options), { proxy }) : new OpenAI({ ...options, fetch: createProxyFetch(proxy) });
   if (client.baseURL !== 'https://api.openai.com/v1') throw new Error(`expected the SDK's default URL, got ${client.baseURL}`);

@@ -66,7 +66,8 @@ export async function listen(server: Server): Promise<Listening> {
 
 export async function startWayIn(mount: Mount): Promise<WayInHarness> {
   const up = await startOpenAIUpstream();
-  const proxy = createProxy({ providers: { openai: { baseUrl: up.baseUrl } }, profiles: { [PROFILE_ID]: {} } });
+  // The ways in pass upstream errors on as they came; the proxy's retries: upstream-retries.test.ts.
+  const proxy = createProxy({ providers: { openai: { baseUrl: up.baseUrl } }, profiles: { [PROFILE_ID]: {} }, upstream: { retries: { attempts: 0 } } });
   let server: Listening;
   try {
     server = await mount(proxy);

@@ -1,5 +1,6 @@
 import { isRecord, safeParseJson } from '../shared/json.js';
-import type { StreamEventInfo, StreamReader, ToolCallView } from '../types.js';
+import { TextBudget } from '../shared/text-budget.js';
+import type { ExchangeInfo, StreamEventInfo, StreamReader, ToolCallView } from '../types.js';
 import { answerBlockKind, hostedCallsOf, isJudgedCall } from './blocks.js';
 import { answerCallIds } from './call-ids.js';
 import { unknownCallOf } from './content.js';
@@ -36,8 +37,9 @@ const tracksInput = (block: BlockState): boolean => INPUT_BLOCKS.has(block.start
  * open block's (a number: `"1"` is refused), message events must come after one `message_start`
  * with empty content, an event's name must be its data's type, and a call's input must be JSON.
  */
-export function messagesStreamReader(): StreamReader {
+export function messagesStreamReader(exchange?: Pick<ExchangeInfo, 'maxTextBytes'>): StreamReader {
   const view = emptyResponseView();
+  const budget = new TextBudget(exchange?.maxTextBytes);
   const blocks: BlockState[] = [];
   let started = false;
 
@@ -106,7 +108,7 @@ export function messagesStreamReader(): StreamReader {
   function startBlock(index: unknown, block: unknown): StreamEventInfo {
     if (index !== blocks.length) return malformed(`content_block_start at index ${JSON.stringify(index)} where block ${blocks.length} is next`);
     if (!isRecord(block)) return malformed('content_block_start without a content block');
-    blocks.push({ start: { ...block }, open: true, text: typeof block.text === 'string' && block.text !== '' ? [block.text] : [], json: null });
+    blocks.push({ start: { ...block }, open: true, text: typeof block.text === 'string' && block.text !== '' ? [budget.take(block.text)] : [], json: null });
     return isJudgedCall(block) ? { toolCall: true } : {};
   }
 
@@ -117,7 +119,7 @@ export function messagesStreamReader(): StreamReader {
     // Text and argument pieces the SDK would join whatever their JSON type: only strings are read.
     if (delta.type === 'text_delta' && block.start.type === 'text') {
       if (typeof delta.text !== 'string') return malformed('a text_delta whose text is not a string');
-      block.text.push(delta.text);
+      block.text.push(budget.take(delta.text));
     } else if (delta.type === 'input_json_delta' && tracksInput(block)) {
       if (typeof delta.partial_json !== 'string') return malformed('an input_json_delta whose partial_json is not a string');
       (block.json ??= []).push(delta.partial_json);

@@ -62,7 +62,7 @@ export const anthropicAdapter: ProviderAdapter = {
 
   answerFormat: anthropicAnswerFormat,
 
-  streamReader: () => messagesStreamReader(),
+  streamReader: (exchange) => messagesStreamReader(exchange),
   // The reader marks a call's content_block_start and input_json_delta events (a `tool_use`, or a
   // block of a type it does not know): text before the first call streams on while the calls are
   // held for their policy decision.

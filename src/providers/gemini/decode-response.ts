@@ -1,3 +1,4 @@
+import type { TextBudget } from '../shared/text-budget.js';
 import { isRecord } from '../shared/json.js';
 import type { ResponseView } from '../types.js';
 import { candidateActions, hostedUses } from './answer-actions.js';
@@ -15,7 +16,7 @@ export function emptyResponseView(): ResponseView {
  * traces are collected in `hostedCalls`, and the last `usageMetadata`, `modelVersion` and
  * `finishReason` win. A JSON answer and the same answer streamed give the same view.
  */
-export function createResponseAssembler() {
+export function createResponseAssembler(budget?: TextBudget) {
   const view = emptyResponseView();
   const text: string[] = [];
   const ids = createAnswerIds();
@@ -39,7 +40,7 @@ export function createResponseAssembler() {
         if (!isRecord(candidate.content)) continue;
         // The text is the first candidate's (what an SDK's `.text` reads); the calls are every
         // candidate's (`candidateCount` > 1), so a call in another candidate is judged too.
-        if (candidate === first) text.push(...partsText(candidate.content.parts));
+        if (candidate === first) for (const piece of partsText(candidate.content.parts)) text.push(budget ? budget.take(piece) : piece);
         view.toolCalls.push(...candidateActions(candidate, position, ids).map((action) => action.call));
       }
       return undefined;

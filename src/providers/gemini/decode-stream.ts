@@ -1,5 +1,6 @@
 import { isRecord, safeParseJson } from '../shared/json.js';
-import type { StreamEventInfo, StreamReader } from '../types.js';
+import { TextBudget } from '../shared/text-budget.js';
+import type { ExchangeInfo, StreamEventInfo, StreamReader } from '../types.js';
 import { createResponseAssembler } from './decode-response.js';
 import { partKind } from './parts.js';
 
@@ -10,8 +11,8 @@ import { partKind } from './parts.js';
  * An event with an action (a `functionCall` part, or a part of a type this proxy does not know, in
  * any candidate) is flagged: the policy holds it.
  */
-export function geminiStreamReader(): StreamReader {
-  const assembler = createResponseAssembler();
+export function geminiStreamReader(exchange?: Pick<ExchangeInfo, 'maxTextBytes'>): StreamReader {
+  const assembler = createResponseAssembler(new TextBudget(exchange?.maxTextBytes));
   return {
     endsAtEof: true,
     read({ data }): StreamEventInfo {

@@ -85,5 +85,5 @@ export const geminiAdapter: ProviderAdapter = {
 
   answerFormat: geminiAnswerFormat,
 
-  streamReader: () => geminiStreamReader(),
+  streamReader: (exchange) => geminiStreamReader(exchange),
 };

@@ -1,6 +1,7 @@
 import { emptyResponseView } from '../openai/decode-response.js';
 import { chatStreamReader } from '../openai/decode-stream.js';
 import { isRecord, safeParseJson } from '../shared/json.js';
+import { TextBudget } from '../shared/text-budget.js';
 import type { ExchangeInfo, StreamEventInfo, StreamReader, ToolCallView } from '../types.js';
 import { readOllamaUsage } from './decode-response.js';
 import { OPENAI_CHAT } from './routes.js';
@@ -8,7 +9,7 @@ import { createAnswerIds, errorMessage, readToolCalls } from './tool-calls.js';
 
 /** A reader for one streamed answer: NDJSON for the native API, OpenAI's SSE for `/v1/`. */
 export function ollamaStreamReader(exchange: ExchangeInfo): StreamReader {
-  return exchange.operation === OPENAI_CHAT ? chatStreamReader(exchange) : ndjsonStreamReader(exchange.operation);
+  return exchange.operation === OPENAI_CHAT ? chatStreamReader(exchange) : ndjsonStreamReader(exchange.operation, exchange.maxTextBytes);
 }
 
 /**
@@ -19,9 +20,10 @@ export function ollamaStreamReader(exchange: ExchangeInfo): StreamReader {
  * any line, the `done: true` line included); the last line has `done: true`, the token counts and
  * `done_reason`. `{"error": "..."}` is a reported error.
  */
-export function ndjsonStreamReader(operation: string): StreamReader {
+export function ndjsonStreamReader(operation: string, maxTextBytes?: number): StreamReader {
   const view = emptyResponseView();
   const textParts: string[] = [];
+  const budget = new TextBudget(maxTextBytes);
   const calls: ToolCallView[] = [];
   const ids = createAnswerIds();
 
@@ -35,9 +37,9 @@ export function ndjsonStreamReader(operation: string): StreamReader {
       if (typeof line.model === 'string') view.model = line.model;
       const info: StreamEventInfo = {};
       if (operation === 'generate') {
-        if (typeof line.response === 'string') textParts.push(line.response);
+        if (typeof line.response === 'string') textParts.push(budget.take(line.response));
       } else if (isRecord(line.message)) {
-        if (typeof line.message.content === 'string') textParts.push(line.message.content);
+        if (typeof line.message.content === 'string') textParts.push(budget.take(line.message.content));
         // A line with calls is held (with all after it) until the policies decided them.
         if (Array.isArray(line.message.tool_calls) && line.message.tool_calls.length > 0) info.toolCall = true;
         calls.push(...readToolCalls(line.message.tool_calls, ids));

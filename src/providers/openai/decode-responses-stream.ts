@@ -1,3 +1,4 @@
+import { TextBudget } from '../shared/text-budget.js';
 import { isRecord, safeParseJson } from '../shared/json.js';
 import type { ExchangeInfo, StreamEventInfo, StreamReader, ToolCallView } from '../types.js';
 import { emptyResponseView } from './decode-response.js';
@@ -19,7 +20,7 @@ import { StreamItems } from './responses-stream-items.js';
  */
 export function responsesStreamReader(exchange: ExchangeInfo): StreamReader {
   const view = emptyResponseView();
-  const items = new StreamItems();
+  const items = new StreamItems(new TextBudget(exchange.maxTextBytes));
   let final: ReadOutput | null = null;
   /** Snapshots of lifecycle events before the end (`response.created`...): their output is empty, unless it is not. */
   const early: ReadOutput[] = [];

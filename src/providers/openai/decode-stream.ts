@@ -1,4 +1,5 @@
 import { isRecord, safeParseJson } from '../shared/json.js';
+import { TextBudget } from '../shared/text-budget.js';
 import type { ExchangeInfo, StreamEventInfo, StreamReader } from '../types.js';
 import { StreamCalls } from './chat-stream-calls.js';
 import { citesTheWeb, emptyResponseView } from './decode-response.js';
@@ -15,6 +16,7 @@ export function chatStreamReader(exchange: ExchangeInfo): StreamReader {
   const view = emptyResponseView();
   const calls = new StreamCalls();
   const textParts: string[] = [];
+  const budget = new TextBudget(exchange.maxTextBytes);
 
   return {
     endsAtEof: false,
@@ -44,8 +46,8 @@ export function chatStreamReader(exchange: ExchangeInfo): StreamReader {
         if ((typeof choice.index === 'number' ? choice.index : position) !== 0) continue;
         if (typeof choice.finish_reason === 'string') view.finishReason = choice.finish_reason;
         // A legacy Completions chunk carries `text` where a chat chunk carries `delta`.
-        if (typeof choice.text === 'string') textParts.push(choice.text);
-        if (delta && typeof delta.content === 'string') textParts.push(delta.content);
+        if (typeof choice.text === 'string') textParts.push(budget.take(choice.text));
+        if (delta && typeof delta.content === 'string') textParts.push(budget.take(delta.content));
       }
       return info;
     },

@@ -1,3 +1,4 @@
+import { TextBudget } from '../shared/text-budget.js';
 import { isRecord } from '../shared/json.js';
 import type { ToolCallView } from '../types.js';
 import { toView } from './decode-responses-response.js';
@@ -46,6 +47,9 @@ export class StreamItems {
   private added = 0;
   private indexless = 0;
 
+  /** `budget` bounds the text kept of every message item together. */
+  constructor(private readonly budget = new TextBudget()) {}
+
   /** Applies one event; `key` is the index it was filed under, `call` whether it carries (part of) a client call. */
   read(type: string | undefined, payload: Record<string, unknown>): { key: number | undefined; call: boolean } {
     if (type === 'response.output_item.added' || type === 'response.output_item.done') return this.readItem(type, payload);
@@ -57,7 +61,7 @@ export class StreamItems {
     }
     if (key === undefined) return { key, call: false };
     const item = this.items.get(key);
-    if (item?.parts) readText(item.parts, type, payload);
+    if (item?.parts) readText(item.parts, type, payload, this.budget);
     return { key, call: item !== undefined && (item.current !== null || item.variants.length > 0) };
   }
 
@@ -100,7 +104,10 @@ export class StreamItems {
     if (piece?.kind === 'call' && key === undefined) key = -++this.indexless;
     if (key === undefined) return { key, call: false };
     const item = this.at(key);
-    if (piece?.kind === 'text') item.parts = [piece.text];
+    if (piece?.kind === 'text') {
+      for (const part of item.parts ?? []) this.budget.release(part);
+      item.parts = [this.budget.take(piece.text)];
+    }
     if (piece?.kind === 'hosted' && !item.hosted.includes(piece.tool)) item.hosted.push(piece.tool);
     if (piece?.kind !== 'call') return { key, call: item.current !== null };
     const call: CallItem = misplaced ? { ...piece.call, unknownShape: true } : { ...piece.call };
@@ -157,11 +164,15 @@ function sameCall(a: CallItem, b: CallItem): boolean {
 }
 
 /** A message item's text events: parts added, deltas, and the `.done` that repeats a part whole. */
-function readText(parts: string[], type: string | undefined, payload: Record<string, unknown>): void {
+function readText(parts: string[], type: string | undefined, payload: Record<string, unknown>, budget: TextBudget): void {
   const part = typeof payload.content_index === 'number' ? payload.content_index : 0;
-  if (type === 'response.content_part.added' && isRecord(payload.part)) parts[part] = str(payload.part.text);
-  if (type === 'response.output_text.delta') parts[part] = (parts[part] ?? '') + str(payload.delta);
-  if (type === 'response.output_text.done' && typeof payload.text === 'string') parts[part] = payload.text;
+  const replace = (text: string) => {
+    budget.release(parts[part] ?? '');
+    parts[part] = budget.take(text);
+  };
+  if (type === 'response.content_part.added' && isRecord(payload.part)) replace(str(payload.part.text));
+  if (type === 'response.output_text.delta') parts[part] = (parts[part] ?? '') + budget.take(str(payload.delta));
+  if (type === 'response.output_text.done' && typeof payload.text === 'string') replace(payload.text);
 }
 
 function str(value: unknown): string {
