@@ -49,7 +49,7 @@ describe('consequence classes in a tainted context', () => {
     expect(judge(view, 'create_event', { title: 'Dentist', participants: [] }).action).toBe('allow');
     const guest = judge(view, 'create_event', { title: 'Dentist', participants: ['mallory@evil.test'] });
     expect(guest).toMatchObject({ action: 'block' });
-    expect(guest.reason).toContain('its argument $.participants[0] comes from the result of "fetch_page" (message 3), not from the user');
+    expect(guest.reason).toContain('its argument $.participants[0] comes from untrusted content, the result of "fetch_page" (message 3), not from the user');
   });
 
   it('a target the user named in words passes whatever its shape; one the content chose does not', () => {

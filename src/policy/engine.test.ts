@@ -32,7 +32,7 @@ describe('policy engine', () => {
     expect(verdict.tainted).toBe(true);
     const [decision] = judgeToolCalls([sendEmail('attacker@evil.test')], verdict, policy());
     expect(decision).toMatchObject({ action: 'block', ruleId: 'default', tool: 'send_email' });
-    expect(decision?.reason).toContain('comes from the result of "read_email" (message 3), not from the user');
+    expect(decision?.reason).toContain('comes from untrusted content, the result of "read_email" (message 3), not from the user');
     expect(decision?.provenance).toEqual([{ path: '$.to', value: 'attacker@evil.test', source: 'untrusted', role: 'target', messageIndex: 3 }]);
   });
 

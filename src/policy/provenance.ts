@@ -1,3 +1,5 @@
+import { safeParseJson } from '../providers/shared/json.js';
+import { leavesOf } from './json-paths.js';
 import type { ToolDeclaration } from './schema.js';
 import { argumentLeaves, type ArgumentLeaf } from './declarations.js';
 import type { ArgumentProvenance, ContextVerdict } from './types.js';
@@ -45,9 +47,23 @@ function tracedValues(leaf: ArgumentLeaf, idsAsTargets: boolean): { value: strin
 function trace(path: string, value: string, role: ArgumentProvenance['role'], verdict: ContextVerdict): ArgumentProvenance {
   // A secret's value is never recorded: where it came from is enough.
   const shown = role === 'secret' ? '[secret]' : value;
-  const trusted = verdict.trustedTexts.find((entry) => foundIn(entry.text, value));
-  if (trusted) return { path, value: shown, source: 'trusted', messageIndex: trusted.messageIndex, role };
+  const trusted = verdict.trustedTexts.filter((entry) => foundIn(entry.text, value));
+  const firm = trusted.find((entry) => entry.origin !== 'field');
+  if (firm) return { path, value: shown, source: 'trusted', messageIndex: firm.messageIndex, role };
+  if (trusted[0]) {
+    // Only a trusted field (a listing) has it: an instruction in untrusted text that names it
+    // may have picked it among the others.
+    const named = verdict.untrustedTexts.find((entry) => stringValues(entry.text).some((text) => foundIn(text, value)));
+    if (!named) return { path, value: shown, source: 'trusted', messageIndex: trusted[0].messageIndex, role };
+    return { path, value: shown, source: 'untrusted', messageIndex: named.messageIndex, role, contested: true };
+  }
   const untrusted = verdict.untrustedTexts.find((entry) => foundIn(entry.text, value));
   if (untrusted) return { path, value: shown, source: 'untrusted', messageIndex: untrusted.messageIndex, role };
   return { path, value: shown, source: 'unknown', role };
+}
+
+/** The free text of an untrusted result: its string values when it is JSON (not its keys), else itself. */
+function stringValues(text: string): string[] {
+  const parsed = safeParseJson(text);
+  return parsed.success && parsed.value !== null && typeof parsed.value === 'object' ? leavesOf(parsed.value).map((leaf) => leaf.value) : [text];
 }

@@ -8,6 +8,11 @@ export interface ArgumentProvenance {
   messageIndex?: number;
   /** A declared or shape-read target, an address inside content, or a secret (its value shown as `[secret]`). */
   role?: 'target' | 'content' | 'secret';
+  /**
+   * Found in a trusted field of a result (a listing's names), but also named in untrusted text
+   * (a review, a note, a subject), which may have chosen it: counted as untrusted.
+   */
+  contested?: boolean;
 }
 
 export interface ToolCallDecision {
@@ -110,7 +115,7 @@ export interface ContextVerdict {
   taintedBySession: boolean;
   results: ToolResultDecision[];
   /** Texts the user, the system and trusted tools wrote, by message index. */
-  trustedTexts: { messageIndex: number; text: string; origin?: 'user' | 'tool' }[];
+  trustedTexts: { messageIndex: number; text: string; origin?: 'user' | 'tool' | 'field' }[];
   /** Texts of untrusted tool results, by message index. */
   untrustedTexts: { messageIndex: number; text: string }[];
   /** Results of the trifecta's private-data tools that reach the model (not `blocked` ones). */
