@@ -54,8 +54,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   /** Key id by key hash: the lookup every virtual-key request makes. */
   const byHash = new Map<string, string>();
   const taint = new Set<string>();
-  /** The kept `started` rows by request id: their terminal rows take their place. */
-  const started = new Map<string, Kept>();
+  /** The kept rows by request id: a started row's terminal row takes its place; a row saved again is ignored. */
+  const byId = new Map<string, Kept>();
 
   function dropOldest(): void {
     const oldest = ring[head];
@@ -64,16 +64,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     head = (head + 1) % maxRows;
     size--;
     bytes -= oldest.bytes;
-    if (started.get(oldest.row.id) === oldest) started.delete(oldest.row.id);
+    if (byId.get(oldest.row.id) === oldest) byId.delete(oldest.row.id);
     const key = answerKey(oldest.row);
     if (key !== null && answers.get(key) === oldest) answers.delete(key);
   }
 
   function keep(row: InteractionRecord): void {
-    const place = started.get(row.id);
-    if (place && row.outcome !== 'started') {
+    const place = byId.get(row.id);
+    if (place && place.row.outcome === 'started' && row.outcome !== 'started') {
       // The terminal row of a request whose started row is kept: in its place, at its age.
-      started.delete(row.id);
       const rowSize = rowBytes(row);
       bytes += rowSize - place.bytes;
       place.row = row;
@@ -94,7 +93,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     bytes += kept.bytes;
     const key = answerKey(row);
     if (key !== null && row.answerContext) answers.set(key, kept);
-    if (row.outcome === 'started') started.set(row.id, kept);
+    byId.set(row.id, kept);
   }
 
   return {

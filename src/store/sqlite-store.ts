@@ -35,6 +35,11 @@ export interface SqliteStoreOptions {
    * Keeps every row when absent.
    */
   retention?: Retention;
+  /**
+   * How long a write waits for another connection's lock on the file before it fails with
+   * SQLITE_BUSY (then `audit.onFailure` applies). @default 5000 @unit ms
+   */
+  busyTimeoutMs?: number;
 }
 
 /** A SQLite store; `applyRetention` runs the configured retention now. */
@@ -54,7 +59,8 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
   const db = openDatabase(path);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-  db.pragma('busy_timeout = 5000');
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+  db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
   migrate(db);
 
   const insertSql = upsertSql();
@@ -64,7 +70,7 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
   });
   // A file's audit rows are committed by a writer thread: its fsyncs never stall requests.
   // An in-memory database lives in this thread only, and has no fsync to avoid.
-  const writer = path === ':memory:' || options.writerThread === false ? null : createSqliteWriter(path, insertSql, options.synchronous ?? 'FULL');
+  const writer = path === ':memory:' || options.writerThread === false ? null : createSqliteWriter(path, insertSql, options.synchronous ?? 'FULL', busyTimeoutMs);
 
   const insertKey = db.prepare(`INSERT INTO virtual_keys (${KEY_COLUMNS.join(', ')}) VALUES (${KEY_COLUMNS.map((c) => `@${c}`).join(', ')})`);
   const findKey = db.prepare('SELECT * FROM virtual_keys WHERE key_hash = ?');
