@@ -150,10 +150,7 @@ export function createAuditLog(store: Store, flushIntervalMs: number, onError: (
       } catch (error) {
         failing = true;
         failedWrites++;
-        queue = batch.concat(queue);
-        // The indexes of the started rows moved; a terminal row now goes after its started row,
-        // and the store keeps the later one.
-        startedAt = new Map();
+        queue = reindex(batch.concat(queue));
         // Their answers are withheld (fail closed): they do not wait for a store that may not come back.
         done?.resolve(false);
         onError(error);
@@ -179,6 +176,27 @@ export function createAuditLog(store: Store, flushIntervalMs: number, onError: (
       await attempt;
       if (through >= target) return;
     }
+  }
+
+  /**
+   * After a failed write (once a second at most): a started row whose terminal row came while it
+   * was being written leaves the queue, and the others' terminal rows will still take their places.
+   */
+  function reindex(rows: Queued[]): Queued[] {
+    const ended = new Set<string>();
+    for (const entry of rows) if (entry.row.outcome !== 'started') ended.add(entry.row.id);
+    const kept: Queued[] = [];
+    startedAt = new Map();
+    for (const entry of rows) {
+      if (entry.row.outcome === 'started' && ended.has(entry.row.id)) {
+        waitingRows--;
+        waitingBytes -= entry.bytes;
+        continue;
+      }
+      if (entry.row.outcome === 'started') startedAt.set(entry.row.id, kept.length);
+      kept.push(entry);
+    }
+    return kept;
   }
 
   /** Whether `bytes` more (and `rows` more rows) fit; an empty queue takes any one row. */
