@@ -49,6 +49,7 @@ export class Recorder {
   private finished = false;
   private rowCommitted: Promise<boolean> | undefined;
   private requestBody: string | null = null;
+  private secrets: string[] = [];
   private responseParts: string[] = [];
   private responseBytes = 0;
   /** The stream's audit copy reached `maxBodyBytes`: the rest is not kept. */
@@ -96,8 +97,23 @@ export class Recorder {
     this.span = startLlmSpan(`${this.operation ?? 'request'} ${this.model ?? this.provider ?? ''}`.trim(), attributes);
   }
 
+  /**
+   * The keys this request carries (the client's credential, the key sent upstream): wherever a
+   * body or error quotes one, the audit row has `[REDACTED:credential]` instead. Short values
+   * are not taken: they could match ordinary words.
+   */
+  setSecrets(...values: (string | undefined)[]): void {
+    this.secrets = values.filter((value): value is string => value !== undefined && value.length >= MIN_SECRET_LENGTH);
+  }
+
   setRequestBody(body: string): void {
-    if (this.deps.keepBodies) this.requestBody = this.cut(body);
+    if (this.deps.keepBodies) this.requestBody = this.cut(this.redact(body));
+  }
+
+  private redact(text: string): string {
+    let redacted = text;
+    for (const secret of this.secrets) if (redacted.includes(secret)) redacted = redacted.replaceAll(secret, REDACTED_CREDENTIAL);
+    return redacted;
   }
 
   /**
@@ -232,14 +248,14 @@ export class Recorder {
       executionId: this.context.executionId ?? null,
       status,
       outcome,
-      error,
+      error: error && this.redact(error),
       stream: this.stream,
       durationMs: round(durationMs),
       timeToFirstTokenMs: ttftMs === null ? null : round(ttftMs),
       inputTokens: this.usage.inputTokens,
       outputTokens: this.usage.outputTokens,
       requestBody: this.requestBody,
-      responseBody: this.deps.keepBodies && this.responseParts.length > 0 ? this.responseParts.join('') + (this.responseCut ? TRUNCATED : '') : null,
+      responseBody: this.deps.keepBodies && this.responseParts.length > 0 ? this.redact(this.responseParts.join('')) + (this.responseCut ? TRUNCATED : '') : null,
       authMethod: this.authMethod,
       virtualKeyId: this.virtualKeyId,
       decisions: this.decisions.length > 0 ? this.decisions : null,
@@ -254,6 +270,10 @@ export class Recorder {
     return head === text ? text : head + TRUNCATED;
   }
 }
+
+/** What stands for a request's own key quoted in its audit row. */
+const REDACTED_CREDENTIAL = '[REDACTED:credential]';
+const MIN_SECRET_LENGTH = 8;
 
 /** What a body cut at `maxBodyBytes` ends with in the audit row. */
 const TRUNCATED = '…[truncated]';
