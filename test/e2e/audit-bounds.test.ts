@@ -179,6 +179,9 @@ describe('the audit settings are validated', () => {
     [{ memory: { maxRows: 0 } }, 'audit.memory.maxRows'],
     [{ memory: { maxBytes: 1.5 } }, 'audit.memory.maxBytes'],
     [{ memory: { rows: 10 } }, 'audit.memory'],
+    [{ onFailure: 'ignore' }, 'audit.onFailure'],
+    [{ maxQueuedRows: 0 }, 'audit.maxQueuedRows'],
+    [{ maxQueuedBytes: 1.5 }, 'audit.maxQueuedBytes'],
   ])('%j is refused, naming %s', (audit, field) => {
     let error: unknown;
     try {
