@@ -12,6 +12,9 @@ export interface AuditMetrics {
   watchAuditQueue(rows: () => number): void;
 }
 
+/** The queues each registry's gauge sums: several proxies may share one registry. */
+const queuesByRegistry = new WeakMap<Registry, (() => number)[]>();
+
 function existing<T extends Metric>(registry: Registry, name: string): T | undefined {
   return registry.getSingleMetric(name) as T | undefined;
 }
@@ -34,13 +37,18 @@ export function createAuditMetrics(registry: Registry): AuditMetrics {
     labelNames: ['provider'],
     registers: [registry],
   });
-  const sources: (() => number)[] = [];
+  let sources = queuesByRegistry.get(registry);
+  if (!sources) {
+    sources = [];
+    queuesByRegistry.set(registry, sources);
+  }
+  const summed = sources;
   const queued = existing<Gauge>(registry, 'archestra_audit_queued_rows') ?? new Gauge({
     name: 'archestra_audit_queued_rows',
     help: 'Audit rows waiting to be written',
     registers: [registry],
     collect() {
-      this.set(sources.reduce((sum, rows) => sum + rows(), 0));
+      this.set(summed.reduce((sum, rows) => sum + rows(), 0));
     },
   });
   void queued;
@@ -48,6 +56,6 @@ export function createAuditMetrics(registry: Registry): AuditMetrics {
     countAuditWriteFailure: () => failures.inc(),
     countAuditRowsDropped: (rows) => dropped.inc(rows),
     countWithheldAnswer: (provider) => withheld.inc({ provider }),
-    watchAuditQueue: (rows) => void sources.push(rows),
+    watchAuditQueue: (rows) => void summed.push(rows),
   };
 }
