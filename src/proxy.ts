@@ -11,6 +11,7 @@ import { type SanitizeCache, createSanitizeCache } from './policy/dual-llm/cache
 import { createUpstreamClient } from './pipeline/forward.js';
 import { createInFlight, refuseForLackOfRoom } from './pipeline/admission.js';
 import { createAnswerMemory } from './pipeline/answer-memory.js';
+import { AUDIT_UNAVAILABLE, createAuditAlerts } from './pipeline/audit-alerts.js';
 import { createTaintTracker } from './pipeline/taint-tracker.js';
 import { AUDIT_FAILED, Recorder } from './pipeline/record.js';
 import { DEFAULT_PROFILE_ID, routeNative, routePath } from './pipeline/route.js';
@@ -88,12 +89,17 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
   const baseUrls = Object.fromEntries(PROVIDER_NAMES.map((name) => [name, config.providers[name]?.baseUrl ?? DEFAULT_BASE_URLS[name]])) as Record<ProviderName, string>;
   const store = typeof config.store === 'string' ? openStore(config.store, config.audit) : config.store;
   const metrics = createProxyMetrics(config.metrics.registry, config.metrics.maxLabelValues);
-  const auditLog = createAuditLog(store, config.audit.flushIntervalMs, (error) => {
-    console.error('[archestra] could not write audit rows; they are kept and retried:', error instanceof Error ? error.message : error);
-  }, config.audit.durability);
+  const alerts = createAuditAlerts(metrics, config.audit.onFailure);
+  const auditLog = createAuditLog(store, config.audit.flushIntervalMs, alerts.onError, config.audit.durability, {
+    maxQueuedRows: config.audit.maxQueuedRows,
+    maxQueuedBytes: config.audit.maxQueuedBytes,
+    onDropped: alerts.onDropped,
+    onRecovered: alerts.onRecovered,
+  });
+  metrics.watchAuditQueue(() => auditLog.queuedRows);
   const upstream = createUpstreamClient(config.upstream);
   const profileIds = new Set(Object.keys(config.profiles));
-  const recorderDeps = { metrics, auditLog, keepBodies: config.audit.bodies, maxBodyBytes: config.audit.maxBodyBytes };
+  const recorderDeps = { metrics, auditLog, keepBodies: config.audit.bodies, maxBodyBytes: config.audit.maxBodyBytes, onAuditFailure: config.audit.onFailure };
   const secretBox = createSecretBox(config.masterKey ?? process.env.ARCHESTRA_MASTER_KEY);
   const jwtVerifiers = new Map<string, ReturnType<typeof createJwtVerifier>>();
   if (config.auth.jwks) jwtVerifiers.set(DEFAULT_PROFILE_ID, createJwtVerifier(config.auth.jwks));
@@ -136,6 +142,8 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
   /** A client's request: served if there is room for it, else refused at once. */
   function admit(request: Request, search: string, route: Parameters<typeof dispatch>[2], recorder: Recorder): Promise<Response> {
     if (closing && !closed) return Promise.resolve(refuseForLackOfRoom(route, recorder, SHUTTING_DOWN));
+    // Fail closed: no request is served while its row could not be written.
+    if (config.audit.onFailure === 'refuse' && !auditLog.writable) return Promise.resolve(refuseForLackOfRoom(route, recorder, AUDIT_UNAVAILABLE));
     if (!closed && !inFlight.enter(recorder)) {
       return Promise.resolve(refuseForLackOfRoom(route, recorder, `The proxy is serving its limit of ${config.limits.maxInFlight} requests at once; retry shortly.`));
     }
@@ -159,7 +167,6 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
     const committed = waitForRow ? recorder.committed : undefined;
     if (committed && !(await committed)) {
       await response.body?.cancel();
-      recorder.withhold(503);
       const adapter = route.kind === 'unknown-provider' ? providerAdapters.openai! : route.adapter;
       return adapter.errorResponse(503, AUDIT_FAILED, 'api_error', { 'retry-after': '1' });
     }

@@ -22,7 +22,12 @@ export type Outcome =
   | 'upstream_error'
   | 'upstream_unreachable'
   | 'client_aborted'
-  | 'rejected';
+  | 'rejected'
+  /**
+   * Not ended yet: written when the request went to its upstream (status 0), and replaced by
+   * its terminal row. Left in the trail only by a process that died meanwhile (see `takesStartedRows`).
+   */
+  | 'started';
 
 /**
  * What the proxy knew when it judged an answer that can be read back by id (the Responses API's
@@ -120,6 +125,12 @@ export interface Store {
    * natural end only.
    */
   saveInteractionsSync?(rows: readonly InteractionRecord[]): void;
+  /**
+   * True when the store takes a request's `started` row and then its terminal row with the same
+   * id, keeping the terminal one (and never a started row over a terminal one). The proxy sends
+   * started rows only to such a store; the built-in stores are.
+   */
+  readonly takesStartedRows?: boolean;
   /** Newest first. */
   listInteractions(query?: InteractionQuery): Promise<InteractionRecord[]>;
   saveVirtualKey(record: VirtualKeyRecord): void | Promise<void>;

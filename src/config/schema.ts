@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { policySchema } from '../policy/schema.js';
 import { MEMORY_DEFAULTS } from '../store/memory-store.js';
+import { AUDIT_QUEUE_DEFAULTS } from '../store/audit-log.js';
 import type { Store } from '../types.js';
 
 /** Upstream endpoints used when the configuration names none. vLLM and Ollama are self-hosted. */
@@ -133,6 +134,23 @@ export const proxyConfigSchema = z.strictObject({
        * crash loses the rows of that last moment. @default 'commit'
        */
       durability: z.enum(['commit', 'batched']).default('commit'),
+      /**
+       * When the store cannot write (disk full, file locked, I/O error). `refuse` (fail closed):
+       * an answer whose row could not be committed is withheld (a 503, or an error event at a
+       * stream's end), and new requests get 503 with `Retry-After` until a write succeeds again.
+       * `continue`: answers go out; their rows wait in the queue (`maxQueuedRows`,
+       * `maxQueuedBytes`) and are written once the store is back. Either way each failed write is
+       * counted (`archestra_audit_write_failures_total`) and logged. @default 'refuse'
+       */
+      onFailure: z.enum(['refuse', 'continue']).default('refuse'),
+      /**
+       * Most rows waiting to be written (queued, or retried while the store fails). A row that
+       * finds no room is lost and counted (`archestra_audit_rows_dropped_total`); with
+       * `onFailure: 'refuse'` a full queue refuses new requests first. @default 10000
+       */
+      maxQueuedRows: z.number().int().positive().default(AUDIT_QUEUE_DEFAULTS.maxQueuedRows),
+      /** Most bytes of rows waiting to be written (counted as `audit.memory.maxBytes` counts them). @default 67108864 @unit bytes */
+      maxQueuedBytes: z.number().int().positive().default(AUDIT_QUEUE_DEFAULTS.maxQueuedBytes),
       /** The in-memory store (`store: ':memory:'`, the default) keeps the newest rows within both limits. */
       memory: z
         .strictObject({

@@ -91,6 +91,8 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   // An identity the token proves wins over one the headers merely claim.
   if (auth.principal.userId !== undefined) recorder.context = { ...recorder.context, userId: auth.principal.userId };
   const key = auth.upstreamKey;
+  // The keys never reach the audit trail, even where the client's body or an answer quotes them.
+  recorder.setSecrets(credential, key);
 
   let body: Uint8Array | string | null = null;
   let injectedUsage = false;

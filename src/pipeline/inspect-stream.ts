@@ -265,11 +265,10 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
     recorder.usage = view.usage;
     if (view.model) recorder.responseModel = view.model;
     lastBytes = null;
-    recorder.finish({ status, outcome: error ? 'upstream_error' : 'ok', error }, performance.now());
+    recorder.finish({ status, outcome: error ? 'upstream_error' : 'ok', error, answerStarted: true }, performance.now());
     const committed = recorder.committed;
     if (committed && !(await committed)) {
       // No row, no answer: the stream ends with an error event instead of its last events.
-      recorder.withhold(status);
       last.splice(0, last.length, adapter.streamErrorEvent(AUDIT_FAILED, format));
     }
     try {
@@ -287,7 +286,7 @@ export function inspectStream(options: InspectStreamOptions): ReadableStream<Uin
     // The provider may keep the response the client stopped reading: it can be read back later.
     guard?.remember(view);
     recorder.usage = view.usage;
-    recorder.finish({ status, outcome: 'client_aborted', error: 'The client went away mid-stream.' }, performance.now());
+    recorder.finish({ status, outcome: 'client_aborted', error: 'The client went away mid-stream.', answerStarted: true }, performance.now());
   }
 
   /** The next upstream chunk; after the terminator, only briefly waited for (a client may stop reading there). */

@@ -12,6 +12,11 @@ export interface RecorderDeps {
   auditLog: AuditLog;
   keepBodies: boolean;
   maxBodyBytes: number;
+  /**
+   * When a row cannot be committed (`audit.onFailure`): `refuse` withholds the answer, `continue`
+   * lets it go out (the row stays queued for the next try). @default 'refuse'
+   */
+  onAuditFailure?: 'refuse' | 'continue';
 }
 
 /** Why an answer was withheld when its row could not be committed. */
@@ -21,7 +26,12 @@ export interface Finish {
   status: number;
   outcome: Outcome;
   error?: string | null;
+  /** The client already has the status (a stream): withheld, the row keeps it rather than 503. */
+  answerStarted?: boolean;
 }
+
+/** The `error.type` of the span of an answer withheld because its row could not be committed. */
+export const AUDIT_FAILED_ERROR_TYPE = 'audit_write_failed';
 
 /**
  * Collects what one request did and, once it ends, writes it everywhere: the interaction row,
@@ -37,9 +47,9 @@ export class Recorder {
   private firstByteAt: number | null = null;
   private span: Span | null = null;
   private finished = false;
-  private row: InteractionRecord | null = null;
   private rowCommitted: Promise<boolean> | undefined;
   private requestBody: string | null = null;
+  private secrets: string[] = [];
   private responseParts: string[] = [];
   private responseBytes = 0;
   /** The stream's audit copy reached `maxBodyBytes`: the rest is not kept. */
@@ -89,8 +99,23 @@ export class Recorder {
     this.span = startLlmSpan(`${this.operation ?? 'request'} ${this.model ?? this.provider ?? ''}`.trim(), attributes);
   }
 
+  /**
+   * The keys this request carries (the client's credential, the key sent upstream): wherever a
+   * body or error quotes one, the audit row has `[REDACTED:credential]` instead. Short values
+   * are not taken: they could match ordinary words.
+   */
+  setSecrets(...values: (string | undefined)[]): void {
+    this.secrets = values.filter((value): value is string => value !== undefined && value.length >= MIN_SECRET_LENGTH);
+  }
+
   setRequestBody(body: string): void {
-    if (this.deps.keepBodies) this.requestBody = this.cut(body);
+    if (this.deps.keepBodies) this.requestBody = this.cut(this.redact(body));
+  }
+
+  private redact(text: string): string {
+    let redacted = text;
+    for (const secret of this.secrets) if (redacted.includes(secret)) redacted = redacted.replaceAll(secret, REDACTED_CREDENTIAL);
+    return redacted;
   }
 
   /**
@@ -111,8 +136,14 @@ export class Recorder {
     if (this.provider) this.deps.metrics.countUpstreamRetry(this.provider, reason);
   }
 
+  /**
+   * The request goes to its upstream: its `started` row is queued (written with the next commit,
+   * or dropped for its terminal row if that comes first), so a process that dies before the
+   * request ends still shows it.
+   */
   markUpstreamStart(now: number): void {
     this.upstreamStartedAt = now;
+    this.deps.auditLog.start(this.toRecord(0, 'started', null, now - this.receivedAt, null));
   }
 
   markFirstToken(now: number): void {
@@ -128,38 +159,50 @@ export class Recorder {
   }
 
   /**
-   * Once finished, with `audit.durability: 'commit'`: resolves with true when the row is
-   * committed, false when it could not be (then the answer is withheld: `withhold`). The client's
-   * answer (a JSON body, a stream's last event and its end) waits for it.
+   * Once finished, with `audit.durability: 'commit'`: resolves with true when the answer may go
+   * out (its row is committed, or `audit.onFailure` is `continue`), false when it must be
+   * withheld (the row says so already). The client's answer (a JSON body, a stream's last event
+   * and its end) waits for it.
    */
   get committed(): Promise<boolean> | undefined {
     return this.rowCommitted;
   }
 
-  /**
-   * The row could not be committed, so the answer is withheld: the row, still queued for the
-   * next try, records what the client got instead (`status`: a 503, or the stream's own status).
-   */
-  withhold(status: number): void {
-    if (!this.row) return;
-    this.row.status = status;
-    this.row.outcome = 'rejected';
-    this.row.error = AUDIT_FAILED;
-  }
-
-  finish({ status, outcome, error = null }: Finish, now: number): void {
+  finish({ status, outcome, error = null, answerStarted = false }: Finish, now: number): void {
     if (this.finished) return;
     this.finished = true;
     // First, so nothing below can keep the place taken (the row is queued before anyone waiting wakes).
     this.onFinish?.();
     const durationMs = now - this.receivedAt;
     const ttftMs = this.stream && this.firstTokenAt !== null && this.upstreamStartedAt !== null ? this.firstTokenAt - this.upstreamStartedAt : null;
-    this.observeMetrics(status, durationMs, ttftMs);
     // A request refused before it was forwarded still gets its span.
     if (!this.span && this.provider) this.startSpan('');
-    this.endSpan(status, error);
-    this.row = this.toRecord(status, outcome, error, durationMs, ttftMs);
-    this.rowCommitted = this.deps.auditLog.append(this.row);
+    const row = this.toRecord(status, outcome, error, durationMs, ttftMs);
+    const appended = this.deps.auditLog.append(row);
+    if (!appended) {
+      this.report(status, error, durationMs, ttftMs);
+      return;
+    }
+    // Metrics and span wait for the commit: an answer withheld for want of its row says so.
+    this.rowCommitted = appended.then((committed) => {
+      const withheld = !committed && this.deps.onAuditFailure !== 'continue' && outcome !== 'client_aborted';
+      if (withheld) {
+        // The row, still queued for the next try, records what the client got instead: a 503,
+        // or the stream's own status (its last events replaced by an error event).
+        row.status = answerStarted ? status : 503;
+        row.outcome = 'rejected';
+        row.error = AUDIT_FAILED;
+        this.deps.metrics.countWithheldAnswer(this.provider ?? 'unknown');
+      }
+      this.report(row.status, row.error, durationMs, ttftMs, withheld);
+      return !withheld;
+    });
+  }
+
+  /** The request's metrics and the end of its span, with the status the client got. */
+  private report(status: number, error: string | null, durationMs: number, ttftMs: number | null, withheld = false): void {
+    this.observeMetrics(status, durationMs, ttftMs);
+    this.endSpan(status, error, withheld);
   }
 
   private observeMetrics(status: number, durationMs: number, ttftMs: number | null): void {
@@ -186,13 +229,13 @@ export class Recorder {
     }
   }
 
-  private endSpan(status: number, error: string | null): void {
+  private endSpan(status: number, error: string | null, withheld: boolean): void {
     if (!this.span) return;
     const attributes: Record<string, string | number> = { [semconv.ATTR_HTTP_RESPONSE_STATUS_CODE]: status };
     if (this.responseModel) attributes[semconv.ATTR_GEN_AI_RESPONSE_MODEL] = this.responseModel;
     if (this.usage.inputTokens !== null) attributes[semconv.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = this.usage.inputTokens;
     if (this.usage.outputTokens !== null) attributes[semconv.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = this.usage.outputTokens;
-    if (error) attributes[semconv.ATTR_ERROR_TYPE] = status >= 500 ? 'upstream_error' : String(status);
+    if (error) attributes[semconv.ATTR_ERROR_TYPE] = withheld ? AUDIT_FAILED_ERROR_TYPE : status >= 500 ? 'upstream_error' : String(status);
     for (const decision of this.decisions) this.span.addEvent('archestra.policy.decision', decisionAttributes(decision));
     endLlmSpan(this.span, attributes, error);
   }
@@ -212,14 +255,14 @@ export class Recorder {
       executionId: this.context.executionId ?? null,
       status,
       outcome,
-      error,
+      error: error && this.redact(error),
       stream: this.stream,
       durationMs: round(durationMs),
       timeToFirstTokenMs: ttftMs === null ? null : round(ttftMs),
       inputTokens: this.usage.inputTokens,
       outputTokens: this.usage.outputTokens,
       requestBody: this.requestBody,
-      responseBody: this.deps.keepBodies && this.responseParts.length > 0 ? this.responseParts.join('') + (this.responseCut ? TRUNCATED : '') : null,
+      responseBody: this.deps.keepBodies && this.responseParts.length > 0 ? this.redact(this.responseParts.join('')) + (this.responseCut ? TRUNCATED : '') : null,
       authMethod: this.authMethod,
       virtualKeyId: this.virtualKeyId,
       decisions: this.decisions.length > 0 ? this.decisions : null,
@@ -235,6 +278,10 @@ export class Recorder {
     return head === text ? text : head + TRUNCATED;
   }
 }
+
+/** What stands for a request's own key quoted in its audit row. */
+const REDACTED_CREDENTIAL = '[REDACTED:credential]';
+const MIN_SECRET_LENGTH = 8;
 
 /** What a body cut at `maxBodyBytes` ends with in the audit row. */
 const TRUNCATED = '…[truncated]';

@@ -106,3 +106,92 @@ describe('the audit log, durability batched', () => {
     expect((await inner.listInteractions()).map((r) => r.id)).toEqual(['a']);
   });
 });
+
+describe('started rows', () => {
+  const started = (id: string): InteractionRecord => ({ ...row(id), status: 0, outcome: 'started' });
+
+  it('a short request costs one row: its terminal row takes its queued started row\'s place', async () => {
+    const { store, inner, batches, openGate } = gatedStore();
+    const log = createAuditLog({ ...store, takesStartedRows: true }, 60_000, () => {}, 'commit');
+    log.start(started('a'));
+    // Nobody waits for a started row: it does not start a write by itself.
+    expect(await settledWithin(Promise.resolve())).toBe(true);
+    expect(batches).toEqual([]);
+    const done = log.append(row('a'));
+    await openGate();
+    expect(await done).toBe(true);
+    expect(batches).toEqual([['a']]);
+    expect((await inner.listInteractions()).map((r) => [r.id, r.outcome])).toEqual([['a', 'ok']]);
+  });
+
+  it('a long request: its started row goes with the next write, and its terminal row replaces it in the store', async () => {
+    const { store, inner, batches, openGate } = gatedStore();
+    const log = createAuditLog({ ...store, takesStartedRows: true }, 60_000, () => {}, 'commit');
+    log.start(started('long'));
+    const other = log.append(row('short'));
+    await openGate();
+    expect(await other).toBe(true);
+    expect(batches).toEqual([['long', 'short']]);
+    expect((await inner.listInteractions()).map((r) => [r.id, r.outcome]).sort()).toEqual([['long', 'started'], ['short', 'ok']]);
+    const done = log.append(row('long'));
+    await openGate();
+    expect(await done).toBe(true);
+    expect((await inner.listInteractions()).map((r) => [r.id, r.outcome]).sort()).toEqual([['long', 'ok'], ['short', 'ok']]);
+  });
+
+  it('a store that does not say it takes them gets none', async () => {
+    const { store, batches, openGate } = gatedStore();
+    const log = createAuditLog({ ...store, takesStartedRows: false }, 60_000, () => {}, 'commit');
+    log.start(started('a'));
+    await log.flush();
+    expect(batches).toEqual([]);
+    const done = log.append(row('b'));
+    await openGate();
+    expect(await done).toBe(true);
+    expect(batches).toEqual([['b']]);
+  });
+});
+
+describe('the queue is bounded', () => {
+  it('while the store fails, rows wait up to maxQueuedRows; the next is dropped and counted, its waiter told at once; the kept ones are written once it is back', async () => {
+    const { store, inner, openGate, state } = gatedStore();
+    const dropped: number[] = [];
+    const recovered: number[] = [];
+    const log = createAuditLog(store, 0, () => {}, 'commit', { maxQueuedRows: 3, onDropped: (n) => dropped.push(n), onRecovered: (n) => recovered.push(n) });
+    state.failing = true;
+    const first = log.append(row('a'));
+    await openGate();
+    expect(await first).toBe(false);
+    expect(log.writable).toBe(false);
+    const kept = [log.append(row('b')), log.append(row('c'))];
+    expect(log.queuedRows).toBe(3);
+    expect(dropped).toEqual([]);
+    expect(await log.append(row('d'))).toBe(false);
+    expect(dropped).toEqual([1]);
+    expect(log.queuedRows).toBe(3);
+    state.failing = false;
+    await openGate(); // the retry
+    expect(await Promise.all(kept)).toEqual([true, true]);
+    expect(recovered).toEqual([1]);
+    expect(log.writable).toBe(true);
+    expect(log.queuedRows).toBe(0);
+    expect((await inner.listInteractions()).map((r) => r.id).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('by bytes too: a row that would pass maxQueuedBytes is dropped (an empty queue takes any one row)', async () => {
+    const { store, openGate } = gatedStore();
+    const dropped: number[] = [];
+    const log = createAuditLog(store, 60_000, () => {}, 'batched', { maxQueuedBytes: 5_000, onDropped: (n) => dropped.push(n) });
+    const big = { ...row('big'), requestBody: 'x'.repeat(10_000) };
+    expect(log.append(big)).toBeUndefined();
+    expect(dropped).toEqual([]);
+    log.append(row('small'));
+    expect(dropped).toEqual([1]);
+    const flushed = log.flush();
+    await openGate();
+    await flushed;
+    expect(log.queuedRows).toBe(0);
+    log.append(row('small'));
+    expect(dropped).toEqual([1]);
+  });
+});

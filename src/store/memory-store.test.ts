@@ -102,3 +102,18 @@ describe('the in-memory store: a bounded window of the newest rows', () => {
     expect(store.isSessionTainted?.('p', 's2')).toBe(false);
   });
 });
+
+describe('started rows in the in-memory store', () => {
+  it('a terminal row takes its started row\'s place (and age); a started row never replaces a terminal one; the window counts the new size', async () => {
+    const store = createMemoryStore({ maxRows: 3, maxBytes: 3 * size('x', 100) });
+    expect(store.takesStartedRows).toBe(true);
+    store.saveInteractions([row('a', 0, { outcome: 'started', status: 0 }), row('b'), row('c', 0, { outcome: 'started', status: 0 })]);
+    store.saveInteractions([row('a', 0, { status: 502, outcome: 'upstream_error' })]);
+    store.saveInteractions([row('a', 0, { outcome: 'started', status: 0 })]);
+    const rows = await store.listInteractions();
+    expect(rows.map((r) => [r.id, r.outcome])).toEqual([['c', 'started'], ['b', 'ok'], ['a', 'upstream_error']]);
+    // c's terminal row has a body that leaves room for only two rows: the oldest (a) leaves.
+    store.saveInteractions([row('c', size('x', 100))]);
+    expect(await ids(store)).toEqual(['c', 'b']);
+  });
+});

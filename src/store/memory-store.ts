@@ -54,6 +54,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   /** Key id by key hash: the lookup every virtual-key request makes. */
   const byHash = new Map<string, string>();
   const taint = new Set<string>();
+  /** The kept rows by request id: a started row's terminal row takes its place; a row saved again is ignored. */
+  const byId = new Map<string, Kept>();
 
   function dropOldest(): void {
     const oldest = ring[head];
@@ -62,11 +64,26 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     head = (head + 1) % maxRows;
     size--;
     bytes -= oldest.bytes;
+    if (byId.get(oldest.row.id) === oldest) byId.delete(oldest.row.id);
     const key = answerKey(oldest.row);
     if (key !== null && answers.get(key) === oldest) answers.delete(key);
   }
 
   function keep(row: InteractionRecord): void {
+    const place = byId.get(row.id);
+    if (place && place.row.outcome === 'started' && row.outcome !== 'started') {
+      // The terminal row of a request whose started row is kept: in its place, at its age.
+      const rowSize = rowBytes(row);
+      bytes += rowSize - place.bytes;
+      place.row = row;
+      place.bytes = rowSize;
+      const key = answerKey(row);
+      if (key !== null && row.answerContext) answers.set(key, place);
+      // Grown past the window: the oldest leave first (the row itself last of all).
+      while (bytes > maxBytes && size > 0) dropOldest();
+      return;
+    }
+    if (place) return;
     const kept: Kept = { row, bytes: rowBytes(row), seq: seq++ };
     // A row larger than the whole window is not kept: it would empty the window for nothing.
     if (kept.bytes > maxBytes) return;
@@ -76,9 +93,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     bytes += kept.bytes;
     const key = answerKey(row);
     if (key !== null && row.answerContext) answers.set(key, kept);
+    byId.set(row.id, kept);
   }
 
   return {
+    takesStartedRows: true,
     saveInteractions(rows) {
       for (const row of rows) keep(row);
     },

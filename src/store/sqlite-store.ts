@@ -35,6 +35,11 @@ export interface SqliteStoreOptions {
    * Keeps every row when absent.
    */
   retention?: Retention;
+  /**
+   * How long a write waits for another connection's lock on the file before it fails with
+   * SQLITE_BUSY (then `audit.onFailure` applies). @default 5000 @unit ms
+   */
+  busyTimeoutMs?: number;
 }
 
 /** A SQLite store; `applyRetention` runs the configured retention now. */
@@ -47,23 +52,25 @@ export interface SqliteStore extends Store {
 /**
  * A file store: better-sqlite3 in WAL mode with prepared statements. Rows arrive in batches,
  * each written in one transaction. Inserting a row whose id is already stored does nothing, so
- * a batch written twice (retried, or written again at exit) leaves one row each.
+ * a batch written twice (retried, or written again at exit) leaves one row each; a request's
+ * terminal row replaces its `started` row, never the other way round.
  */
 export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions = {}): SqliteStore {
   const db = openDatabase(path);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-  db.pragma('busy_timeout = 5000');
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+  db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
   migrate(db);
 
-  const insertSql = `INSERT OR IGNORE INTO interactions (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})`;
+  const insertSql = upsertSql();
   const insert = db.prepare(insertSql);
   const insertAll = db.transaction((rows: readonly InteractionRecord[]) => {
     for (const row of rows) insert.run(toRow(row));
   });
   // A file's audit rows are committed by a writer thread: its fsyncs never stall requests.
   // An in-memory database lives in this thread only, and has no fsync to avoid.
-  const writer = path === ':memory:' || options.writerThread === false ? null : createSqliteWriter(path, insertSql, options.synchronous ?? 'FULL');
+  const writer = path === ':memory:' || options.writerThread === false ? null : createSqliteWriter(path, insertSql, options.synchronous ?? 'FULL', busyTimeoutMs);
 
   const insertKey = db.prepare(`INSERT INTO virtual_keys (${KEY_COLUMNS.join(', ')}) VALUES (${KEY_COLUMNS.map((c) => `@${c}`).join(', ')})`);
   const findKey = db.prepare('SELECT * FROM virtual_keys WHERE key_hash = ?');
@@ -96,6 +103,7 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
   if (retention) setImmediate(() => applyRetention().catch(report)).unref();
 
   return {
+    takesStartedRows: true,
     saveVirtualKey(record) {
       insertKey.run(toKeyRow(record));
     },
@@ -162,6 +170,17 @@ function migrate(db: Database.Database): void {
     for (let version = applied; version < MIGRATIONS.length; version++) db.exec(MIGRATIONS[version] ?? '');
     db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
+}
+
+/**
+ * Inserts a row; one already stored under its id is replaced only when it is a `started` row and
+ * the new one is terminal. So a retried or repeated write changes nothing, and a started row
+ * written late (after its terminal row) never hides how the request ended.
+ */
+function upsertSql(): string {
+  const updates = COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ');
+  return `INSERT INTO interactions (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `@${c}`).join(', ')})
+    ON CONFLICT (id) DO UPDATE SET ${updates} WHERE interactions.outcome = 'started' AND excluded.outcome <> 'started'`;
 }
 
 function toRow(record: InteractionRecord): Row {

@@ -14,7 +14,7 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = ' + workerData.synchronous);
-db.pragma('busy_timeout = 5000');
+db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
 const insert = db.prepare(workerData.sql);
 const insertAll = db.transaction((rows) => { for (const row of rows) insert.run(row); });
 async function prune(steps) {
@@ -70,7 +70,7 @@ interface Message {
 }
 
 /** A writer thread that inserts rows with `sql` (named parameters) into the database at `path`. */
-export function createSqliteWriter(path: string, sql: string, synchronous: 'FULL' | 'NORMAL'): SqliteWriter {
+export function createSqliteWriter(path: string, sql: string, synchronous: 'FULL' | 'NORMAL', busyTimeoutMs = 5_000): SqliteWriter {
   const pending = new Map<number, { resolve(value: number): void; reject(error: Error): void }>();
   let nextId = 0;
   let worker: Worker | null = null;
@@ -78,7 +78,7 @@ export function createSqliteWriter(path: string, sql: string, synchronous: 'FULL
   /** Started on the first write: a process that writes nothing never has the thread. */
   function start(): Worker {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const started = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path, sql, synchronous } });
+    const started = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path, sql, synchronous, busyTimeoutMs: Math.floor(busyTimeoutMs) } });
     started.on('message', ({ id, value, error }: { id: number; value?: number; error?: string }) => {
       const waiter = pending.get(id);
       pending.delete(id);

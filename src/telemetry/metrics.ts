@@ -1,4 +1,5 @@
 import { Counter, Histogram, type Metric, Registry } from 'prom-client';
+import { type AuditMetrics, createAuditMetrics } from './audit-metrics.js';
 import { createLabelCap } from './label-cap.js';
 
 /** Labels on every LLM metric; named as Archestra names them so existing dashboards carry over. */
@@ -12,7 +13,7 @@ const MAX_REMEMBERED_EXECUTIONS = 100_000;
 /** Distinct values per label per metric, unless configured (`metrics.maxLabelValues`). */
 export const DEFAULT_MAX_LABEL_VALUES = 1_000;
 
-export interface ProxyMetrics {
+export interface ProxyMetrics extends AuditMetrics {
   readonly registry: Registry;
   observeRequest(labels: LlmLabels, statusCode: number, seconds: number): void;
   observeTokens(labels: LlmLabels, input: number | null, output: number | null): void;
@@ -107,6 +108,7 @@ export function createProxyMetrics(registry: Registry = new Registry(), maxLabel
 
   return {
     registry,
+    ...createAuditMetrics(registry),
     observeRequest: (labels, statusCode, seconds) => requestDuration.observe(cap('llm_request_duration_seconds', { ...labels, status_code: String(statusCode) }), seconds),
     observeTokens(labels, input, output) {
       if (input !== null && input > 0) tokens.inc(cap('llm_tokens_total', { ...labels, type: 'input' }), input);

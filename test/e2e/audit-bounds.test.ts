@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, createMemoryStore, createProxy, createProxyFetch, createSqliteStore, type InteractionRecord, type ProxyConfig, type Store } from '../../src/index.js';
+import { AUDIT_UNAVAILABLE } from '../../src/pipeline/audit-alerts.js';
 import { AUDIT_FAILED } from '../../src/pipeline/record.js';
 import { auditRows, chatBody, rawChat, rejection } from '../helpers/proxy.js';
 import { type ScriptedOpenAI, startOpenAIUpstream } from '../upstream/openai.js';
@@ -67,12 +68,15 @@ describe('audit.durability in process, on a file store', () => {
 });
 
 describe('a store that cannot commit: the answers are withheld (fail closed), never sent without their rows', () => {
-  it('JSON: a 503 in the provider shape; stream: an error event in place of its last events; the rows, written once the store is back, say so', async () => {
+  it('JSON: a 503 in the provider shape; then new requests are refused until a write succeeds; stream: an error event in place of its last events; the rows say so', async () => {
     const inner = createMemoryStore();
     let failing = true;
+    /** Fails the write of the stream's terminal row (the upstream sends its whole stream at once). */
+    let failStreamEnd = false;
     const store: Store = {
       ...inner,
       saveInteractions(rows) {
+        if (failStreamEnd && rows.some((row) => row.executionId === 'stream' && row.outcome !== 'started')) failing = true;
         if (failing) throw new Error('disk I/O error');
         return inner.saveInteractions(rows);
       },
@@ -83,7 +87,18 @@ describe('a store that cannot commit: the answers are withheld (fail closed), ne
     expect(refused).toBeInstanceOf(OpenAI.InternalServerError);
     expect((refused as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
     expect((refused as Error).message).toContain('audit trail could not be written');
+    const forwarded = up.requests.length;
 
+    // The store is failing: a new request is refused before it reaches the upstream.
+    const unwritable = await proxy.handle(rawChat(chatBody(), { 'x-archestra-execution-id': 'refused' }));
+    expect(unwritable.status).toBe(503);
+    expect(unwritable.headers.get('retry-after')).toBe('1');
+    expect(await unwritable.text()).toContain(AUDIT_UNAVAILABLE);
+    expect(up.requests.length).toBe(forwarded);
+
+    failing = false;
+    await proxy.flush();
+    failStreamEnd = true;
     const stream = await openai.chat.completions.create({ ...chatBody(), stream: true }, { headers: { 'X-Archestra-Execution-Id': 'stream' } });
     const streamed = await rejection((async () => {
       for await (const _chunk of stream) { /* until the error event */ }
@@ -91,9 +106,12 @@ describe('a store that cannot commit: the answers are withheld (fail closed), ne
     expect((streamed as Error).message).toContain('audit trail could not be written');
 
     failing = false;
+    failStreamEnd = false;
     const rows = await auditRows(proxy);
     expect(rows.map((row) => [row.executionId, row.status, row.outcome, row.error])).toEqual([
       ['json', 503, 'rejected', AUDIT_FAILED],
+      // Refused unread: no client header is trusted, its execution id included.
+      [null, 503, 'rejected', AUDIT_UNAVAILABLE],
       ['stream', 200, 'rejected', AUDIT_FAILED],
     ]);
     await proxy.close();
@@ -161,6 +179,9 @@ describe('the audit settings are validated', () => {
     [{ memory: { maxRows: 0 } }, 'audit.memory.maxRows'],
     [{ memory: { maxBytes: 1.5 } }, 'audit.memory.maxBytes'],
     [{ memory: { rows: 10 } }, 'audit.memory'],
+    [{ onFailure: 'ignore' }, 'audit.onFailure'],
+    [{ maxQueuedRows: 0 }, 'audit.maxQueuedRows'],
+    [{ maxQueuedBytes: 1.5 }, 'audit.maxQueuedBytes'],
   ])('%j is refused, naming %s', (audit, field) => {
     let error: unknown;
     try {

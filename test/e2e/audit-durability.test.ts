@@ -3,7 +3,7 @@
  * bundled server on a file store, under concurrent load of JSON and streamed chat calls, is
  * killed with SIGKILL at a different moment in each round; every request whose whole answer a
  * client received (a JSON body, a stream to its end) has its row with the status the client got,
- * and the file is sound.
+ * and the file is sound. Requests still in flight at the kill show as `started` (checklist D2).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -124,6 +124,48 @@ describe('kill -9 under load (bundled server, file store, audit.durability commi
       expect(missing, `round ${round}: ${answered.size} answered, ${rows.size} rows`).toEqual([]);
       // Nothing recorded that was not asked for.
       expect([...rows.keys()].filter((id) => !sent.has(id))).toEqual([]);
+      // A row still `started` belongs to a request whose answer no client got whole.
+      const started = [...rows].filter(([, row]) => row.outcome === 'started').map(([id]) => id);
+      expect(started.filter((id) => answered.has(id))).toEqual([]);
+    }
+  });
+
+  it('requests in flight at the kill show as started: provider, model, request body, status 0', async () => {
+    const stalled = await startOpenAIUpstream();
+    // Each stream sends its first events and then nothing: the requests stay in flight.
+    stalled.reply({ kind: 'chat', content: 'never finished' }, { hangAfterEvents: 2 });
+    const db = join(dir, 'in-flight.db');
+    const server = await startCli(['--port', '0', '--db', db], { ARCHESTRA_OPENAI_BASE_URL: stalled.baseUrl });
+    try {
+      const ids = ['f0', 'f1', 'f2', 'f3', 'f4'];
+      await Promise.all(ids.map(async (id) => {
+        const response = await fetch(`${server.url}/v1/openai/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer sk-durability', 'content-type': 'application/json', 'x-archestra-execution-id': id },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `in flight ${id}` }], stream: true }),
+        });
+        // The first event has come: the request is at its upstream.
+        await response.body!.getReader().read();
+      }));
+      // Started rows go with the next write (at most `audit.flushIntervalMs` later): wait until they are in.
+      const reader = new Database(db, { readonly: true });
+      const count = reader.prepare("SELECT COUNT(*) AS n FROM interactions WHERE outcome = 'started'");
+      for (let attempt = 0; (count.get() as { n: number }).n < ids.length && attempt < 200; attempt++) await new Promise((resolve) => setTimeout(resolve, 10));
+      reader.close();
+      server.child.kill('SIGKILL');
+      expect((await server.exited).signal).toBe('SIGKILL');
+      const { rows, integrity } = await rowsIn(db);
+      expect(integrity).toBe('ok');
+      expect([...rows.keys()].sort()).toEqual(ids);
+      expect([...rows.values()].every((row) => row.outcome === 'started' && row.status === 0)).toBe(true);
+      const store = createSqliteStore(db);
+      const [one] = await store.listInteractions({ limit: 1 });
+      await store.close();
+      expect(one).toMatchObject({ provider: 'openai', operation: 'chat', model: 'gpt-4o-mini', stream: true, responseBody: null });
+      expect(one?.requestBody).toContain('in flight');
+    } finally {
+      server.child.kill('SIGKILL');
+      await stalled.close();
     }
   });
 });
