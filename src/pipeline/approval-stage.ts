@@ -29,7 +29,7 @@ export interface ApprovalGateInput {
  */
 export async function loadApprovalGate(input: ApprovalGateInput): Promise<ApprovalGate> {
   const { book, proxyId, scope } = input;
-  const loaded = await book.load(proxyId, scope, new Date().toISOString());
+  const { approvals: loaded, since } = await book.load(proxyId, scope, new Date().toISOString());
   return {
     settle(decision, call) {
       if (decision.action !== 'require_approval') return decision;
@@ -42,7 +42,7 @@ export async function loadApprovalGate(input: ApprovalGateInput): Promise<Approv
         record.state = 'used';
         return { ...decision, action: 'allow', reason: `${decision.reason}; approved by ${record.decidedBy} (${record.id}), used once`, approval: { id: record.id, state: 'approved', decidedBy: record.decidedBy ?? 'unknown' } };
       }
-      const latest = book.unsaved(proxyId, key, now) ?? mine.find((record) => record.state === 'pending' || record.state === 'denied');
+      const latest = book.heldSince(proxyId, key, since, now) ?? mine.find((record) => record.state === 'pending' || record.state === 'denied');
       if (latest?.state === 'denied') {
         book.count('denied');
         const by = latest.decidedBy ?? 'unknown';
