@@ -230,3 +230,53 @@ approvalStory('Ollama /api/chat', async () => {
     },
   };
 });
+
+describe('approvals: what an approval covers, shadow mode, the pending bound (OpenAI Chat Completions)', async () => {
+  const up = await startOpenAIUpstream();
+  const proxies = suiteProxies(() => up.close());
+  const tools: OpenAI.Chat.ChatCompletionTool[] = [{ type: 'function', function: { name: 'send_email', parameters: { type: 'object', properties: {} } } }];
+  const body = { model: 'gpt-4o-mini', messages: [{ role: 'user' as const, content: ask }], tools };
+  const script = (args: string) => up.reply({ kind: 'chat', toolCalls: [{ id: 'call_send', name: 'send_email', arguments: args }] });
+  async function send(proxy: Proxy, context: { sessionId?: string; agentId?: string }): Promise<Seen> {
+    const client = new OpenAI({ apiKey: 'sk-test', fetch: createProxyFetch(proxy, context), maxRetries: 0 });
+    const message = (await client.chat.completions.create(body)).choices[0]!.message;
+    return { calls: (message.tool_calls ?? []).map((call) => ({ name: call.type === 'function' ? call.function.name : '', args: {} })), text: message.content ?? '' };
+  }
+
+  it('the same arguments in another key order and spacing are the same call; without a session, the agent is the scope', async () => {
+    const proxy = proxyWith(proxies, { openai: { baseUrl: up.baseUrl } });
+    script('{"to":"boss@corp.test","body":"the report"}');
+    const id = heldId(await send(proxy, { agentId: 'mailer' }));
+    expect((await admin(proxy, 'approvals')).json.approvals[0]).toMatchObject({ id, scope: 'agent:mailer' });
+    expect((await admin(proxy, `approvals/${id}/approve`, { method: 'POST' })).status).toBe(200);
+    script('{ "body": "the report",\n  "to": "boss@corp.test" }');
+    // Another agent's identical call is not covered; the agent's own is, once.
+    heldId(await send(proxy, { agentId: 'other-bot' }));
+    expect((await send(proxy, { agentId: 'mailer' })).calls).toEqual([{ name: 'send_email', args: {} }]);
+    heldId(await send(proxy, { agentId: 'mailer' }));
+  });
+
+  it('shadow mode: the call goes out, the decision says require_approval, no approval is made', async () => {
+    const proxy = proxies.create({ providers: { openai: { baseUrl: up.baseUrl } }, policies: { ...policies, mode: 'shadow' }, admin: { token: ADMIN_TOKEN } });
+    script(JSON.stringify(TO_BOSS));
+    expect((await send(proxy, { sessionId: 'shadow' })).calls).toHaveLength(1);
+    const decision = (await auditRows(proxy)).at(-1)?.decisions?.find((found) => found.kind === 'tool_call');
+    expect(decision).toMatchObject({ action: 'require_approval', ruleId: 'ask-first' });
+    expect(decision).not.toHaveProperty('approval');
+    expect((await admin(proxy, 'approvals')).json.approvals).toEqual([]);
+  });
+
+  it('beyond policies.approvals.maxPending the oldest pending approval expires, and is counted', async () => {
+    const proxy = proxies.create({ providers: { openai: { baseUrl: up.baseUrl } }, policies: { ...policies, approvals: { maxPending: 1 } }, admin: { token: ADMIN_TOKEN } });
+    script(JSON.stringify(TO_BOSS));
+    const first = heldId(await send(proxy, { sessionId: 'bound' }));
+    script(JSON.stringify(TO_TEAM));
+    const second = heldId(await send(proxy, { sessionId: 'bound' }));
+    const listed = (await admin(proxy, 'approvals')).json.approvals.map((approval: { id: string; state: string; decidedBy: string }) => [approval.id, approval.state, approval.decidedBy]);
+    expect(listed).toEqual([[second, 'pending', null], [first, 'expired', 'limit']]);
+    expect((await admin(proxy, `approvals/${first}/approve`, { method: 'POST' })).status).toBe(409);
+    const metrics = await proxy.registry.metrics();
+    expect(metrics).toContain('llm_tool_approvals_total{event="evicted"} 1');
+    expect(metrics).toContain('llm_tool_approvals_total{event="held"} 2');
+  });
+});
