@@ -180,7 +180,7 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
       const url = new URL(request.url);
       // The admin API comes before the provider routes; without an admin token it does not exist.
       if (admin && url.pathname.startsWith(ADMIN_PREFIX)) {
-        if (closed) throw new ArchestraError('ARCHESTRA_CLOSED', 'This proxy has been closed.');
+        if (closed) return Promise.reject(new ArchestraError('ARCHESTRA_CLOSED', 'This proxy has been closed.'));
         return admin.handle(request, url.pathname).catch((error: unknown) => {
           console.error('[archestra] admin API error:', error instanceof Error ? error.message : error);
           return Response.json({ error: { message: 'The admin API failed to handle this request.', status: 500 } }, { status: 500 });

@@ -24,6 +24,8 @@ export function sqliteApprovals(db: Database.Database): ApprovalStore {
   const decide = db.prepare(`UPDATE approvals SET state = @state, decided_at = @at, decided_by = @by, note = @note, expires_at = @expiresAt WHERE id = @id AND state = 'pending'`);
   const consume = db.prepare(`UPDATE approvals SET state = 'used', used_at = ? WHERE id = ? AND state = 'approved' AND expires_at > ?`);
   const expire = db.prepare(`UPDATE approvals SET state = 'expired' WHERE state IN ('pending', 'approved') AND expires_at <= ?`);
+  // Listing runs on every request (one scope's approvals): its few query shapes are prepared once.
+  const lists = new Map<string, Database.Statement>();
 
   const create = db.transaction((record: ApprovalRecord, maxPending: number) => {
     insert.run(toRow(record));
@@ -49,7 +51,9 @@ export function sqliteApprovals(db: Database.Database): ApprovalStore {
       if (query.states !== undefined) where.push(`state IN (${query.states.map((state) => `'${checkedState(state)}'`).join(', ') || 'NULL'})`);
       if (query.liveAt !== undefined) { where.push(`state IN ('pending', 'approved', 'denied') AND expires_at > @liveAt`); params.liveAt = query.liveAt; }
       const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
-      return (db.prepare(sql).all(params) as Row[]).map(fromRow);
+      let statement = lists.get(sql);
+      if (!statement) lists.set(sql, (statement = db.prepare(sql)));
+      return (statement.all(params) as Row[]).map(fromRow);
     },
     findApproval(id) {
       const row = find.get(id) as Row | undefined;
