@@ -27,4 +27,5 @@ export type { ArchestraErrorCode } from './errors.js';
 export { parseContext } from './pipeline/context.js';
 export { PROVIDER_NAMES } from './types.js';
 export type { InteractionQuery, InteractionRecord, Outcome, ProviderName, RequestContext, Store } from './types.js';
+export type { ApprovalDecisionInput, ApprovalDecisionResult, ApprovalQuery, ApprovalRecord, ApprovalState, ApprovalStore } from './types.js';
 export { VERSION } from './version.js';

@@ -4,6 +4,7 @@ import { DEFAULT_BASE_URLS, type ProxyConfig } from './config/schema.js';
 import { createJwtVerifier } from './auth/jwks.js';
 import { createSecretBox } from './auth/secret-box.js';
 import { type VirtualKeys, createVirtualKeys } from './auth/virtual-key.js';
+import { ADMIN_PREFIX, createAdminApi } from './admin/admin-api.js';
 import { validateConfig } from './config/validate-config.js';
 import { ArchestraError } from './errors.js';
 import { type DispatchDeps, dispatch } from './pipeline/dispatch.js';
@@ -12,6 +13,7 @@ import { createUpstreamClient } from './pipeline/forward.js';
 import { createInFlight, refuseForLackOfRoom } from './pipeline/admission.js';
 import { createAnswerMemory } from './pipeline/answer-memory.js';
 import { AUDIT_UNAVAILABLE, createAuditAlerts } from './pipeline/audit-alerts.js';
+import { createApprovalBook } from './pipeline/approval-book.js';
 import { createTaintTracker } from './pipeline/taint-tracker.js';
 import { AUDIT_FAILED, Recorder } from './pipeline/record.js';
 import { DEFAULT_PROFILE_ID, routeNative, routePath } from './pipeline/route.js';
@@ -108,6 +110,8 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
     if (jwks) jwtVerifiers.set(id, createJwtVerifier(jwks));
   }
   const sanitizeCaches = new Map<string, SanitizeCache>();
+  const approvals = createApprovalBook(store, (event, count) => metrics.countApprovals(event, count));
+  const admin = createAdminApi(config.admin.token, approvals);
   const deps: DispatchDeps = {
     config,
     upstream,
@@ -117,6 +121,7 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
     jwtVerifiers,
     taint: createTaintTracker(store),
     answers: createAnswerMemory(store),
+    approvals,
     self(request, search, route, note) {
       const recorder = new Recorder(recorderDeps, performance.now());
       recorder.decisions.push(note);
@@ -179,8 +184,16 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
     registry: metrics.registry,
     profileIds: [DEFAULT_PROFILE_ID, ...profileIds],
     handle(request) {
-      const recorder = new Recorder(recorderDeps, performance.now());
       const url = new URL(request.url);
+      // The admin API comes before the provider routes; without an admin token it does not exist.
+      if (admin && url.pathname.startsWith(ADMIN_PREFIX)) {
+        if (closed) return Promise.reject(new ArchestraError('ARCHESTRA_CLOSED', 'This proxy has been closed.'));
+        return admin.handle(request, url.pathname).catch((error: unknown) => {
+          console.error('[archestra] admin API error:', error instanceof Error ? error.message : error);
+          return Response.json({ error: { message: 'The admin API failed to handle this request.', status: 500 } }, { status: 500 });
+        });
+      }
+      const recorder = new Recorder(recorderDeps, performance.now());
       return admit(request, url.search, routePath(request.method, url.pathname, profileIds), recorder);
     },
     [IN_PROCESS](request, target) {
@@ -214,6 +227,7 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
         closed = true;
         await upstream.close();
         await auditLog.flush();
+        await approvals.settled();
         await store.close();
       })();
       return closing;

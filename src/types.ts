@@ -115,6 +115,87 @@ export interface VirtualKeyRecord {
   revokedAt: string | null;
 }
 
+/**
+ * Where an approval stands. `pending`: waiting for a person; `approved`: the next identical call
+ * may pass, once; `denied`: identical calls stay refused; `used`: the approved call went out;
+ * `expired`: nobody decided in time, an approval was not used in time, or the pending bound
+ * (`policies.approvals.maxPending`) pushed it out.
+ */
+export type ApprovalState = 'pending' | 'approved' | 'denied' | 'used' | 'expired';
+
+/** A tool call held for a person's decision (`require_approval`), and what became of it. */
+export interface ApprovalRecord {
+  /** `apr_<random>`: what the agent is told, and what a person approves. */
+  id: string;
+  proxyId: string;
+  /** Whose calls it covers: `session:<id>`, else `agent:<id>`, else the authenticated caller (`key:`, `user:`, `caller:`), else `anonymous`. */
+  scope: string;
+  /** SHA-256 of proxy id, scope, tool and canonical arguments: an identical call has the same key. */
+  key: string;
+  tool: string;
+  /** The call's arguments as canonical JSON (sorted keys), for the person deciding; cut at 64 KiB. */
+  arguments: string;
+  /** Why the policy asked for approval, and which rule did. */
+  reason: string;
+  ruleId: string;
+  state: ApprovalState;
+  /** ISO-8601 times. */
+  createdAt: string;
+  /** When a pending approval lapses; once decided, when the decision lapses. */
+  expiresAt: string;
+  decidedAt: string | null;
+  /** Who approved or denied it (`by` of the endpoint or the CLI), or `limit` when the pending bound expired it. */
+  decidedBy: string | null;
+  note: string | null;
+  usedAt: string | null;
+  /** The audit row of the request whose answer held the call. */
+  interactionId: string | null;
+}
+
+export interface ApprovalQuery {
+  proxyId?: string;
+  scope?: string;
+  /** Any of these states; all when absent. */
+  states?: readonly ApprovalState[];
+  /** With it, `pending`, `approved` and `denied` approvals past their `expiresAt` are left out. */
+  liveAt?: string;
+  /** @default 100 */
+  limit?: number;
+}
+
+/** What deciding an approval did: `unknown` id, or `conflict` when it was no longer pending. */
+export type ApprovalDecisionResult =
+  | { outcome: 'decided'; approval: ApprovalRecord }
+  | { outcome: 'conflict'; approval: ApprovalRecord }
+  | { outcome: 'unknown' };
+
+export interface ApprovalDecisionInput {
+  state: 'approved' | 'denied';
+  by: string;
+  note: string | null;
+  /** ISO-8601; the decision lasts as long as the approval was pending for (`expiresAfterMs`). */
+  at: string;
+}
+
+/**
+ * Pending approvals, kept by a store. Every method may answer synchronously (the built-in stores
+ * do: the approval stage then consumes an approval atomically before the answer goes out) or
+ * with a promise.
+ */
+export interface ApprovalStore {
+  /** Saves a new pending approval; then expires the oldest pending of its proxy beyond `maxPending`. Resolves with how many it expired. */
+  createApproval(record: ApprovalRecord, maxPending: number): number | Promise<number>;
+  /** Newest first. */
+  listApprovals(query: ApprovalQuery): ApprovalRecord[] | Promise<ApprovalRecord[]>;
+  findApproval(id: string): ApprovalRecord | undefined | Promise<ApprovalRecord | undefined>;
+  /** Approves or denies a pending approval that has not lapsed, atomically. */
+  decideApproval(id: string, decision: ApprovalDecisionInput): ApprovalDecisionResult | Promise<ApprovalDecisionResult>;
+  /** Marks an approved, unlapsed approval `used`; true only for the one caller that did (a second use needs a new approval). */
+  consumeApproval(id: string, at: string): boolean | Promise<boolean>;
+  /** Marks `pending` and `approved` approvals past their `expiresAt` `expired`; resolves with how many. */
+  expireApprovals(now: string): number | Promise<number>;
+}
+
 /** Where the proxy keeps its state: a bounded window in memory by default, or a SQLite file (better-sqlite3). */
 export interface Store {
   /** Writes a batch of rows in one transaction. */
@@ -147,5 +228,10 @@ export interface Store {
    * elsewhere is judged as untrusted.
    */
   findAnswerContext?(proxyId: string, answerId: string): AnswerContextRecord | undefined | Promise<AnswerContextRecord | undefined>;
+  /**
+   * Tool calls held for a person's decision (`require_approval`). A store without them keeps
+   * approvals in this process's memory only (the CLI cannot see them then).
+   */
+  approvals?: ApprovalStore;
   close(): void | Promise<void>;
 }

@@ -15,13 +15,15 @@ import { providerAdapters } from '../providers/registry.js';
 import { PROVIDER_NAMES } from '../types.js';
 import { VERSION } from '../version.js';
 import { flagError } from './flag-error.js';
+import { APPROVALS_FLAGS, APPROVALS_USAGE, approvalsCommand } from './approvals.js';
 import { KEYS_USAGE, keysCommand } from './keys.js';
 import { MOUNT, startServer } from './server.js';
 
 const USAGE = `Usage: archestra-proxy serve [--config proxy.json] [--host 127.0.0.1] [--port 9000] [--db archestra.db]
 ${KEYS_USAGE.replace('Usage: ', '       ')}
+${APPROVALS_USAGE.replace('Usage: ', '       ')}
 
-Environment: ARCHESTRA_PORT, ARCHESTRA_HOST, ARCHESTRA_DB, ARCHESTRA_MASTER_KEY, ARCHESTRA_METRICS_TOKEN,
+Environment: ARCHESTRA_PORT, ARCHESTRA_HOST, ARCHESTRA_DB, ARCHESTRA_MASTER_KEY, ARCHESTRA_METRICS_TOKEN, ARCHESTRA_ADMIN_TOKEN,
              ARCHESTRA_<PROVIDER>_BASE_URL, ARCHESTRA_<PROVIDER>_API_KEY
              (PROVIDER: ${PROVIDER_NAMES.map((name) => name.toUpperCase()).join(', ')})`;
 
@@ -36,11 +38,12 @@ const SERVE_FLAGS = {
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'keys') return keysCommand(argv.slice(1));
+  if (argv[0] === 'approvals') return approvalsCommand(argv.slice(1));
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: SERVE_FLAGS });
   if (values.version) return print(VERSION);
   if (values.help || positionals[0] === undefined) return print(USAGE);
   if (positionals[0] !== 'serve') {
-    const guess = closestName(positionals[0], ['serve', 'keys']);
+    const guess = closestName(positionals[0], ['serve', 'keys', 'approvals']);
     return print(`Unknown command "${positionals[0]}"${guess ? `; did you mean "${guess}"?` : ''}\n\n${USAGE}`, 2);
   }
 
@@ -102,7 +105,8 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     // Configuration mistakes are the user's to fix: show the message, not a stack trace.
-    const usage = flagError(error, process.argv[2] === 'keys' ? [] : Object.keys(SERVE_FLAGS));
+    const command = process.argv[2];
+    const usage = flagError(error, command === 'keys' ? [] : command === 'approvals' ? Object.keys(APPROVALS_FLAGS) : Object.keys(SERVE_FLAGS));
     if (usage !== undefined) {
       console.error(usage);
       process.exitCode = 2;

@@ -57,10 +57,12 @@ export interface RunningServer {
 /** After the proxy has closed, how long clients may take to read their last bytes before their connections are cut. */
 const LAST_BYTES_MS = 1_000;
 
-/** The bundled server: plain `node:http`, the proxy under `/v1`, plus `/healthz` and `/metrics`. */
+/** The bundled server: plain `node:http`, the proxy under `/v1`, plus `/healthz`, `/metrics` and `/admin/api/`. */
 export async function startServer(proxy: Proxy, host: string, port: number, options: StartServerOptions = {}): Promise<RunningServer> {
   const limits = serverLimits(options);
   const proxyHandler = nodeProxy(proxy, { prefix: MOUNT });
+  // The admin API (approvals) at the root, beside /healthz and /metrics; off without an admin token.
+  const adminHandler = nodeProxy(proxy);
   const metrics = options.metrics ?? {};
   const serveMetrics = metricsHandler(proxy.registry, metrics.token);
   let draining = false;
@@ -90,6 +92,10 @@ export async function startServer(proxy: Proxy, host: string, port: number, opti
       // On its own port, /metrics is not served here (the proxy answers 404).
       if (req.method === 'GET' && path === '/metrics' && metrics.port === undefined) {
         serveMetrics(req, res);
+        return;
+      }
+      if (path?.startsWith('/admin/api/')) {
+        adminHandler(req, res);
         return;
       }
       proxyHandler(req, res);

@@ -146,6 +146,13 @@ describe('loadConfig: environment variables and flags', () => {
     expect(message).not.toContain('short-secret');
   });
 
+  it('reads the admin token from ARCHESTRA_ADMIN_TOKEN, and never quotes a bad one', async () => {
+    expect((await loadConfig({ env: { ARCHESTRA_ADMIN_TOKEN: 'admin-token-0123456789' } })).proxy.admin).toEqual({ token: 'admin-token-0123456789' });
+    const message = await refusal({ env: { ARCHESTRA_ADMIN_TOKEN: 'short-secret' } });
+    expect(message).toBe('Invalid configuration:\n  - ARCHESTRA_ADMIN_TOKEN: expected at least 16 printable ASCII characters without spaces (make one with: openssl rand -hex 32)');
+    expect(message).not.toContain('short-secret');
+  });
+
   it.each([
     [{ port: 'abc' }, '  - --port: expected a port number from 0 to 65535 (0 picks a free port); got "abc"'],
     [{ port: '-1' }, '  - --port: expected a port number from 0 to 65535 (0 picks a free port); got "-1"'],

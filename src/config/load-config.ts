@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { PROVIDER_NAMES } from '../types.js';
 import { readConfigFile } from './read-config-file.js';
-import { type ProxyConfig, providerSchema, proxyConfigSchema } from './schema.js';
+import { type ProxyConfig, adminTokenSchema, providerSchema, proxyConfigSchema } from './schema.js';
 import { type ServerSettings, configFileSchema, hostSchema, metricsTokenSchema, portSchema } from './server-schema.js';
 import { parseConfig } from './validate-config.js';
 
@@ -49,6 +49,7 @@ const ENVIRONMENT: readonly TextSetting[] = [
   { name: 'ARCHESTRA_HOST', path: ['server', 'host'], schema: hostSchema },
   { name: 'ARCHESTRA_DB', path: ['store'], schema: proxyConfigSchema.shape.store },
   { name: 'ARCHESTRA_METRICS_TOKEN', path: ['server', 'metrics', 'token'], schema: metricsTokenSchema, secret: true },
+  { name: 'ARCHESTRA_ADMIN_TOKEN', path: ['admin', 'token'], schema: adminTokenSchema, secret: true },
   ...PROVIDER_NAMES.flatMap((provider) => [
     { name: `ARCHESTRA_${provider.toUpperCase()}_BASE_URL`, path: ['providers', provider, 'baseUrl'], schema: providerSchema.shape.baseUrl },
     { name: `ARCHESTRA_${provider.toUpperCase()}_API_KEY`, path: ['providers', provider, 'apiKey'], schema: providerSchema.shape.apiKey, secret: true },
@@ -64,7 +65,7 @@ const FLAGS: Record<keyof ConfigFlags, TextSetting> = {
 /**
  * The bundled server's configuration, from (lowest to highest precedence) defaults, the config
  * file, the environment (`ARCHESTRA_PORT`, `ARCHESTRA_HOST`, `ARCHESTRA_DB`,
- * `ARCHESTRA_METRICS_TOKEN`, `ARCHESTRA_<PROVIDER>_BASE_URL`, `ARCHESTRA_<PROVIDER>_API_KEY`) and
+ * `ARCHESTRA_METRICS_TOKEN`, `ARCHESTRA_ADMIN_TOKEN`, `ARCHESTRA_<PROVIDER>_BASE_URL`, `ARCHESTRA_<PROVIDER>_API_KEY`) and
  * command-line flags. Anything wrong is a ConfigError naming where it came from: the file's field,
  * the variable or the flag. Used by the CLI only; the library never reads the environment by itself.
  */

@@ -93,6 +93,14 @@ const profileId = z
     message: 'this id is reserved (it is the start of a provider path, or "default")',
   });
 
+/**
+ * The bearer token the admin API requires. Printable ASCII without spaces, so that any client can
+ * send it in an `Authorization` header, and long enough not to be guessed.
+ */
+export const adminTokenSchema = z
+  .string({ error: 'expected a string' })
+  .regex(/^[\x21-\x7e]{16,}$/, 'expected at least 16 printable ASCII characters without spaces (make one with: openssl rand -hex 32)');
+
 export const proxyConfigSchema = z.strictObject({
   providers: providersSchema.default({}),
   /** How callers authenticate (the default profile, and every profile without its own). */
@@ -177,6 +185,17 @@ export const proxyConfigSchema = z.strictObject({
         })
         .refine((value) => value.maxAgeDays !== undefined || value.maxRows !== undefined, { message: 'set maxAgeDays, maxRows, or both' })
         .optional(),
+    })
+    .prefault({}),
+  /** The admin API (`/admin/api/...`: approvals). */
+  admin: z
+    .strictObject({
+      /**
+       * Bearer token the admin API requires (`Authorization: Bearer <token>`, compared in
+       * constant time). Without one the admin API is off (404). The bundled server also reads
+       * `ARCHESTRA_ADMIN_TOKEN`. @default none: off
+       */
+      token: adminTokenSchema.optional(),
     })
     .prefault({}),
   limits: z

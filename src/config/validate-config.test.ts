@@ -24,7 +24,7 @@ describe('validateConfig (createProxy): unknown fields are errors naming the fie
 
   it('lists the known fields when none is close (the server block belongs to the config file only)', () => {
     const message = refusal({ server: { port: 9000 } });
-    expect(message).toMatch(/^ {2}- server: unknown field; the known ones are providers, auth, policies, masterKey, profiles, store, audit, limits, upstream, metrics$/m);
+    expect(message).toMatch(/^ {2}- server: unknown field; the known ones are providers, auth, policies, masterKey, profiles, store, audit, admin, limits, upstream, metrics$/m);
   });
 
   it('still names a bad value and what was expected', () => {
@@ -34,5 +34,13 @@ describe('validateConfig (createProxy): unknown fields are errors naming the fie
 
   it('accepts a valid configuration and fills in the defaults', () => {
     expect(validateConfig({ audit: { bodies: false } }).audit).toEqual({ bodies: false, maxBodyBytes: 262_144, flushIntervalMs: 20, durability: 'commit', memory: { maxRows: 10_000, maxBytes: 32 * 1024 * 1024 } });
+  });
+
+  it('approvals: pending ones wait an hour, at most 1,000 per profile; the admin API is off without a token, and a short token is refused', () => {
+    const config = validateConfig({});
+    expect(config.policies.approvals).toEqual({ expiresAfterMs: 3_600_000, maxPending: 1_000 });
+    expect(config.admin).toEqual({});
+    expect(refusal({ admin: { token: 'short' } })).toContain('  - admin.token: expected at least 16 printable ASCII characters without spaces');
+    expect(refusal({ policies: { approvals: { expiresAfterMs: 0 } } })).toContain('  - policies.approvals.expiresAfterMs:');
   });
 });

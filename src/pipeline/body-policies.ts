@@ -3,7 +3,7 @@ import type { PolicyConfig } from '../policy/schema.js';
 import type { ProviderAdapter, RequestView } from '../providers/types.js';
 import { guardDataLeak } from './data-leak-stage.js';
 import { type QuarantineInput, quarantineResults, shadowQuarantine } from './dual-llm-stage.js';
-import { type ToolCallGuard, applyRequestPolicies } from './policy-stage.js';
+import { type ApprovalInput, type ToolCallGuard, applyRequestPolicies } from './policy-stage.js';
 import type { Recorder } from './record.js';
 import type { AnswerMemory } from './answer-memory.js';
 import type { TaintTracker } from './taint-tracker.js';
@@ -20,6 +20,8 @@ export interface BodyPolicyInput {
   answers: AnswerMemory;
   /** For results marked `sanitize`: the quarantine's cache and a way to ask the model through this proxy. */
   dualLlm: Pick<QuarantineInput, 'cache' | 'call' | 'profileId' | 'caller'>;
+  /** For calls that need a person's approval. */
+  approvals?: ApprovalInput;
 }
 
 export type BodyPolicyResult =
@@ -35,7 +37,7 @@ export type BodyPolicyResult =
  */
 export async function applyBodyPolicies(input: BodyPolicyInput): Promise<BodyPolicyResult> {
   const { view, json, operation, adapter, policy, recorder } = input;
-  const policies = await applyRequestPolicies(view, policy, recorder, input.taint, input.answers);
+  const policies = await applyRequestPolicies(view, policy, recorder, input.taint, input.answers, input.approvals);
   // Every answer's calls are judged, declared tools or not: an upstream may answer with a call anyway.
   const guard = policies?.guard ?? null;
   let changed = false;

@@ -13,6 +13,7 @@ import { readAnswer } from './read-answer.js';
 import { applyBodyPolicies } from './body-policies.js';
 import { type ToolCallGuard, readBackGuard } from './policy-stage.js';
 import type { AnswerMemory } from './answer-memory.js';
+import type { ApprovalBook } from './approval-book.js';
 import type { TaintTracker } from './taint-tracker.js';
 import { readBody } from './read-body.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
@@ -32,6 +33,8 @@ export interface DispatchDeps {
   taint: TaintTracker;
   /** The contexts answers that can be read back by id were judged in. */
   answers: AnswerMemory;
+  /** Tool calls held for a person's decision. */
+  approvals: ApprovalBook;
   upstream: UpstreamClient;
   /** Upstream base URL per provider, from the configuration. */
   baseUrls: Record<ProviderName, string>;
@@ -125,7 +128,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     recorder.model = decoded.view.model;
     recorder.stream = decoded.view.stream;
     const dualLlm = dualLlmFor(request, query, adapter, route.profileId, credential ?? '', deps);
-    const stage = await applyBodyPolicies({ view: decoded.view, json: decoded.json, operation, adapter, policy, recorder, taint: deps.taint, answers: deps.answers, dualLlm });
+    const stage = await applyBodyPolicies({ view: decoded.view, json: decoded.json, operation, adapter, policy, recorder, taint: deps.taint, answers: deps.answers, dualLlm, approvals: { book: deps.approvals, caller: credential ?? '' } });
     if (stage.kind === 'reject') return reject(recorder, adapter, stage.status, stage.message, stage.type);
     guard = stage.guard;
     // A hosted tool (web search, fetch) may bring outside content into the answer itself.

@@ -7,6 +7,9 @@ import type { RequestView, ResponseView, ToolCallView } from '../providers/types
 import type { AnswerContextRecord } from '../types.js';
 import type { Recorder } from './record.js';
 import type { AnswerMemory } from './answer-memory.js';
+import type { ApprovalBook } from './approval-book.js';
+import { approvalScope } from './approval-key.js';
+import { type ApprovalGate, loadApprovalGate } from './approval-stage.js';
 import type { TaintTracker } from './taint-tracker.js';
 
 /** Judges the answers to one request. */
@@ -32,11 +35,17 @@ export interface RequestPolicyResult {
   sanitizeResults: ToolResultDecision[];
 }
 
+/** For `require_approval`: the proxy's approvals, and the caller's credential (its hash may scope them). */
+export interface ApprovalInput {
+  book: ApprovalBook;
+  caller: string;
+}
+
 /**
  * The request side of the policies: judges the context (and the session's history), records the
  * decisions, taints the session, and returns the guard for the answer's tool calls.
  */
-export async function applyRequestPolicies(view: RequestView, policy: PolicyConfig, recorder: Recorder, taint: TaintTracker, memory: AnswerMemory): Promise<RequestPolicyResult | null> {
+export async function applyRequestPolicies(view: RequestView, policy: PolicyConfig, recorder: Recorder, taint: TaintTracker, memory: AnswerMemory, approvals?: ApprovalInput): Promise<RequestPolicyResult | null> {
   if (policy.mode === 'off') return null;
   const sessionId = recorder.context.sessionId;
   const sessionTainted = sessionId ? await taint.isTainted(recorder.proxyId, sessionId) : false;
@@ -52,18 +61,24 @@ export async function applyRequestPolicies(view: RequestView, policy: PolicyConf
     await taint.markTainted(recorder.proxyId, sessionId, source ? `untrusted result of "${source.tool}"` : 'untrusted content');
   }
   const hasTools = view.tools.length > 0 || (view.hostedTools?.length ?? 0) > 0;
+  // Loaded now, as the guard that judges the answer is synchronous. In shadow mode nothing is held,
+  // so no approval is made or used: the decisions say what the policy asked for.
+  const gate = approvals && policy.mode === 'enforce'
+    ? await loadApprovalGate({ book: approvals.book, proxyId: recorder.proxyId, scope: approvalScope(recorder, approvals.caller), policy, interactionId: recorder.id })
+    : null;
   return {
     tainted: verdict.tainted,
     blockedResultIds: policy.mode === 'enforce' ? verdict.results.filter((result) => result.trust === 'blocked').map((result) => result.toolCallId) : [],
     sanitizeResults: verdict.results.filter((result) => result.trust === 'sanitize'),
-    guard: answerGuard({ verdict, hasTools, refused: [] }, policy, recorder, memory),
+    guard: answerGuard({ verdict, hasTools, refused: [] }, policy, recorder, memory, gate),
   };
 }
 
 /**
  * For an answer read back by id (`GET /responses/{id}`, a resumed stream, a cancel): judged in the
  * context it was made in, and the calls refused then are refused again. An answer the proxy has
- * no record of was made elsewhere: it is judged as untrusted.
+ * no record of was made elsewhere: it is judged as untrusted. No approval is made or used there: a
+ * call that needs one stays refused (the agent's next call of its own asks for it).
  */
 export async function readBackGuard(answerId: string, policy: PolicyConfig, recorder: Recorder, memory: AnswerMemory): Promise<ToolCallGuard | null> {
   if (policy.mode === 'off') return null;
@@ -87,7 +102,7 @@ function unknownAnswerGuard(policy: PolicyConfig, recorder: Recorder): ToolCallG
   };
 }
 
-function answerGuard(context: AnswerContextRecord, policy: PolicyConfig, recorder: Recorder, memory: AnswerMemory): ToolCallGuard {
+function answerGuard(context: AnswerContextRecord, policy: PolicyConfig, recorder: Recorder, memory: AnswerMemory, gate: ApprovalGate | null = null): ToolCallGuard {
   const { verdict, hasTools } = context;
   const enforce = policy.mode === 'enforce';
   let refused = context.refused;
@@ -100,7 +115,10 @@ function answerGuard(context: AnswerContextRecord, policy: PolicyConfig, recorde
       // A hosted tool (a web search, a fetched page) read outside content inside this very answer:
       // the calls it made next to it are judged as in a tainted context.
       const judged = hosted.length > 0 && !verdict.tainted ? taintedByHostedCall(verdict, hosted) : verdict;
-      const decisions = answer.toolCalls.map((call) => (call.unknownShape ? unknownShape(call, hasTools, policy) : null) ?? judgeToolCalls([call], judged, policy)[0]!);
+      const decisions = answer.toolCalls.map((call) => {
+        const decision = (call.unknownShape ? unknownShape(call, hasTools, policy) : null) ?? judgeToolCalls([call], judged, policy)[0]!;
+        return gate ? gate.settle(decision, call) : decision;
+      });
       recorder.decisions.push(...decisions);
       if (!enforce) return [];
       // A call refused when the answer was first judged stays refused, whatever the policy says now.

@@ -203,6 +203,18 @@ export const policySchema = z.strictObject({
   unknownToolCalls: z.enum(['block', 'judge']).default('block'),
   /** The dual-LLM quarantine for results marked `sanitize` by a trusted-data rule. */
   dualLlm: dualLlmSchema.prefault({}),
+  /** Calls held by `require_approval`: how long they wait, and how many may wait at once. */
+  approvals: z
+    .strictObject({
+      /**
+       * A pending approval nobody decided lapses after this long; a decision lasts as long again
+       * (an approved call unused by then needs a new approval). @default 3600000 @unit ms
+       */
+      expiresAfterMs: z.number().int().positive().default(3_600_000),
+      /** Most pending approvals per proxy profile; a new one beyond it expires the oldest. @default 1000 */
+      maxPending: z.number().int().positive().default(1_000),
+    })
+    .prefault({}),
 });
 
 export type PolicyConfig = z.output<typeof policySchema>;

@@ -1,3 +1,4 @@
+import { createMemoryApprovals } from './memory-approvals.js';
 import type { AnswerContextRecord, InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
 
 export interface MemoryStoreOptions {
@@ -38,7 +39,8 @@ interface Kept {
  * (the oldest leave first), with no native addon and no database on the event loop: saving a row
  * is an append to a ring. Virtual keys and session taint are kept whole (taint is never
  * forgotten: forgetting it would lift a security decision). An answer whose row left the window
- * is no longer known: read back, it is judged as untrusted.
+ * is no longer known: read back, it is judged as untrusted. Approvals are bounded by their own
+ * rules (memory-approvals.ts).
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const maxRows = options.maxRows ?? MEMORY_DEFAULTS.maxRows;
@@ -98,6 +100,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
 
   return {
     takesStartedRows: true,
+    approvals: createMemoryApprovals(),
     saveInteractions(rows) {
       for (const row of rows) keep(row);
     },

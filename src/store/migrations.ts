@@ -61,4 +61,25 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX interactions_answer ON interactions (proxy_id, answer_id) WHERE answer_id IS NOT NULL;`,
   // How many requests the upstream got for one client request (retries: `upstream.retries`).
   `ALTER TABLE interactions ADD COLUMN upstream_attempts INTEGER;`,
+  // Tool calls held for a person's decision; rows are kept after they are decided, as a record.
+  `CREATE TABLE approvals (
+    id TEXT PRIMARY KEY,
+    proxy_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    arguments TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    rule_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    decided_at TEXT,
+    decided_by TEXT,
+    note TEXT,
+    used_at TEXT,
+    interaction_id TEXT
+  );
+  CREATE INDEX approvals_scope ON approvals (proxy_id, scope, created_at);
+  CREATE INDEX approvals_state ON approvals (state, proxy_id, created_at);`,
 ];

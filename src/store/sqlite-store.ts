@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
 import type { AnswerContextRecord, InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
+import { sqliteApprovals } from './sqlite-approvals.js';
 import { PRUNE_INTERVAL_MS, type Retention, pruneSteps, runPruneSteps } from './retention.js';
 import { createSqliteWriter } from './sqlite-writer.js';
 
@@ -104,6 +105,7 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
 
   return {
     takesStartedRows: true,
+    approvals: sqliteApprovals(db),
     saveVirtualKey(record) {
       insertKey.run(toKeyRow(record));
     },

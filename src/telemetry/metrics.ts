@@ -26,6 +26,8 @@ export interface ProxyMetrics extends AuditMetrics {
   countDualLlm(labels: LlmLabels, rule: string, outcome: string): void;
   /** One more try of an upstream request, by why (`http_429`, `connection_refused`, ...). */
   countUpstreamRetry(provider: string, reason: string): void;
+  /** Tool calls held for approval (`held`), let through once approved (`used`), refused as denied (`denied`), pending approvals pushed out by the bound (`evicted`). */
+  countApprovals(event: 'held' | 'used' | 'denied' | 'evicted', count: number): void;
 }
 
 /** A metric already on the registry: several proxies may share one registry and its series. */
@@ -104,6 +106,12 @@ export function createProxyMetrics(registry: Registry = new Registry(), maxLabel
     labelNames: ['provider', 'reason'],
     registers: [registry],
   });
+  const approvals = existing<Counter>(registry, 'llm_tool_approvals_total') ?? new Counter({
+    name: 'llm_tool_approvals_total',
+    help: 'Tool calls that need a person\'s approval: held, used (approved and let through), denied; pending approvals evicted by the bound',
+    labelNames: ['event'],
+    registers: [registry],
+  });
   const seenExecutions = new Set<string>();
 
   return {
@@ -121,6 +129,7 @@ export function createProxyMetrics(registry: Registry = new Registry(), maxLabel
     countDataLeak: (labels, rule, action, direction) => dataLeaks.inc(cap('llm_data_leak_findings_total', { ...labels, rule, action, direction })),
     countDualLlm: (labels, rule, outcome) => dualLlm.inc(cap('llm_dual_llm_results_total', { ...labels, rule, outcome })),
     countUpstreamRetry: (provider, reason) => retries.inc(cap('llm_upstream_retries_total', { provider, reason })),
+    countApprovals: (event, count) => approvals.inc({ event }, count),
     countExecution(externalAgentId, executionId) {
       const key = `${externalAgentId}\u0000${executionId}`;
       if (seenExecutions.has(key)) return;
