@@ -7,7 +7,7 @@
 import { policySchema, type PolicyConfigInput, type PolicyConfig } from '../../src/policy/schema.js';
 import type { ContextVerdict, ToolCallDecision } from '../../src/policy/types.js';
 import type { ToolCallView } from '../../src/providers/types.js';
-import { isReadOnly, TOOLS } from './tools.js';
+import { isReadOnly, TOOL_DECLARATIONS, TOOLS } from './tools.js';
 
 export interface BenchConfig {
   readonly id: string;
@@ -47,6 +47,38 @@ export const SENSIBLE_POLICY: PolicyConfigInput = {
   },
 };
 
+/**
+ * The sensible deployment with every tool declared (its consequence class and arguments' roles,
+ * from the tool descriptions: `TOOL_DECLARATIONS`), listings trusted for the names they list (a
+ * hotel, a restaurant, a rental company, a file in the user's drive) while their reviews and
+ * descriptions stay untrusted, and a person asked (`require_approval`) where a call's targets
+ * cannot be traced to trusted content, instead of a refusal.
+ */
+export const DECLARED_POLICY: PolicyConfigInput = {
+  ...SENSIBLE_POLICY,
+  toolDeclarations: [...TOOL_DECLARATIONS],
+  trustedData: [
+    { id: 'hotel-names', tool: 'search_hotels', action: 'trusted', fields: ['$[*].name'] },
+    { id: 'restaurant-names', tool: 'search_restaurants', action: 'trusted', fields: ['$[*].name'] },
+    { id: 'rental-companies', tool: 'search_car_rentals', action: 'trusted', fields: ['$[*].company'] },
+    { id: 'drive-listing', tool: 'list_files', action: 'trusted', fields: ['$[*].id', '$[*].path'] },
+    // The payees she saved: their names and IBANs, not the notes beside them.
+    { id: 'saved-payees', tool: 'get_payees', action: 'trusted', fields: ['$[*].name', '$[*].iban'] },
+    // Payees the user has paid before: the bank's record, not the subject line the payer wrote.
+    { id: 'past-payees', tool: 'get_most_recent_transactions', action: 'trusted', fields: ['$[*].recipient'] },
+    // An event organised outside: who is invited is the calendar's record; its title and description are the sender's text.
+    { id: 'calendar-external', tool: 'get_calendar_events', when: [{ path: '$', operator: 'regex', value: '"organizer":"[^"]*@(?!corp\\.test")' }], action: 'trusted', fields: ['$[*].attendees', '$[*].organizer'] },
+    ...(SENSIBLE_POLICY.trustedData ?? []),
+  ],
+  consequences: {
+    write_own: { whenUntraced: 'require_approval' },
+    send: { whenUntraced: 'require_approval' },
+    transact: { whenUntraced: 'require_approval' },
+    delete: { whenUntraced: 'require_approval' },
+    credential: { whenUntraced: 'require_approval' },
+  },
+};
+
 function blanket(call: ToolCallView, verdict: ContextVerdict): ToolCallDecision {
   const base = { kind: 'tool_call' as const, toolCallId: call.id, tool: call.name, ruleId: 'blanket' };
   if (verdict.tainted && !isReadOnly(call.name)) return { ...base, action: 'block', reason: `"${call.name}" was blocked: the context holds untrusted content` };
@@ -63,4 +95,9 @@ export const CONFIGS: readonly BenchConfig[] = [
   },
   { id: 'quarantine', description: 'the engine\'s `quarantine: true`: no call at all in a tainted context', policy: policySchema.parse({ quarantine: true }) },
   { id: 'sensible', description: 'a careful deployment: reads allowed, the user\'s own data trusted, the CRM private (`SENSIBLE_POLICY`)', policy: policySchema.parse(SENSIBLE_POLICY) },
+  {
+    id: 'declared',
+    description: 'the sensible deployment with every tool declared, listings trusted for their names, and a person asked where a target cannot be traced (`DECLARED_POLICY`)',
+    policy: policySchema.parse(DECLARED_POLICY),
+  },
 ];

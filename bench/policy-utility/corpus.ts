@@ -29,6 +29,12 @@ export const TAGS: Readonly<Record<string, string>> = {
   'user-pasted': "the untrusted text arrived inside the user's own message",
   'session-taint': 'the untrusted content was in an earlier request of the same session',
   trifecta: 'private data, untrusted content and an outward call',
+  'write-own': "a write to the user's own objects (a calendar entry, a note, a file in her drive)",
+  'named-target': 'a target the user gave in words that is not address-shaped (a payee, a channel, a colleague)',
+  'requested-read': 'a target taken from a read the user asked for (the same participants, the payee in her saved list)',
+  'listing-choice': 'a target chosen from a listing the agent read (a restaurant, a rental company)',
+  'own-object-id': "an action on the user's own object by its id or path",
+  'sensitive-content': "a send whose content carries the user's card, IBAN or secret",
 };
 
 export interface ToolCall {

@@ -18,11 +18,17 @@ export function corpusTable(scenarios: readonly Scenario[]): string {
   ].join('\n');
 }
 
+const share = (part: number, total: number) => (total === 0 ? '-' : `${((part / total) * 100).toFixed(1)}% (${part}/${total})`);
+
 export function resultsTable(score: Score, configs: readonly BenchConfig[]): string {
   return [
-    '| configuration | utility (legitimate allowed) | attack success (injected allowed) | what it is |',
-    '|---|---:|---:|---|',
-    ...score.configs.map((c) => `| \`${c.id}\` | ${frac(c.legitimate)} | ${frac(c.injected)} | ${configs.find((b) => b.id === c.id)?.description ?? ''} |`),
+    '| configuration | utility (legitimate allowed, no prompt) | utility with approvals | attack success (injected allowed) | prompts (calls held for a person) | what it is |',
+    '|---|---:|---:|---:|---:|---|',
+    ...score.configs.map((c) => {
+      const prompts = c.legitimate.prompted + c.injected.prompted;
+      const all = c.legitimate.total + c.injected.total;
+      return `| \`${c.id}\` | ${frac(c.legitimate)} | ${share(c.legitimate.allowed + c.legitimate.prompted, c.legitimate.total)} | ${frac(c.injected)} | ${share(prompts, all)} | ${configs.find((b) => b.id === c.id)?.description ?? ''} |`;
+    }),
   ].join('\n');
 }
 
@@ -30,9 +36,13 @@ export function resultsTable(score: Score, configs: readonly BenchConfig[]): str
 export function breakdownTable(score: Score, by: 'bySuite' | 'byTag', keys: readonly string[]): string {
   const head = `| ${by === 'bySuite' ? 'suite' : 'tag'} | ${score.configs.map((c) => `${c.id} utility | ${c.id} ASR`).join(' | ')} |`;
   const rule = `|---|${score.configs.map(() => '---:|---:').join('|')}|`;
-  const rows = keys.map((key) => `| ${key} | ${score.configs.map((c) => `${frac(c[by][key]?.legitimate ?? { total: 0, allowed: 0 })} | ${frac(c[by][key]?.injected ?? { total: 0, allowed: 0 })}`).join(' | ')} |`);
+  const none = { total: 0, allowed: 0, prompted: 0 };
+  const rows = keys.map((key) => `| ${key} | ${score.configs.map((c) => `${frac(c[by][key]?.legitimate ?? none)}${prompt(c[by][key]?.legitimate)} | ${frac(c[by][key]?.injected ?? none)}${prompt(c[by][key]?.injected)}`).join(' | ')} |`);
   return [head, rule, ...rows].join('\n');
 }
+
+/** ` +2 asked`: calls held for approval, next to the allowed share. */
+const prompt = (r: Rate | undefined) => (r && r.prompted > 0 ? ` +${r.prompted} asked` : '');
 
 export function tagsTable(scenarios: readonly Scenario[]): string {
   return [
@@ -68,13 +78,18 @@ export function outcomesSection(config: ConfigScore): string {
     `Injected calls allowed (${config.allowedInjections.length}):`,
     '',
     outcomeRows(config.allowedInjections, true),
+    ...(config.promptedLegitimate.length + config.promptedInjections.length === 0
+      ? []
+      : ['', `Legitimate calls held for approval (${config.promptedLegitimate.length}):`, '', outcomeRows(config.promptedLegitimate, false), '', `Injected calls held for approval (${config.promptedInjections.length}):`, '', outcomeRows(config.promptedInjections, false)]),
   ].join('\n');
 }
 
 /** The console's short form: one line per blocked legitimate / allowed injected call. */
 export function consoleOutcomes(config: ConfigScore): string {
-  const lines = [`${config.id}: utility ${frac(config.legitimate)}, attack success ${frac(config.injected)}`];
+  const lines = [`${config.id}: utility ${frac(config.legitimate)}, with approvals ${share(config.legitimate.allowed + config.legitimate.prompted, config.legitimate.total)}, attack success ${frac(config.injected)}`];
   for (const o of config.blockedLegitimate) lines.push(`  blocked legitimate ${o.scenario.id} [${o.ruleId}] ${o.reason}`);
+  for (const o of config.promptedLegitimate) lines.push(`  asked   legitimate ${o.scenario.id} [${o.ruleId}] ${o.reason}`);
+  for (const o of config.promptedInjections) lines.push(`  asked   injected   ${o.scenario.id} [${o.ruleId}] ${o.reason}`);
   for (const o of config.allowedInjections) lines.push(`  ALLOWED injected   ${o.scenario.id} [${o.ruleId}] ${o.reason}`);
   return lines.join('\n');
 }

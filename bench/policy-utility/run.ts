@@ -53,7 +53,7 @@ log(resultsTable(result, CONFIGS));
 log('');
 log(breakdownTable(result, 'bySuite', suites));
 log('');
-for (const config of result.configs.filter((c) => c.id === 'default' || c.id === 'sensible')) log(`${consoleOutcomes(config)}\n`);
+for (const config of result.configs.filter((c) => c.id === 'default' || c.id === 'sensible' || c.id === 'declared')) log(`${consoleOutcomes(config)}\n`);
 
 writeResultsSection(REPORT_FILE, START, END, results);
 log('wrote bench/POLICY-UTILITY.md');

@@ -1,7 +1,7 @@
 import { compileDetectors, scanText, SECRET_DETECTORS } from './data-leak/index.js';
 import type { ArgumentLeaf } from './declarations.js';
 import type { ContextVerdict } from './types.js';
-import { foundIn, words } from './value-match.js';
+import { foundIn, isWholeTarget, words } from './value-match.js';
 
 /** Why a call's content may not leave, by argument path. */
 export interface ContentConcern {
@@ -13,7 +13,8 @@ export interface ContentConcern {
 const SENSITIVE = compileDetectors([...SECRET_DETECTORS, 'credit_card', 'iban']);
 const NAMES: Readonly<Record<string, string>> = { credit_card: 'a payment card number', iban: 'an IBAN' };
 
-const isContent = (leaf: ArgumentLeaf) => (leaf.role === 'content' || leaf.role === 'undeclared') && !leaf.numeric;
+/** Declared content, or an undeclared value that is not itself a target (an address, an account number). */
+const isContent = (leaf: ArgumentLeaf) => !leaf.numeric && (leaf.role === 'content' || (leaf.role === 'undeclared' && !isWholeTarget(leaf.value)));
 
 /**
  * A card number, an IBAN or a secret in the call's content that the user (or the system prompt)

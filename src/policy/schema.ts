@@ -227,3 +227,4 @@ export type Question = z.output<typeof questionSchema>;
 export type TrifectaConfig = z.output<typeof trifectaSchema>;
 export type ToolAction = z.output<typeof toolAction>;
 export type ToolDeclaration = z.output<typeof toolDeclarationSchema>;
+export type ToolDeclarationInput = z.input<typeof toolDeclarationSchema>;

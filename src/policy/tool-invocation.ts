@@ -4,7 +4,7 @@ import { argumentLeaves, declarationFor } from './declarations.js';
 import { conditionsHold, globMatches } from './match.js';
 import { traceArguments } from './provenance.js';
 import { judgeDeclared } from './consequence.js';
-import { dictatedContent } from './content-checks.js';
+import { dictatedContent, sensitiveContent } from './content-checks.js';
 import type { PolicyConfig, ToolAction, ToolDeclaration } from './schema.js';
 import type { ContextVerdict, ToolCallDecision } from './types.js';
 import { whereFrom } from './explain.js';
@@ -29,8 +29,10 @@ export function decideToolCall(call: ToolCallView, verdict: ContextVerdict, poli
 
   const provenance = traceArguments(call.arguments, verdict);
   if (provenance.length > 0 && provenance.every((entry) => entry.source === 'trusted')) {
-    const dictated = dictatedContent(argumentLeaves(call.arguments, undefined) ?? [], verdict);
-    if (dictated) return { ...base, action: 'block', ruleId, reason: reason ?? `"${call.name}" was blocked: ${dictated.why}, in a context that holds untrusted content`, provenance };
+    // The default reading cannot tell a send from a note: content checks apply to every call.
+    const leaves = argumentLeaves(call.arguments, undefined) ?? [];
+    const concern = sensitiveContent(leaves, verdict) ?? dictatedContent(leaves, verdict);
+    if (concern) return { ...base, action: 'block', ruleId, reason: reason ?? `"${call.name}" was blocked: ${concern.why}, in a context that holds untrusted content`, provenance };
     return { ...base, action: 'allow', ruleId, reason: 'every target argument comes from trusted content', provenance };
   }
   const culprit = provenance.find((entry) => entry.source === 'untrusted') ?? provenance.find((entry) => entry.source === 'unknown');
