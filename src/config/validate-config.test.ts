@@ -33,7 +33,7 @@ describe('validateConfig (createProxy): unknown fields are errors naming the fie
   });
 
   it('accepts a valid configuration and fills in the defaults', () => {
-    expect(validateConfig({ audit: { bodies: false } }).audit).toEqual({ bodies: false, maxBodyBytes: 262_144, flushIntervalMs: 20, durability: 'commit', memory: { maxRows: 10_000, maxBytes: 32 * 1024 * 1024 } });
+    expect(validateConfig({ audit: { bodies: false } }).audit).toEqual({ bodies: false, maxBodyBytes: 262_144, flushIntervalMs: 20, durability: 'commit', memory: { maxRows: 10_000, maxBytes: 32 * 1024 * 1024 }, onFailure: 'refuse', maxQueuedRows: 10_000, maxQueuedBytes: 64 * 1024 * 1024 });
   });
 
   it('approvals: pending ones wait an hour, at most 1,000 per profile; the admin API is off without a token, and a short token is refused', () => {

@@ -1,3 +1,4 @@
+import { mayAskApproval } from '../policy/asks-approval.js';
 import { continueVerdict } from '../policy/continuation.js';
 import { judgeContext, judgeToolCalls } from '../policy/engine.js';
 import { type BlockedCall, blockedCalls } from '../policy/refusal.js';
@@ -63,7 +64,7 @@ export async function applyRequestPolicies(view: RequestView, policy: PolicyConf
   const hasTools = view.tools.length > 0 || (view.hostedTools?.length ?? 0) > 0;
   // Loaded now, as the guard that judges the answer is synchronous. In shadow mode nothing is held,
   // so no approval is made or used: the decisions say what the policy asked for.
-  const gate = approvals && policy.mode === 'enforce'
+  const gate = approvals && policy.mode === 'enforce' && mayAskApproval(policy)
     ? await loadApprovalGate({ book: approvals.book, proxyId: recorder.proxyId, scope: approvalScope(recorder, approvals.caller), policy, interactionId: recorder.id })
     : null;
   return {

@@ -54,6 +54,8 @@ beforeAll(async () => {
     store: join(dir, 'audit.db'),
     providers: { openai: { baseUrl: openai.baseUrl }, vllm: { baseUrl: stalling.baseUrl }, anthropic: { baseUrl: anthropic.url }, gemini: { baseUrl: gemini.url }, ollama: { baseUrl: ollama.url } },
     policies: { tools: [{ id: RULE, tool: 'send_*', action: 'block', reason: 'sending mail is disabled' }] },
+    // The upstream errors pass as they came (retries are tested in upstream-retries.test.ts).
+    upstream: { retries: { attempts: 0 } },
   });
   server = await listen(createServer(nodeProxy(proxy, { prefix: '/v1' })));
 });
