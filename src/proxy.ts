@@ -9,6 +9,7 @@ import { validateConfig } from './config/validate-config.js';
 import { ArchestraError } from './errors.js';
 import { type DispatchDeps, dispatch } from './pipeline/dispatch.js';
 import { type SanitizeCache, createSanitizeCache } from './policy/dual-llm/cache.js';
+import { type ScopeBook, createScopeBook } from './pipeline/tool-scope-stage.js';
 import { createUpstreamClient } from './pipeline/forward.js';
 import { createInFlight, refuseForLackOfRoom } from './pipeline/admission.js';
 import { createAnswerMemory } from './pipeline/answer-memory.js';
@@ -110,6 +111,7 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
     if (jwks) jwtVerifiers.set(id, createJwtVerifier(jwks));
   }
   const sanitizeCaches = new Map<string, SanitizeCache>();
+  const scopeBooks = new Map<string, ScopeBook>();
   const approvals = createApprovalBook(store, (event, count) => metrics.countApprovals(event, count));
   const admin = createAdminApi(config.admin.token, approvals);
   const deps: DispatchDeps = {
@@ -127,6 +129,14 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
       recorder.decisions.push(note);
       // The proxy's own call need not wait for its row: the client's answer, written after it, does.
       return run(request, search, route, recorder, false);
+    },
+    scopeBook(profileId) {
+      let book = scopeBooks.get(profileId);
+      if (!book) {
+        book = createScopeBook((config.profiles[profileId]?.policies ?? config.policies).toolScope.maxSessions);
+        scopeBooks.set(profileId, book);
+      }
+      return book;
     },
     sanitizeCache(profileId) {
       let cache = sanitizeCaches.get(profileId);

@@ -7,6 +7,7 @@ import { type ApprovalInput, type ToolCallGuard, applyRequestPolicies } from './
 import type { Recorder } from './record.js';
 import type { AnswerMemory } from './answer-memory.js';
 import type { TaintTracker } from './taint-tracker.js';
+import { type ScopeBook, sessionScope } from './tool-scope-stage.js';
 
 export interface BodyPolicyInput {
   view: RequestView;
@@ -22,6 +23,8 @@ export interface BodyPolicyInput {
   dualLlm: Pick<QuarantineInput, 'cache' | 'call' | 'profileId' | 'caller'>;
   /** For calls that need a person's approval. */
   approvals?: ApprovalInput;
+  /** The sessions' tool scopes (`toolScope`). */
+  scopes?: ScopeBook;
 }
 
 export type BodyPolicyResult =
@@ -37,7 +40,8 @@ export type BodyPolicyResult =
  */
 export async function applyBodyPolicies(input: BodyPolicyInput): Promise<BodyPolicyResult> {
   const { view, json, operation, adapter, policy, recorder } = input;
-  const policies = await applyRequestPolicies(view, policy, recorder, input.taint, input.answers, input.approvals);
+  const scope = input.scopes ? await sessionScope({ view, adapter, policy, recorder, book: input.scopes, call: input.dualLlm.call }) : null;
+  const policies = await applyRequestPolicies(view, policy, recorder, input.taint, input.answers, input.approvals, scope);
   // Every answer's calls are judged, declared tools or not: an upstream may answer with a call anyway.
   const guard = policies?.guard ?? null;
   let changed = false;

@@ -23,6 +23,7 @@ import type { Recorder } from './record.js';
 import type { RouteResult } from './route.js';
 import { type AskThroughProxy, type SelfDispatch, selfCaller } from './self-call.js';
 import type { SanitizeCache } from '../policy/dual-llm/cache.js';
+import type { ScopeBook } from './tool-scope-stage.js';
 
 export interface DispatchDeps {
   config: ResolvedConfig;
@@ -42,6 +43,8 @@ export interface DispatchDeps {
   self: SelfDispatch;
   /** The dual-LLM quarantine's remembered results, per profile. */
   sanitizeCache(profileId: string): SanitizeCache;
+  /** The sessions' tool scopes (`toolScope`), per profile. */
+  scopeBook(profileId: string): ScopeBook;
 }
 
 /** Status recorded for a request whose client went away before the answer (nginx's convention). */
@@ -128,7 +131,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     recorder.model = decoded.view.model;
     recorder.stream = decoded.view.stream;
     const dualLlm = dualLlmFor(request, query, adapter, route.profileId, credential ?? '', deps);
-    const stage = await applyBodyPolicies({ view: decoded.view, json: decoded.json, operation, adapter, policy, recorder, taint: deps.taint, answers: deps.answers, dualLlm, approvals: { book: deps.approvals, caller: credential ?? '' } });
+    const stage = await applyBodyPolicies({ view: decoded.view, json: decoded.json, operation, adapter, policy, recorder, taint: deps.taint, answers: deps.answers, dualLlm, approvals: { book: deps.approvals, caller: credential ?? '' }, scopes: deps.scopeBook(route.profileId) });
     if (stage.kind === 'reject') return reject(recorder, adapter, stage.status, stage.message, stage.type);
     guard = stage.guard;
     // A hosted tool (web search, fetch) may bring outside content into the answer itself.

@@ -1,5 +1,6 @@
 import { mayAskApproval } from '../policy/asks-approval.js';
 import { continueVerdict } from '../policy/continuation.js';
+import { outOfScope } from '../policy/tool-scope.js';
 import { judgeContext, judgeToolCalls } from '../policy/engine.js';
 import { type BlockedCall, blockedCalls } from '../policy/refusal.js';
 import type { PolicyConfig } from '../policy/schema.js';
@@ -46,7 +47,7 @@ export interface ApprovalInput {
  * The request side of the policies: judges the context (and the session's history), records the
  * decisions, taints the session, and returns the guard for the answer's tool calls.
  */
-export async function applyRequestPolicies(view: RequestView, policy: PolicyConfig, recorder: Recorder, taint: TaintTracker, memory: AnswerMemory, approvals?: ApprovalInput): Promise<RequestPolicyResult | null> {
+export async function applyRequestPolicies(view: RequestView, policy: PolicyConfig, recorder: Recorder, taint: TaintTracker, memory: AnswerMemory, approvals?: ApprovalInput, scope?: ReadonlySet<string> | null): Promise<RequestPolicyResult | null> {
   if (policy.mode === 'off') return null;
   const sessionId = recorder.context.sessionId;
   const sessionTainted = sessionId ? await taint.isTainted(recorder.proxyId, sessionId) : false;
@@ -71,7 +72,7 @@ export async function applyRequestPolicies(view: RequestView, policy: PolicyConf
     tainted: verdict.tainted,
     blockedResultIds: policy.mode === 'enforce' ? verdict.results.filter((result) => result.trust === 'blocked').map((result) => result.toolCallId) : [],
     sanitizeResults: verdict.results.filter((result) => result.trust === 'sanitize'),
-    guard: answerGuard({ verdict, hasTools, refused: [] }, policy, recorder, memory, gate),
+    guard: answerGuard({ verdict, hasTools, refused: [] }, policy, recorder, memory, gate, scope ?? null),
   };
 }
 
@@ -103,7 +104,7 @@ function unknownAnswerGuard(policy: PolicyConfig, recorder: Recorder): ToolCallG
   };
 }
 
-function answerGuard(context: AnswerContextRecord, policy: PolicyConfig, recorder: Recorder, memory: AnswerMemory, gate: ApprovalGate | null = null): ToolCallGuard {
+function answerGuard(context: AnswerContextRecord, policy: PolicyConfig, recorder: Recorder, memory: AnswerMemory, gate: ApprovalGate | null = null, scope: ReadonlySet<string> | null = null): ToolCallGuard {
   const { verdict, hasTools } = context;
   const enforce = policy.mode === 'enforce';
   let refused = context.refused;
@@ -117,7 +118,7 @@ function answerGuard(context: AnswerContextRecord, policy: PolicyConfig, recorde
       // the calls it made next to it are judged as in a tainted context.
       const judged = hosted.length > 0 && !verdict.tainted ? taintedByHostedCall(verdict, hosted) : verdict;
       const decisions = answer.toolCalls.map((call) => {
-        const decision = (call.unknownShape ? unknownShape(call, hasTools, policy) : null) ?? judgeToolCalls([call], judged, policy)[0]!;
+        const decision = (call.unknownShape ? unknownShape(call, hasTools, policy) : null) ?? (scope ? outOfScope(call, scope) : null) ?? judgeToolCalls([call], judged, policy)[0]!;
         return gate ? gate.settle(decision, call) : decision;
       });
       recorder.decisions.push(...decisions);

@@ -309,6 +309,7 @@ function decisionAttributes(decision: PolicyDecision): Record<string, string> {
     return { 'archestra.policy.kind': decision.kind, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': decision.role };
   }
   if (decision.kind === 'hosted_tool') return { 'archestra.policy.kind': decision.kind, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': 'taint' };
+  if (decision.kind === 'tool_scope') return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': 'tool_scope', 'archestra.policy.action': decision.outcome };
   const action = decision.kind === 'tool_call' ? decision.action : decision.trust;
   return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': action };
 }

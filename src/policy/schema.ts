@@ -215,6 +215,21 @@ export const policySchema = z.strictObject({
       maxPending: z.number().int().positive().default(1_000),
     })
     .prefault({}),
+  /**
+   * Tool scope: at a session's first request that declares tools, a model call (through this
+   * proxy, with the client's credentials) picks from the user's own words and the tool list the
+   * tools the request needs; for the rest of the session a call to any other tool is refused
+   * (rule `tool_scope`). Needs the `X-Archestra-Session-Id` header. @default { enabled: false }
+   */
+  toolScope: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** The model that picks the tools. @default the request's own model */
+      model: z.string().min(1).optional(),
+      /** Sessions whose scope this process remembers (the oldest forgotten first, then pinned again). @default 10000 */
+      maxSessions: z.number().int().min(1).max(1_000_000).default(10_000),
+    })
+    .prefault({}),
 });
 
 export type PolicyConfig = z.output<typeof policySchema>;

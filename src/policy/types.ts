@@ -73,7 +73,8 @@ export interface DualLlmDecision {
 /** On the row of a call the proxy made itself for the dual-LLM quarantine: which role it played. */
 export interface DualLlmCallDecision {
   kind: 'dual_llm_call';
-  role: 'question' | 'answer' | 'summary';
+  /** `scope`: the call that picks a session's tools (`toolScope`). */
+  role: 'question' | 'answer' | 'summary' | 'scope';
   tool: string;
 }
 
@@ -106,7 +107,16 @@ export interface HostedToolDecision {
   tool: string;
 }
 
-export type PolicyDecision = ToolCallDecision | ToolResultDecision | DataLeakDecision | QuarantineDecision | DualLlmDecision | DualLlmCallDecision | HostedToolDecision;
+/** The tools a session may call (`toolScope`), pinned at its first request, and how. */
+export interface ToolScopeDecision {
+  kind: 'tool_scope';
+  /** `pinned` now, `recalled` from the session's first request, or `unavailable` (no call of this request passes). */
+  outcome: 'pinned' | 'recalled' | 'unavailable';
+  tools: string[];
+  reason?: string;
+}
+
+export type PolicyDecision = ToolCallDecision | ToolResultDecision | DataLeakDecision | QuarantineDecision | DualLlmDecision | DualLlmCallDecision | HostedToolDecision | ToolScopeDecision;
 
 /** The trust of a request's context, computed from all of it (and the session's history). */
 export interface ContextVerdict {
