@@ -66,19 +66,40 @@ export function foundIn(text: string, value: string): boolean {
   const needle = value.trim().toLowerCase();
   if (needle.length === 0) return false;
   if (!/\s/.test(needle) && isTargetToken(needle)) {
-    if (containsWhole(text.toLowerCase(), needle)) return true;
+    if (containsWhole(lowered(text), needle)) return true;
     // Addresses and links match only whole; an account number may be written with other separators.
     if (/@|:\/\/|[a-z]{2,}$/.test(needle.replace(/^[a-z]{2}\d{2}/, ''))) return false;
   }
   const valueWords = words(needle);
   if (valueWords.length === 0) return false;
-  const textWords = words(text);
+  const textWords = wordsOf(text);
   if (containsRun(textWords, valueWords)) return true;
   const compact = valueWords.join('');
   return compact.replace(/\D/g, '').length >= 6 && containsCompact(textWords, compact);
 }
 
 const WORD = /[\p{L}\p{N}]+/gu;
+
+/**
+ * One answer's calls trace several values through the same (possibly long) texts: each text is
+ * lower-cased and split into words once. A few dozen texts are kept, then the memo starts over.
+ */
+const MEMO_SIZE = 64;
+const loweredMemo = new Map<string, string>();
+const wordsMemo = new Map<string, string[]>();
+
+function memo<T>(cache: Map<string, T>, text: string, make: (text: string) => T): T {
+  let value = cache.get(text);
+  if (value === undefined) {
+    if (cache.size >= MEMO_SIZE) cache.clear();
+    value = make(text);
+    cache.set(text, value);
+  }
+  return value;
+}
+
+const lowered = (text: string) => memo(loweredMemo, text, (t) => t.toLowerCase());
+const wordsOf = (text: string) => memo(wordsMemo, text, words);
 
 /** Lower-cased, NFKC-folded runs of letters and digits. */
 export function words(text: string): string[] {
