@@ -85,10 +85,13 @@ const WORD = /[\p{L}\p{N}]+/gu;
  * lower-cased and split into words once. A few dozen texts are kept, then the memo starts over.
  */
 const MEMO_SIZE = 64;
+/** Longer texts are not kept (64 of them could hold a lot of memory): they are worked out each time. */
+const MEMO_MAX_CHARS = 256 * 1024;
 const loweredMemo = new Map<string, string>();
 const wordsMemo = new Map<string, string[]>();
 
 function memo<T>(cache: Map<string, T>, text: string, make: (text: string) => T): T {
+  if (text.length > MEMO_MAX_CHARS) return make(text);
   let value = cache.get(text);
   if (value === undefined) {
     if (cache.size >= MEMO_SIZE) cache.clear();
