@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Proxy, ProxyConfig } from '../../src/index.js';
 import { type AgentTurn, TURN_FORMATS } from '../helpers/agent-turn-formats.js';
+import { ADMIN_TOKEN, admin, heldId } from '../helpers/approvals.js';
 import { auditRows, suiteProxies } from '../helpers/proxy.js';
 
 const DECLARED: NonNullable<ProxyConfig['policies']> = {
@@ -127,7 +128,10 @@ async function callDecision(proxy: Proxy, sessionId: string) {
 for (const [format, start] of Object.entries(TURN_FORMATS)) {
   describe.each([false, true])(`declared tools, ${format} (stream: %s)`, async (stream) => {
     const harness = await start();
-    const proxy = suiteProxies(() => harness.close()).create({ providers: harness.providers, policies: DECLARED });
+    const proxies = suiteProxies(() => harness.close());
+    const proxy = proxies.create({ providers: harness.providers, policies: DECLARED });
+    // A send that cannot be traced asks a person instead of being refused; other classes still refuse.
+    const asking = proxies.create({ providers: harness.providers, policies: { ...DECLARED, consequences: { send: { whenUntraced: 'require_approval' } } }, admin: { token: ADMIN_TOKEN } });
 
     it.each(CASES.map((entry) => [entry.name, entry] as const))('%s', async (name, { turn, outcome, decision }) => {
       const sessionId = `${format}-${stream}-${name}`.replace(/[^A-Za-z0-9]+/g, '-');
@@ -149,6 +153,38 @@ for (const [format, start] of Object.entries(TURN_FORMATS)) {
       await harness.play(proxy, CASES[6]!.turn, { sessionId, stream });
       const row = (await auditRows(proxy, { sessionId })).at(-1);
       expect(row?.decisions).toContainEqual(expect.objectContaining({ kind: 'tool_result', tool: 'get_events', trust: 'untrusted', ruleId: 'own-calendar', trustedFields: ['$.events[*].participants'] }));
+    });
+
+    it('5. send with whenUntraced require_approval: the untraced call is held, approved through the admin API, then passes once', async () => {
+      const sessionId = `${format}-${stream}-approval`.replace(/[^A-Za-z0-9]+/g, '-');
+      const leak = CASES[3]!.turn;
+      const first = await harness.play(asking, leak, { sessionId, stream });
+      const id = heldId(first);
+      expect(first.text).toContain(`"send_message" needs a person's approval: ${from('$.channel', 'fetch_page')}`);
+      expect(first.text).not.toContain('random-leaks');
+      expect(await callDecision(asking, sessionId)).toMatchObject({
+        action: 'require_approval', ruleId: 'default', provenance: [untrusted('$.channel', '#random-leaks')], approval: { id, state: 'pending' },
+      });
+      const pending = await admin(asking, 'approvals?state=pending');
+      expect(pending.json.approvals).toEqual([expect.objectContaining({ id, tool: 'send_message', scope: `session:${sessionId}`, ruleId: 'default' })]);
+      expect((await admin(asking, `approvals/${id}/approve`, { method: 'POST', body: { by: 'emma' } })).status).toBe(200);
+
+      expect(await harness.play(asking, leak, { sessionId, stream })).toEqual({ calls: [leak.call], text: '' });
+      expect(await callDecision(asking, sessionId)).toMatchObject({ action: 'allow', ruleId: 'default', approval: { id, state: 'approved', decidedBy: 'emma' } });
+      expect(heldId(await harness.play(asking, leak, { sessionId, stream }))).not.toBe(id);
+    });
+
+    it('5. with whenUntraced require_approval, a traced send passes unasked, a send carrying an IBAN is held, a transact is still refused', async () => {
+      const sessionId = `${format}-${stream}-approval-classes`.replace(/[^A-Za-z0-9]+/g, '-');
+      expect((await harness.play(asking, CASES[2]!.turn, { sessionId, stream })).calls).toEqual([CASES[2]!.turn.call]);
+      const iban = await harness.play(asking, CASES[9]!.turn, { sessionId, stream });
+      heldId(iban);
+      expect(iban.text).toContain('carries an IBAN that the user did not write');
+      const pay = await harness.play(asking, CASES[5]!.turn, { sessionId, stream });
+      expect(pay.calls).toEqual([]);
+      expect(pay.text).toContain(`"pay" was blocked: ${from('$.payee', 'read_email')}`);
+      expect(pay.text).not.toContain('awaits');
+      expect((await admin(asking, 'approvals')).json.approvals.filter((approval: { scope: string }) => approval.scope === `session:${sessionId}`)).toHaveLength(1);
     });
   });
 }
