@@ -19,11 +19,12 @@ import { startOpenAIUpstream } from '../upstream/openai.js';
 
 export type Args = Record<string, unknown>;
 
-/** The user asks, the agent read `read.tool` and got `read.result`; the model now calls `call`. */
+/** The user asks, the agent read `read.tool` and got `read.result`; the model now calls `call` (and `also`, in the same answer). */
 export interface AgentTurn {
   user: string;
   read: { tool: string; result: Record<string, unknown> };
   call: { name: string; args: Args };
+  also?: { name: string; args: Args };
 }
 
 /** A scripted upstream of one wire format and the way to play a turn against a proxy in front of it. */
@@ -38,7 +39,12 @@ const SYSTEM = 'You are the assistant of Emma (emma@corp.test).';
 const READ_ID = 'call_read';
 const CALL_ID = 'call_act';
 /** Every format declares the same tools to the model; the policy, not the schema, is under test. */
-const TOOL_NAMES = ['read_email', 'fetch_page', 'get_events', 'get_profile', 'create_event', 'send_message', 'pay'];
+const TOOL_NAMES = ['read_email', 'fetch_page', 'get_events', 'get_profile', 'create_event', 'send_message', 'reply', 'pay'];
+
+/** The calls the scripted model makes, each with its own id. */
+function callsOf(turn: AgentTurn): { id: string; name: string; args: Args }[] {
+  return [turn.call, ...(turn.also ? [turn.also] : [])].map((call, index) => ({ id: `${CALL_ID}_${index}`, ...call }));
+}
 
 async function openaiChat(): Promise<TurnFormat> {
   const up = await startOpenAIUpstream();
@@ -47,7 +53,7 @@ async function openaiChat(): Promise<TurnFormat> {
     providers: { openai: { baseUrl: up.baseUrl } },
     close: () => up.close(),
     async play(proxy, turn, { sessionId, stream }) {
-      up.reply({ kind: 'chat', toolCalls: [{ id: CALL_ID, name: turn.call.name, arguments: JSON.stringify(turn.call.args) }] });
+      up.reply({ kind: 'chat', toolCalls: callsOf(turn).map(({ id, name, args }) => ({ id, name, arguments: JSON.stringify(args) })) });
       const client = new OpenAI({ apiKey: 'sk-test', fetch: createProxyFetch(proxy, { sessionId }), maxRetries: 0 });
       const body = {
         model: 'gpt-4o-mini',
@@ -74,7 +80,7 @@ async function openaiResponses(): Promise<TurnFormat> {
     providers: { openai: { baseUrl: up.baseUrl } },
     close: () => up.close(),
     async play(proxy, turn, { sessionId, stream }) {
-      up.reply({ kind: 'responses', toolCalls: [{ id: CALL_ID, name: turn.call.name, arguments: JSON.stringify(turn.call.args) }] });
+      up.reply({ kind: 'responses', toolCalls: callsOf(turn).map(({ id, name, args }) => ({ id, name, arguments: JSON.stringify(args) })) });
       const client = new OpenAI({ apiKey: 'sk-test', fetch: createProxyFetch(proxy, { sessionId }), maxRetries: 0 });
       const body = {
         model: 'gpt-4o-mini',
@@ -104,7 +110,7 @@ async function anthropic(): Promise<TurnFormat> {
       restoreEnv();
     },
     async play(proxy, turn, { sessionId, stream }) {
-      up.reply({ kind: 'message', toolCalls: [{ id: 'toolu_act', name: turn.call.name, input: turn.call.args }] });
+      up.reply({ kind: 'message', toolCalls: callsOf(turn).map(({ id, name, args }) => ({ id: id.replace('call', 'toolu'), name, input: args })) });
       const client = new Anthropic({ apiKey: 'sk-ant-api03-declared', fetch: createProxyFetch(proxy, { sessionId }), maxRetries: 0 });
       const request: Anthropic.MessageCreateParamsNonStreaming = {
         model: CLAUDE,
@@ -136,7 +142,7 @@ async function gemini(): Promise<TurnFormat> {
       restoreEnv();
     },
     async play(proxy, turn, { sessionId, stream }) {
-      up.reply({ kind: 'generate', functionCalls: [{ id: CALL_ID, name: turn.call.name, args: turn.call.args }] });
+      up.reply({ kind: 'generate', functionCalls: callsOf(turn) });
       const client = new GoogleGenAI({ apiKey: 'AIzaSyDeclaredTestKey-000', httpOptions: { fetch: createProxyFetch(proxy, { sessionId }) } });
       // A functionResponse's `response` is the result object itself: its JSON paths are the same as in the other formats.
       const request = {
@@ -167,7 +173,7 @@ async function ollama(): Promise<TurnFormat> {
     providers: { ollama: { baseUrl: up.url } },
     close: () => up.close(),
     async play(proxy, turn, { sessionId, stream }) {
-      up.reply({ kind: 'answer', toolCalls: [{ id: CALL_ID, name: turn.call.name, arguments: turn.call.args }] });
+      up.reply({ kind: 'answer', toolCalls: callsOf(turn).map(({ id, name, args }) => ({ id, name, arguments: args })) });
       const client = new Ollama({ host: up.url, fetch: createProxyFetch(proxy, { sessionId }) });
       const request = {
         model: 'llama3.1:8b',
