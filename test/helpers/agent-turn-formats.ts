@@ -22,7 +22,7 @@ export type Args = Record<string, unknown>;
 /** The user asks, the agent read `read.tool` and got `read.result`; the model now calls `call` (and `also`, in the same answer). */
 export interface AgentTurn {
   user: string;
-  read: { tool: string; result: Record<string, unknown> };
+  read: { tool: string; result: Record<string, unknown> | unknown[] };
   call: { name: string; args: Args };
   also?: { name: string; args: Args };
 }
@@ -144,13 +144,15 @@ async function gemini(): Promise<TurnFormat> {
     async play(proxy, turn, { sessionId, stream }) {
       up.reply({ kind: 'generate', functionCalls: callsOf(turn) });
       const client = new GoogleGenAI({ apiKey: 'AIzaSyDeclaredTestKey-000', httpOptions: { fetch: createProxyFetch(proxy, { sessionId }) } });
-      // A functionResponse's `response` is the result object itself: its JSON paths are the same as in the other formats.
+      // A functionResponse's `response` is an object: an object result is itself (its JSON paths are
+      // those of the other formats), a list goes under `output`, as Google's documentation says.
+      const response = Array.isArray(turn.read.result) ? { output: turn.read.result } : turn.read.result;
       const request = {
         model: 'gemini-2.5-flash',
         contents: [
           { role: 'user', parts: [{ text: turn.user }] },
           { role: 'model', parts: [{ functionCall: { id: READ_ID, name: turn.read.tool, args: {} } }] },
-          { role: 'user', parts: [{ functionResponse: { id: READ_ID, name: turn.read.tool, response: turn.read.result } }] },
+          { role: 'user', parts: [{ functionResponse: { id: READ_ID, name: turn.read.tool, response } }] },
         ],
         config: { systemInstruction: SYSTEM, tools: [{ functionDeclarations: TOOL_NAMES.map((name) => ({ name })) }] },
       };
