@@ -13,47 +13,23 @@ import { describe, expect, it } from 'vitest';
 import { type Proxy, type ProxyConfig, createProxyFetch } from '../../src/index.js';
 import { clearAnthropicEnv, MODEL as CLAUDE } from '../helpers/anthropic-way-in.js';
 import { clearGeminiEnv } from '../helpers/gemini-way-in.js';
+import { ADMIN_TOKEN, admin, heldId, type Seen } from '../helpers/approvals.js';
 import { auditRows, suiteProxies } from '../helpers/proxy.js';
 import { startAnthropicUpstream } from '../upstream/anthropic.js';
 import { startGeminiUpstream } from '../upstream/gemini.js';
 import { startOllamaUpstream } from '../upstream/ollama.js';
 import { startOpenAIUpstream } from '../upstream/openai.js';
 
-const ADMIN_TOKEN = 'admin-token-for-approval-tests-0123456789';
 const policies: ProxyConfig['policies'] = { tools: [{ id: 'ask-first', tool: 'send_email', action: 'require_approval' }, { tool: '*', action: 'allow' }] };
 const TO_BOSS = { to: 'boss@corp.test', body: 'the report' };
 const TO_TEAM = { to: 'team@corp.test', body: 'the report' };
 
 type Args = Record<string, string>;
 
-/** What the client saw: the tool calls it got (name and arguments), and everything else as text. */
-interface Seen {
-  calls: { name: string; args: Args }[];
-  text: string;
-}
-
 /** One wire format: scripts the upstream to call `send_email` with `args`, and makes the call through the SDK. */
 interface Driver {
   script(args: Args): void;
   call(sessionId: string, stream: boolean): Promise<Seen>;
-}
-
-async function admin(proxy: Proxy, path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; json: any }> {
-  const response = await proxy.handle(new Request(`http://proxy/admin/api/${path}`, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-  }));
-  return { status: response.status, json: await response.json() };
-}
-
-/** The approval id the refusal told the client about. */
-function heldId(seen: Seen): string {
-  expect(seen.calls).toEqual([]);
-  expect(seen.text).toContain('awaits a person');
-  const id = /apr_[A-Za-z0-9_-]+/.exec(seen.text)?.[0];
-  if (!id) throw new Error(`no approval id in: ${seen.text}`);
-  return id;
 }
 
 /** The whole approval story, for one format and one mode. */
