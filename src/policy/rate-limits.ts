@@ -39,7 +39,7 @@ export function applicableRateLimits(rules: readonly RateLimitRule[], subject: R
   for (const rule of rules) {
     if (rule.model !== undefined && (subject.model === null || !globMatches(rule.model, subject.model))) continue;
     const value = scopeValue(rule.scope, subject);
-    if (value === undefined || value === '') continue;
+    if (value === undefined || value === null || value === '') continue;
     const key = (kind: string) => `${subject.profileId}\u0000${rule.id}\u0000${kind}\u0000${value}`;
     if (rule.requestsPerMinute !== undefined) applied.push({ rule, kind: 'requests_per_minute', amount: rule.requestsPerMinute, key: key('rpm') });
     if (rule.tokensPerMinute !== undefined) applied.push({ rule, kind: 'tokens_per_minute', amount: rule.tokensPerMinute, key: key('tpm') });

@@ -130,6 +130,21 @@ describe('requestsPerMinute', () => {
     expect(sampleValue(metrics, 'llm_rate_limited_total', { provider: 'openai', limit: 'agent:gpt-4o*', type: 'requests_per_minute' })).toBe(3);
   });
 
+  it('per virtual key: each key counts apart, whatever agent the headers claim; a request with a provider key is not limited by it', async () => {
+    const proxy = proxyWith([{ scope: 'virtual_key', requestsPerMinute: 1 }]);
+    const [first, second] = [await proxy.keys.create({ name: 'first' }), await proxy.keys.create({ name: 'second' })];
+    const withKey = (key: string, agentId: string) => new OpenAI({ apiKey: key, baseURL: `${up.url}/oai/v1`, maxRetries: 0, fetch: createProxyFetch(proxy, { agentId }) });
+    await ask(withKey(first.key, 'a'));
+    const over = await failure(ask(withKey(first.key, 'b')));
+    expect(over).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(over.headers?.get('retry-after')).toBe('60');
+    await ask(withKey(second.key, 'a'));
+    await ask(openai(proxy));
+    await ask(openai(proxy));
+    const limited = (await auditRows(proxy)).filter((row) => row.outcome === 'rate_limited');
+    expect(limited.map((row) => row.virtualKeyId)).toEqual([first.id]);
+  });
+
   it('per profile: a profile with its own limits replaces the top-level ones; each profile counts apart', async () => {
     const proxy = proxyWith([{ scope: 'profile', requestsPerMinute: 1 }], { profiles: { strict: { limits: { rate: [{ id: 'strict-profile', scope: 'profile', requestsPerMinute: 2 }] } } } });
     const strict = openai(proxy, {});
