@@ -11,7 +11,7 @@
  * const openai = withArchestra(new OpenAI(), { proxy, agentId: 'billing-bot' });
  */
 export { createProxy } from './proxy.js';
-export type { CloseOptions, Proxy } from './proxy.js';
+export type { CloseOptions, Proxy, ProxyOptions } from './proxy.js';
 export { defineConfig } from './config/define-config.js';
 export type { ProxyConfig, ResolvedConfig } from './config/schema.js';
 export { createProxyFetch } from './ways-in/proxy-fetch.js';
@@ -28,4 +28,5 @@ export { parseContext } from './pipeline/context.js';
 export { PROVIDER_NAMES } from './types.js';
 export type { InteractionQuery, InteractionRecord, Outcome, ProviderName, RequestContext, Store } from './types.js';
 export type { ApprovalDecisionInput, ApprovalDecisionResult, ApprovalQuery, ApprovalRecord, ApprovalState, ApprovalStore } from './types.js';
+export type { RateAdmission, RateBucket, RateCounters, RateHold, RateVerdict } from './types.js';
 export { VERSION } from './version.js';

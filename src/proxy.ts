@@ -16,6 +16,7 @@ import { createAnswerMemory } from './pipeline/answer-memory.js';
 import { AUDIT_UNAVAILABLE, createAuditAlerts } from './pipeline/audit-alerts.js';
 import { createApprovalBook } from './pipeline/approval-book.js';
 import { createTaintTracker } from './pipeline/taint-tracker.js';
+import { createRateLimiter } from './pipeline/rate-limit-stage.js';
 import { AUDIT_FAILED, Recorder } from './pipeline/record.js';
 import { DEFAULT_PROFILE_ID, routeNative, routePath } from './pipeline/route.js';
 import { providerAdapters } from './providers/registry.js';
@@ -61,6 +62,12 @@ export interface Proxy {
   readonly [REFUSE]: (method: string, path: string, message: string) => Response;
 }
 
+/** What a test may give `createProxy` besides the configuration. */
+export interface ProxyOptions {
+  /** The clock of the rate-limit windows, in ms since the epoch (tests move it instead of sleeping). @default Date.now */
+  now?: () => number;
+}
+
 export interface CloseOptions {
   /** How long requests in flight may take to finish before they are ended. @default 0 @unit ms */
   drainMs?: number;
@@ -87,7 +94,7 @@ interface BaseUrlMatch {
  * const proxy = createProxy({ providers: { openai: { apiKey: process.env.OPENAI_API_KEY } } });
  * const response = await proxy.handle(new Request('http://proxy/openai/models'));
  */
-export function createProxy(input: ProxyConfig = {}): Proxy {
+export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {}): Proxy {
   const config = validateConfig(input);
   const baseUrls = Object.fromEntries(PROVIDER_NAMES.map((name) => [name, config.providers[name]?.baseUrl ?? DEFAULT_BASE_URLS[name]])) as Record<ProviderName, string>;
   const store = typeof config.store === 'string' ? openStore(config.store, config.audit) : config.store;
@@ -114,6 +121,7 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
   const scopeBooks = new Map<string, ScopeBook>();
   const approvals = createApprovalBook(store, (event, count) => metrics.countApprovals(event, count));
   const admin = createAdminApi(config.admin.token, approvals);
+  const rateLimiter = createRateLimiter(store, options.now);
   const deps: DispatchDeps = {
     config,
     upstream,
@@ -124,6 +132,7 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
     taint: createTaintTracker(store),
     answers: createAnswerMemory(store),
     approvals,
+    rateLimiter,
     self(request, search, route, note) {
       const recorder = new Recorder(recorderDeps, performance.now());
       recorder.decisions.push(note);
@@ -235,6 +244,7 @@ export function createProxy(input: ProxyConfig = {}): Proxy {
           if (!(await inFlight.settled(ENDED_GRACE_MS))) inFlight.finishAll({ status: 503, outcome: 'upstream_error', error: SHUTTING_DOWN });
         }
         closed = true;
+        rateLimiter.close();
         await upstream.close();
         await auditLog.flush();
         await approvals.settled();

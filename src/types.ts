@@ -23,6 +23,8 @@ export type Outcome =
   | 'upstream_unreachable'
   | 'client_aborted'
   | 'rejected'
+  /** Refused with 429 by a rate limit (`limits.rate`); the decision names the limit. */
+  | 'rate_limited'
   /**
    * Not ended yet: written when the request went to its upstream (status 0), and replaced by
    * its terminal row. Left in the trail only by a process that died meanwhile (see `takesStartedRows`).
@@ -196,6 +198,61 @@ export interface ApprovalStore {
   expireApprovals(now: string): number | Promise<number>;
 }
 
+/**
+ * A token bucket of a rate limit (`limits.rate`), kept as the time it is full again (GCRA): it
+ * holds `limit` units and refills at `limit` per `windowMs`. A request is admitted while the
+ * bucket holds at least one unit; `cost` units are taken then (1 for requests, 0 for tokens,
+ * whose count is known only once the answer ends and is taken with `spend`).
+ */
+export interface RateBucket {
+  key: string;
+  limit: number;
+  windowMs: number;
+  cost: number;
+}
+
+/** A cap on requests held at once under `key`, from admission to the end of the answer. */
+export interface RateHold {
+  key: string;
+  max: number;
+}
+
+export interface RateAdmission {
+  /** Milliseconds since the epoch: every process sharing a store must use the same clock. */
+  now: number;
+  buckets: readonly RateBucket[];
+  holds: readonly RateHold[];
+  /** The id the holds are taken under (given back with `release`). */
+  holdId: string;
+  /** Who holds them (one per proxy): `renew` extends all of an owner's holds at once. */
+  owner: string;
+  /** A hold not renewed by then is given back (its process died). */
+  holdUntil: number;
+}
+
+/** Admitted (every bucket charged, every hold taken), or refused by the first limit that has no room (nothing charged). */
+export type RateVerdict =
+  | { admitted: true }
+  | { admitted: false; kind: 'bucket' | 'hold'; index: number; retryAfterMs: number };
+
+/**
+ * Rate-limit counters (`limits.rate`), atomic per call: an admission checks and charges every
+ * limit of a request at once, so two processes sharing a store cannot both take the last unit.
+ * A store without them keeps the counters in this process's memory only.
+ */
+export interface RateCounters {
+  admit(admission: RateAdmission): RateVerdict | Promise<RateVerdict>;
+  /** Takes `cost` units from each bucket (tokens once the answer is known); a bucket may go below empty. */
+  spend(buckets: readonly RateBucket[], now: number): void | Promise<void>;
+  /** Gives back every hold taken under `holdId`. */
+  release(holdId: string): void | Promise<void>;
+  /**
+   * Extends the holds of `owner` still taken to `until` (its requests are alive); may forget, on
+   * the way, what no longer counts at `now` (full buckets, lapsed holds).
+   */
+  renew(owner: string, until: number, now: number): void | Promise<void>;
+}
+
 /** Where the proxy keeps its state: a bounded window in memory by default, or a SQLite file (better-sqlite3). */
 export interface Store {
   /** Writes a batch of rows in one transaction. */
@@ -233,5 +290,7 @@ export interface Store {
    * approvals in this process's memory only (the CLI cannot see them then).
    */
   approvals?: ApprovalStore;
+  /** Rate-limit counters; a store without them keeps them in this process's memory only. */
+  rateCounters?: RateCounters;
   close(): void | Promise<void>;
 }

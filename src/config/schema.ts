@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { policySchema } from '../policy/schema.js';
+import { rateLimitsSchema } from './rate-limit-schema.js';
 import { MEMORY_DEFAULTS } from '../store/memory-store.js';
 import { AUDIT_QUEUE_DEFAULTS } from '../store/audit-log.js';
 import type { Store } from '../types.js';
@@ -84,6 +85,8 @@ const profileSchema = z.strictObject({
   providers: z
     .partialRecord(z.enum(['openai', 'anthropic', 'gemini', 'vllm', 'ollama']), z.strictObject({ apiKey: z.string().min(1) }))
     .optional(),
+  /** This profile's rate limits; the top-level `limits.rate` when absent (the other limits are global). */
+  limits: z.strictObject({ rate: rateLimitsSchema }).optional(),
 });
 
 const profileId = z
@@ -218,6 +221,13 @@ export const proxyConfigSchema = z.strictObject({
        * with 503 and `Retry-After`, in its provider's error shape, and recorded. @default 2048
        */
       maxInFlight: z.number().int().positive().default(2048),
+      /**
+       * Rate limits of the default profile and of every profile without its own: requests per
+       * minute, tokens per minute and requests at once, per profile, virtual key, agent, user,
+       * session or execution, optionally per model glob. Counted in the store (shared by the
+       * processes on one SQLite file). @default []
+       */
+      rate: rateLimitsSchema.default([]),
     })
     .prefault({}),
   upstream: z

@@ -24,6 +24,7 @@ import type { RouteResult } from './route.js';
 import { type AskThroughProxy, type SelfDispatch, selfCaller } from './self-call.js';
 import type { SanitizeCache } from '../policy/dual-llm/cache.js';
 import type { ScopeBook } from './tool-scope-stage.js';
+import type { RateLimiter } from './rate-limit-stage.js';
 
 export interface DispatchDeps {
   config: ResolvedConfig;
@@ -45,6 +46,8 @@ export interface DispatchDeps {
   sanitizeCache(profileId: string): SanitizeCache;
   /** The sessions' tool scopes (`toolScope`), per profile. */
   scopeBook(profileId: string): ScopeBook;
+  /** Rate limits (`limits.rate`): counters in the store. */
+  rateLimiter: RateLimiter;
 }
 
 /** Status recorded for a request whose client went away before the answer (nginx's convention). */
@@ -105,6 +108,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   let guard: ToolCallGuard | null = null;
   let tainted = false;
   const policy = deps.config.profiles[route.profileId]?.policies ?? deps.config.policies;
+  const rateLimits = deps.config.profiles[route.profileId]?.limits?.rate ?? deps.config.limits.rate;
   if (match.route.hasBody) {
     const read = await readBody(request, deps.config.limits.maxRequestBodyBytes);
     if (!read.success) return reject(recorder, adapter, read.status, read.message, 'invalid_request_error');
@@ -130,6 +134,9 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     if (badModel) return reject(recorder, adapter, 400, badModel, 'invalid_request_error');
     recorder.model = decoded.view.model;
     recorder.stream = decoded.view.stream;
+    // Before any policy work (the quarantine's model calls cost too): a limited request costs little.
+    const limited = await deps.rateLimiter.admit(recorder, adapter, rateLimits);
+    if (limited) return limited;
     const dualLlm = dualLlmFor(request, query, adapter, route.profileId, credential ?? '', deps);
     const stage = await applyBodyPolicies({ view: decoded.view, json: decoded.json, operation, adapter, policy, recorder, taint: deps.taint, answers: deps.answers, dualLlm, approvals: { book: deps.approvals, caller: credential ?? '' }, scopes: deps.scopeBook(route.profileId) });
     if (stage.kind === 'reject') return reject(recorder, adapter, stage.status, stage.message, stage.type);
@@ -149,6 +156,10 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (!match.route.hasBody && operation === 'models' && match.params[0] !== undefined) {
     // Only a models route names a model in its path (a response id must not become a metric label).
     recorder.model = match.params[0];
+  }
+  if (!match.route.hasBody) {
+    const limited = await deps.rateLimiter.admit(recorder, adapter, rateLimits);
+    if (limited) return limited;
   }
 
   // A key sent in the query (Gemini's `?key=`) moves to a header: URLs end up in logs. Keys in

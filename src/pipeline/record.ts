@@ -226,6 +226,7 @@ export class Recorder {
       if (decision.kind === 'tool_call' && decision.action === 'block') metrics.countBlockedToolCall(labels, decision.ruleId);
       if (decision.kind === 'data_leak') metrics.countDataLeak(labels, decision.detector, decision.action, decision.direction);
       if (decision.kind === 'dual_llm') metrics.countDualLlm(labels, decision.ruleId, decision.outcome);
+      if (decision.kind === 'rate_limit' && decision.outcome === 'limited') metrics.countRateLimited(this.provider, decision.ruleId, decision.limit);
     }
   }
 
@@ -309,6 +310,9 @@ function decisionAttributes(decision: PolicyDecision): Record<string, string> {
     return { 'archestra.policy.kind': decision.kind, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': decision.role };
   }
   if (decision.kind === 'hosted_tool') return { 'archestra.policy.kind': decision.kind, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': 'taint' };
+  if (decision.kind === 'rate_limit') {
+    return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.action': decision.outcome, 'archestra.rate_limit.limit': decision.limit };
+  }
   if (decision.kind === 'tool_scope') return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': 'tool_scope', 'archestra.policy.action': decision.outcome };
   const action = decision.kind === 'tool_call' ? decision.action : decision.trust;
   return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': action };

@@ -116,7 +116,19 @@ export interface ToolScopeDecision {
   reason?: string;
 }
 
-export type PolicyDecision = ToolCallDecision | ToolResultDecision | DataLeakDecision | QuarantineDecision | DualLlmDecision | DualLlmCallDecision | HostedToolDecision | ToolScopeDecision;
+/** A request refused with 429 by a rate limit (`limits.rate`), or with 503 because its counters failed. */
+export interface RateLimitDecision {
+  kind: 'rate_limit';
+  /** The limit's id. */
+  ruleId: string;
+  limit: 'requests_per_minute' | 'tokens_per_minute' | 'concurrent';
+  scope: string;
+  /** `limited`: 429, retry after `retryAfterSeconds`; `store_error`: its counters could not be read (503). */
+  outcome: 'limited' | 'store_error';
+  retryAfterSeconds: number;
+}
+
+export type PolicyDecision = RateLimitDecision | ToolCallDecision | ToolResultDecision | DataLeakDecision | QuarantineDecision | DualLlmDecision | DualLlmCallDecision | HostedToolDecision | ToolScopeDecision;
 
 /** The trust of a request's context, computed from all of it (and the session's history). */
 export interface ContextVerdict {

@@ -1,4 +1,5 @@
 import { createMemoryApprovals } from './memory-approvals.js';
+import { createMemoryRateCounters } from './memory-rate-counters.js';
 import type { AnswerContextRecord, InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
 
 export interface MemoryStoreOptions {
@@ -101,6 +102,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   return {
     takesStartedRows: true,
     approvals: createMemoryApprovals(),
+    rateCounters: createMemoryRateCounters(),
     saveInteractions(rows) {
       for (const row of rows) keep(row);
     },

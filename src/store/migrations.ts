@@ -82,4 +82,17 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX approvals_scope ON approvals (proxy_id, scope, created_at);
   CREATE INDEX approvals_state ON approvals (state, proxy_id, created_at);`,
+  // Rate limits (`limits.rate`): a token bucket is one number, when it is full again (a full one
+  // has no row); a request held for a concurrency cap is one row per limit, with a lease its
+  // process renews (a process that died gives its holds back when the lease runs out).
+  `CREATE TABLE rate_buckets (key TEXT PRIMARY KEY, full_at REAL NOT NULL) WITHOUT ROWID;
+  CREATE TABLE rate_holds (
+    id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX rate_holds_key ON rate_holds (key, expires_at);
+  CREATE INDEX rate_holds_owner ON rate_holds (owner);`,
 ];

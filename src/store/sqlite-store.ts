@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { AnswerContextRecord, InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 import { sqliteApprovals } from './sqlite-approvals.js';
+import { sqliteRateCounters } from './sqlite-rate-counters.js';
 import { PRUNE_INTERVAL_MS, type Retention, pruneSteps, runPruneSteps } from './retention.js';
 import { createSqliteWriter } from './sqlite-writer.js';
 
@@ -63,6 +64,13 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
   const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
   db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
   migrate(db);
+  // Rate counters commit on every request: on a connection of their own that does not fsync each
+  // commit (WAL with NORMAL). An in-memory database has one connection only.
+  const rateDb = path === ':memory:' ? db : openDatabase(path);
+  if (rateDb !== db) {
+    rateDb.pragma('synchronous = NORMAL');
+    rateDb.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
+  }
 
   const insertSql = upsertSql();
   const insert = db.prepare(insertSql);
@@ -106,6 +114,7 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
   return {
     takesStartedRows: true,
     approvals: sqliteApprovals(db),
+    rateCounters: sqliteRateCounters(rateDb),
     saveVirtualKey(record) {
       insertKey.run(toKeyRow(record));
     },
@@ -152,6 +161,7 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
       // A retention run in progress stops at its next batch.
       clearInterval(retentionTimer);
       await writer?.close();
+      if (rateDb !== db) rateDb.close();
       if (path !== ':memory:') db.pragma('wal_checkpoint(TRUNCATE)');
       db.close();
     },

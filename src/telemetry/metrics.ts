@@ -26,6 +26,8 @@ export interface ProxyMetrics extends AuditMetrics {
   countDualLlm(labels: LlmLabels, rule: string, outcome: string): void;
   /** One more try of an upstream request, by why (`http_429`, `connection_refused`, ...). */
   countUpstreamRetry(provider: string, reason: string): void;
+  /** A request refused with 429 by a rate limit (`limits.rate`): by provider, limit id and which of its limits. */
+  countRateLimited(provider: string, limit: string, type: string): void;
   /** Tool calls held for approval (`held`), let through once approved (`used`), refused as denied (`denied`), pending approvals pushed out by the bound (`evicted`). */
   countApprovals(event: 'held' | 'used' | 'denied' | 'evicted', count: number): void;
 }
@@ -112,6 +114,12 @@ export function createProxyMetrics(registry: Registry = new Registry(), maxLabel
     labelNames: ['event'],
     registers: [registry],
   });
+  const rateLimited = existing<Counter>(registry, 'llm_rate_limited_total') ?? new Counter({
+    name: 'llm_rate_limited_total',
+    help: 'Requests refused with 429 by a rate limit (limits.rate), by provider, limit id and type (requests_per_minute, tokens_per_minute, concurrent)',
+    labelNames: ['provider', 'limit', 'type'],
+    registers: [registry],
+  });
   const seenExecutions = new Set<string>();
 
   return {
@@ -129,6 +137,7 @@ export function createProxyMetrics(registry: Registry = new Registry(), maxLabel
     countDataLeak: (labels, rule, action, direction) => dataLeaks.inc(cap('llm_data_leak_findings_total', { ...labels, rule, action, direction })),
     countDualLlm: (labels, rule, outcome) => dualLlm.inc(cap('llm_dual_llm_results_total', { ...labels, rule, outcome })),
     countUpstreamRetry: (provider, reason) => retries.inc(cap('llm_upstream_retries_total', { provider, reason })),
+    countRateLimited: (provider, limit, type) => rateLimited.inc(cap('llm_rate_limited_total', { provider, limit, type })),
     countApprovals: (event, count) => approvals.inc({ event }, count),
     countExecution(externalAgentId, executionId) {
       const key = `${externalAgentId}\u0000${executionId}`;
