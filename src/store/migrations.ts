@@ -82,4 +82,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX approvals_scope ON approvals (proxy_id, scope, created_at);
   CREATE INDEX approvals_state ON approvals (state, proxy_id, created_at);`,
+  // What each interaction cost (null: unknown), and the token kinds it is priced by.
+  `ALTER TABLE interactions ADD COLUMN cache_read_tokens INTEGER;
+  ALTER TABLE interactions ADD COLUMN cache_write_tokens INTEGER;
+  ALTER TABLE interactions ADD COLUMN reasoning_tokens INTEGER;
+  ALTER TABLE interactions ADD COLUMN cost_usd REAL;`,
 ];
