@@ -95,4 +95,9 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX rate_holds_key ON rate_holds (key, expires_at);
   CREATE INDEX rate_holds_owner ON rate_holds (owner);`,
+  // What each interaction cost (null: unknown), and the token kinds it is priced by.
+  `ALTER TABLE interactions ADD COLUMN cache_read_tokens INTEGER;
+  ALTER TABLE interactions ADD COLUMN cache_write_tokens INTEGER;
+  ALTER TABLE interactions ADD COLUMN reasoning_tokens INTEGER;
+  ALTER TABLE interactions ADD COLUMN cost_usd REAL;`,
 ];
