@@ -179,11 +179,12 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   }
   if (body !== null) headers['content-type'] = 'application/json';
 
+  // Only the requests made while the price table is still loading (just after start) wait for it,
+  // before they go upstream: an answer held back meanwhile could be cut off by its upstream.
+  if (!deps.prices.loaded) await deps.prices.ready();
   recorder.markUpstreamStart(performance.now());
   const forwarded = await forwardWithRetries(deps.upstream, { url, method: request.method, headers, body, signal: request.signal }, deps.config.upstream.retries, (reason) => recorder.countRetry(reason));
   recorder.upstreamAttempts = forwarded.attempts;
-  // Only the answers that arrive while the price table is still loading (just after start) wait for it.
-  if (!deps.prices.loaded) await deps.prices.ready();
   const { result } = forwarded;
   if (!result.success) {
     if (result.aborted) return finishWith(recorder, new Response(null, { status: CLIENT_CLOSED }), 'client_aborted', result.message);
