@@ -71,6 +71,8 @@ export class Recorder {
   readonly decisions: PolicyDecision[] = [];
   /** Requests sent upstream (retries included); null until forwarded. */
   upstreamAttempts: number | null = null;
+  /** How the request ended, once it has (read by `onFinish`: a budget settles by it). */
+  outcome: Outcome | null = null;
   /** Runs once the request has ended (its row is queued): gives back its in-flight place. */
   onFinish: (() => void) | null = null;
 
@@ -171,6 +173,7 @@ export class Recorder {
   finish({ status, outcome, error = null, answerStarted = false }: Finish, now: number): void {
     if (this.finished) return;
     this.finished = true;
+    this.outcome = outcome;
     // First, so nothing below can keep the place taken (the row is queued before anyone waiting wakes).
     this.onFinish?.();
     const durationMs = now - this.receivedAt;
@@ -297,6 +300,7 @@ function utf8Head(text: string, max: number): string {
 
 /** A decision as span event attributes: what was decided and by which rule, never a value. */
 function decisionAttributes(decision: PolicyDecision): Record<string, string> {
+  if (decision.kind === 'budget') return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.budgetId, 'archestra.policy.action': decision.outcome, 'archestra.budget.unit': decision.unit };
   if (decision.kind === 'data_leak') {
     return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.detector, 'archestra.policy.action': decision.action, 'archestra.policy.direction': decision.direction };
   }
