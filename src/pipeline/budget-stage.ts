@@ -106,6 +106,9 @@ export function createBudgeter(store: Store, now: () => number = Date.now, price
       let applied = applicableBudgets(rules, { profileId: recorder.proxyId, virtualKeyId: recorder.virtualKeyId, context: recorder.context, model: recorder.model }, at);
       if (applied.length === 0) return null;
       const id = randomUUID();
+      // The proxy's own model calls (the dual-LLM quarantine) run inside a client's admitted
+      // request: never refused (which would fail their parent), but what they spend counts.
+      const ownCall = recorder.decisions.some((decision) => decision.kind === 'dual_llm_call');
       const tokens = (budget: AppliedBudget) => worst.inputTokens + (worst.maxTokens ?? budget.rule.maxTokensWhenUnset);
       let usd: number | null = null;
       if (applied.some((budget) => budget.unit === 'usd')) {
@@ -113,7 +116,7 @@ export function createBudgeter(store: Store, now: () => number = Date.now, price
         usd = price(recorder, { inputTokens: worst.inputTokens, outputTokens: worst.maxTokens ?? Math.max(...applied.map((budget) => budget.rule.maxTokensWhenUnset)) });
         if (usd === null) {
           const refusing = applied.find((budget) => budget.unit === 'usd' && budget.rule.onUnknownPrice === 'refuse');
-          if (refusing) {
+          if (refusing && !ownCall) {
             const message = `Budget "${refusing.rule.id}" is in US dollars, and the price of model "${recorder.model ?? 'unknown'}" is not known, so the request was refused; give the model a price (pricing.models) or ask for a priced model.`;
             recorder.decisions.push({ kind: 'budget', budgetId: refusing.rule.id, unit: 'usd', scope: refusing.rule.scope, outcome: 'unknown_price', requested: null, roomAt: null });
             return finishWith(recorder, adapter.errorResponse(402, message, 'billing_error', NOT_RETRYABLE), 'over_budget', message);
@@ -124,9 +127,7 @@ export function createBudgeter(store: Store, now: () => number = Date.now, price
         }
       }
       const amounts = applied.map((budget) => (budget.unit === 'usd' ? usd! : tokens(budget)));
-      // The proxy's own model calls (the dual-LLM quarantine) run inside a client's admitted
-      // request: never refused (which would fail their parent), but what they spend counts.
-      if (recorder.decisions.some((decision) => decision.kind === 'dual_llm_call')) {
+      if (ownCall) {
         atFinish(recorder, id, applied, amounts, false);
         return null;
       }

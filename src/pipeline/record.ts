@@ -230,6 +230,7 @@ export class Recorder {
       if (decision.kind === 'data_leak') metrics.countDataLeak(labels, decision.detector, decision.action, decision.direction);
       if (decision.kind === 'dual_llm') metrics.countDualLlm(labels, decision.ruleId, decision.outcome);
       if (decision.kind === 'rate_limit' && decision.outcome === 'limited') metrics.countRateLimited(this.provider, decision.ruleId, decision.limit);
+      if (decision.kind === 'budget') metrics.countBudgetRefused(this.provider, decision.budgetId, decision.outcome);
     }
   }
 

@@ -17,6 +17,7 @@ import { type Proxy, createMemoryStore, createProxy, createProxyFetch } from '..
 import type { ProxyConfig } from '../../src/config/schema.js';
 import { estimateInputTokens } from '../../src/pipeline/budget-stage.js';
 import type { RequestContext, Store } from '../../src/types.js';
+import { sampleValue } from '../helpers/metrics.js';
 import { auditRows } from '../helpers/proxy.js';
 import { type RawUpstream, type Step, startRawStreamUpstream } from '../helpers/raw-stream-upstream.js';
 import { messageBody, streamEvents } from '../upstream/anthropic-wire.js';
@@ -191,6 +192,7 @@ describe('the refusal', () => {
 
     const [row] = (await auditRows(proxy)).filter((row) => row.outcome === 'over_budget');
     expect(row).toMatchObject({ status: 402, outcome: 'over_budget', agentId: 'writer', decisions: [{ kind: 'budget', budgetId: 'claude-hourly', unit: 'tokens', scope: 'agent', outcome: 'exceeded', roomAt: room }] });
+    expect(sampleValue(await proxy.registry.metrics(), 'llm_budget_refused_total', { provider: 'anthropic', budget: 'claude-hourly', reason: 'exceeded' })).toBe(2);
   });
 });
 
