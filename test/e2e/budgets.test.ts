@@ -295,3 +295,19 @@ describe('when the counters fail, or a price is unknown', () => {
     await openai(allowing).chat.completions.create({ ...params(), model: 'no-such-model-xyz' });
   });
 });
+
+describe('other wire formats', () => {
+  it('Gemini\'s maxOutputTokens and Ollama\'s num_predict are reserved; their 402 comes in their own error shape', async () => {
+    const proxy = createProxy({ providers: { gemini: { baseUrl: up.url, apiKey: 'g-key' }, ollama: { baseUrl: up.url } }, limits: { budgets: [{ id: 'small', scope: 'profile', tokens: 1_000, window: { rolling: '1h' } }] } }, { now: () => clock });
+    proxies.push(proxy);
+    const gemini = new Request('http://proxy/gemini/v1beta/models/gemini-2.5-flash:generateContent', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }], generationConfig: { maxOutputTokens: 5_000 } }) });
+    const geminiOver = await proxy.handle(gemini);
+    expect(geminiOver.status).toBe(402);
+    expect(geminiOver.headers.get('x-should-retry')).toBe('false');
+    expect(await geminiOver.json()).toEqual({ error: { code: 402, status: 'RESOURCE_EXHAUSTED', message: expect.stringContaining('Budget "small" exceeded: 1,000 tokens for this proxy profile over the rolling 1h; this request alone may use up to 5,') } });
+    const ollama = new Request('http://proxy/ollama/api/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'llama3.2', messages: [{ role: 'user', content: 'hi' }], stream: false, options: { num_predict: 2_000 } }) });
+    const ollamaOver = await proxy.handle(ollama);
+    expect(ollamaOver.status).toBe(402);
+    expect(await ollamaOver.json()).toEqual({ error: expect.stringContaining('this request alone may use up to 2,0') });
+  });
+});
