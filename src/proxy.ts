@@ -20,6 +20,7 @@ import { createRateLimiter } from './pipeline/rate-limit-stage.js';
 import { createBudgeter } from './pipeline/budget-stage.js';
 import { AUDIT_FAILED, Recorder } from './pipeline/record.js';
 import { DEFAULT_PROFILE_ID, routeNative, routePath } from './pipeline/route.js';
+import { createPriceBook } from './pricing/price-book.js';
 import { providerAdapters } from './providers/registry.js';
 import type { ProviderAdapter } from './providers/types.js';
 import { createAuditLog } from './store/audit-log.js';
@@ -110,7 +111,9 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
   metrics.watchAuditQueue(() => auditLog.queuedRows);
   const upstream = createUpstreamClient(config.upstream);
   const profileIds = new Set(Object.keys(config.profiles));
-  const recorderDeps = { metrics, auditLog, keepBodies: config.audit.bodies, maxBodyBytes: config.audit.maxBodyBytes, onAuditFailure: config.audit.onFailure };
+  // The price table loads now, in the background: the first answer waits for it only if it comes first.
+  const prices = createPriceBook(config.pricing);
+  const recorderDeps = { metrics, auditLog, keepBodies: config.audit.bodies, maxBodyBytes: config.audit.maxBodyBytes, onAuditFailure: config.audit.onFailure, prices };
   const secretBox = createSecretBox(config.masterKey ?? process.env.ARCHESTRA_MASTER_KEY);
   const jwtVerifiers = new Map<string, ReturnType<typeof createJwtVerifier>>();
   if (config.auth.jwks) jwtVerifiers.set(DEFAULT_PROFILE_ID, createJwtVerifier(config.auth.jwks));
@@ -123,7 +126,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
   const approvals = createApprovalBook(store, (event, count) => metrics.countApprovals(event, count));
   const admin = createAdminApi(config.admin.token, approvals);
   const rateLimiter = createRateLimiter(store, options.now);
-  const budgeter = createBudgeter(store, options.now);
+  const budgeter = createBudgeter(store, options.now, prices);
   const deps: DispatchDeps = {
     config,
     upstream,
@@ -135,6 +138,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
     answers: createAnswerMemory(store),
     approvals,
     rateLimiter,
+    prices,
     budgeter,
     self(request, search, route, note) {
       const recorder = new Recorder(recorderDeps, performance.now());

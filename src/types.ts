@@ -75,8 +75,21 @@ export interface InteractionRecord {
   durationMs: number;
   /** Upstream call to the first streamed chunk; null when not streaming. */
   timeToFirstTokenMs: number | null;
+  /** Prompt tokens as the provider reports them (Anthropic's leave the cache reads and writes out). */
   inputTokens: number | null;
+  /** Answer tokens, reasoning included. */
   outputTokens: number | null;
+  /** Prompt tokens read from the provider's prompt cache, where reported. */
+  cacheReadTokens?: number | null;
+  /** Prompt tokens written to the provider's prompt cache (Anthropic), where reported. */
+  cacheWriteTokens?: number | null;
+  /** Of the answer's tokens, the reasoning ones, where reported apart (OpenAI, Gemini). */
+  reasoningTokens?: number | null;
+  /**
+   * What the usage cost, in US dollars (`pricing.models`, else the bundled price table). Null
+   * when no usage was reported or the model's price is not known: unknown, never 0.
+   */
+  costUsd?: number | null;
   requestBody: string | null;
   responseBody: string | null;
   /** How the caller authenticated: `provider_key`, `virtual_key`, `jwt`, `configured_key` (no credential sent), `none` (no key at all, for a provider that needs none), or null when refused before. */

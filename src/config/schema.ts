@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { policySchema } from '../policy/schema.js';
 import { budgetsSchema } from './budget-schema.js';
 import { rateLimitsSchema } from './rate-limit-schema.js';
+import { pricingSchema } from './pricing-schema.js';
 import { MEMORY_DEFAULTS } from '../store/memory-store.js';
 import { AUDIT_QUEUE_DEFAULTS } from '../store/audit-log.js';
 import type { Store } from '../types.js';
@@ -281,6 +282,8 @@ export const proxyConfigSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** What each model costs: overrides of the bundled price table (`pricing.models`). */
+  pricing: pricingSchema.prefault({}),
   metrics: z
     .strictObject({
       /** The prom-client registry to register on; a new one per proxy by default. */

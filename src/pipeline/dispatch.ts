@@ -25,6 +25,7 @@ import { type AskThroughProxy, type SelfDispatch, selfCaller } from './self-call
 import type { SanitizeCache } from '../policy/dual-llm/cache.js';
 import type { ScopeBook } from './tool-scope-stage.js';
 import type { RateLimiter } from './rate-limit-stage.js';
+import type { PriceBook } from '../pricing/price-book.js';
 import { type Budgeter, estimateInputTokens } from './budget-stage.js';
 import { requestedMaxTokens } from '../providers/requested-max-tokens.js';
 
@@ -39,6 +40,8 @@ export interface DispatchDeps {
   answers: AnswerMemory;
   /** Tool calls held for a person's decision. */
   approvals: ApprovalBook;
+  /** Prices each answer's usage; its table loads in the background when the proxy is built. */
+  prices: PriceBook;
   upstream: UpstreamClient;
   /** Upstream base URL per provider, from the configuration. */
   baseUrls: Record<ProviderName, string>;
@@ -192,6 +195,8 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   recorder.markUpstreamStart(performance.now());
   const forwarded = await forwardWithRetries(deps.upstream, { url, method: request.method, headers, body, signal: request.signal }, deps.config.upstream.retries, (reason) => recorder.countRetry(reason));
   recorder.upstreamAttempts = forwarded.attempts;
+  // Only the answers that arrive while the price table is still loading (just after start) wait for it.
+  if (!deps.prices.loaded) await deps.prices.ready();
   const { result } = forwarded;
   if (!result.success) {
     if (result.aborted) return finishWith(recorder, new Response(null, { status: CLIENT_CLOSED }), 'client_aborted', result.message);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Span } from '@opentelemetry/api';
+import type { PriceBook } from '../pricing/price-book.js';
 import type { Usage } from '../providers/types.js';
 import type { AuditLog } from '../store/audit-log.js';
 import type { ProxyMetrics } from '../telemetry/metrics.js';
@@ -17,6 +18,8 @@ export interface RecorderDeps {
    * lets it go out (the row stays queued for the next try). @default 'refuse'
    */
   onAuditFailure?: 'refuse' | 'continue';
+  /** Prices the usage each answer reports; without one, no cost is recorded. */
+  prices?: PriceBook;
 }
 
 /** Why an answer was withheld when its row could not be committed. */
@@ -71,6 +74,8 @@ export class Recorder {
   readonly decisions: PolicyDecision[] = [];
   /** Requests sent upstream (retries included); null until forwarded. */
   upstreamAttempts: number | null = null;
+  /** The cost of the usage reported, in US dollars, once finished: null when none was reported or its price is not known. */
+  costUsd: number | null = null;
   /** How the request ended, once it has (read by `onFinish`: a budget settles by it). */
   outcome: Outcome | null = null;
   /** Runs once the request has ended (its row is queued): gives back its in-flight place. */
@@ -180,6 +185,7 @@ export class Recorder {
     const ttftMs = this.stream && this.firstTokenAt !== null && this.upstreamStartedAt !== null ? this.firstTokenAt - this.upstreamStartedAt : null;
     // A request refused before it was forwarded still gets its span.
     if (!this.span && this.provider) this.startSpan('');
+    this.costUsd = this.priceUsage();
     const row = this.toRecord(status, outcome, error, durationMs, ttftMs);
     const appended = this.deps.auditLog.append(row);
     if (!appended) {
@@ -202,6 +208,21 @@ export class Recorder {
     });
   }
 
+  /**
+   * What the usage reported cost, by the model asked for, else the one that answered (a dated
+   * snapshot of it). Null when no usage was reported, or neither model has a known price.
+   */
+  priceUsage(): number | null {
+    const { prices } = this.deps;
+    if (!prices || !this.provider || !hasUsage(this.usage)) return null;
+    for (const model of [this.model, this.responseModel]) {
+      if (model === null) continue;
+      const usd = prices.cost(this.provider, model, this.usage);
+      if (usd !== null) return usd;
+    }
+    return null;
+  }
+
   /** The request's metrics and the end of its span, with the status the client got. */
   private report(status: number, error: string | null, durationMs: number, ttftMs: number | null, withheld = false): void {
     this.observeMetrics(status, durationMs, ttftMs);
@@ -218,6 +239,9 @@ export class Recorder {
     const labels = { provider: this.provider, model: proven ? (this.model ?? 'unknown') : 'unknown', external_agent_id: agentId };
     metrics.observeRequest(labels, status, durationMs / 1000);
     metrics.observeTokens(labels, this.usage.inputTokens, this.usage.outputTokens);
+    if (this.costUsd !== null) metrics.observeCost(labels, this.costUsd);
+    // A model without a price costs something nobody sees: counted, so an operator adds its price.
+    else if (this.deps.prices && hasUsage(this.usage)) metrics.countUnknownCost(this.provider, labels.model);
     if (ttftMs !== null) metrics.observeTimeToFirstToken(labels, ttftMs / 1000);
     if (this.firstByteAt !== null) metrics.observeTimeToFirstByte(labels, (this.firstByteAt - this.receivedAt) / 1000);
     if (this.usage.outputTokens && this.upstreamStartedAt !== null && this.firstTokenAt !== null) {
@@ -240,6 +264,10 @@ export class Recorder {
     if (this.responseModel) attributes[semconv.ATTR_GEN_AI_RESPONSE_MODEL] = this.responseModel;
     if (this.usage.inputTokens !== null) attributes[semconv.ATTR_GEN_AI_USAGE_INPUT_TOKENS] = this.usage.inputTokens;
     if (this.usage.outputTokens !== null) attributes[semconv.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS] = this.usage.outputTokens;
+    if (this.usage.cacheReadTokens) attributes[semconv.ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS] = this.usage.cacheReadTokens;
+    if (this.usage.cacheWriteTokens) attributes[semconv.ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS] = this.usage.cacheWriteTokens;
+    if (this.usage.reasoningTokens) attributes[semconv.ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS] = this.usage.reasoningTokens;
+    if (this.costUsd !== null) attributes[semconv.ATTR_ARCHESTRA_COST_USD] = this.costUsd;
     if (error) attributes[semconv.ATTR_ERROR_TYPE] = withheld ? AUDIT_FAILED_ERROR_TYPE : status >= 500 ? 'upstream_error' : String(status);
     for (const decision of this.decisions) this.span.addEvent('archestra.policy.decision', decisionAttributes(decision));
     endLlmSpan(this.span, attributes, error);
@@ -266,6 +294,10 @@ export class Recorder {
       timeToFirstTokenMs: ttftMs === null ? null : round(ttftMs),
       inputTokens: this.usage.inputTokens,
       outputTokens: this.usage.outputTokens,
+      cacheReadTokens: this.usage.cacheReadTokens ?? null,
+      cacheWriteTokens: this.usage.cacheWriteTokens ?? null,
+      reasoningTokens: this.usage.reasoningTokens ?? null,
+      costUsd: this.costUsd,
       requestBody: this.requestBody,
       responseBody: this.deps.keepBodies && this.responseParts.length > 0 ? this.redact(this.responseParts.join('')) + (this.responseCut ? TRUNCATED : '') : null,
       authMethod: this.authMethod,
@@ -282,6 +314,11 @@ export class Recorder {
     const head = utf8Head(text, this.deps.maxBodyBytes);
     return head === text ? text : head + TRUNCATED;
   }
+}
+
+/** The answer reported token counts (a refusal before the upstream, or a listing, reports none). */
+function hasUsage(usage: Usage): boolean {
+  return usage.inputTokens !== null || usage.outputTokens !== null;
 }
 
 /** What stands for a request's own key quoted in its audit row. */

@@ -2,9 +2,26 @@ import type { BlockedCall, ToolResultReplacement } from '../policy/refusal.js';
 import type { ProviderName } from '../types.js';
 
 /** Token counts as the provider reported them. */
+/**
+ * Token counts as the provider reports them. The optional kinds are set where the provider
+ * reports them, and priced apart (src/pricing/): cache reads lower, cache writes higher, reasoning
+ * at the model's reasoning rate where it has one.
+ */
 export interface Usage {
+  /** Prompt tokens as reported: OpenAI and Gemini count cache reads in; Anthropic does not (`inputIncludesCache`). */
   inputTokens: number | null;
+  /** Answer tokens, reasoning included. */
   outputTokens: number | null;
+  /** Prompt tokens read from the provider's prompt cache. */
+  cacheReadTokens?: number | null;
+  /** Prompt tokens written to the provider's prompt cache (Anthropic). */
+  cacheWriteTokens?: number | null;
+  /** Of `cacheWriteTokens`, those written for an hour (Anthropic's 1h cache, priced higher than 5 minutes). */
+  cacheWrite1hTokens?: number | null;
+  /** Of `outputTokens`, the reasoning ("thinking") tokens, where reported apart. */
+  reasoningTokens?: number | null;
+  /** False when `inputTokens` leaves the cache reads and writes out (Anthropic): the prompt is their sum. @default true */
+  inputIncludesCache?: boolean;
 }
 
 /**

@@ -95,6 +95,11 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX rate_holds_key ON rate_holds (key, expires_at);
   CREATE INDEX rate_holds_owner ON rate_holds (owner);`,
+  // What each interaction cost (null: unknown), and the token kinds it is priced by.
+  `ALTER TABLE interactions ADD COLUMN cache_read_tokens INTEGER;
+  ALTER TABLE interactions ADD COLUMN cache_write_tokens INTEGER;
+  ALTER TABLE interactions ADD COLUMN reasoning_tokens INTEGER;
+  ALTER TABLE interactions ADD COLUMN cost_usd REAL;`,
   // Budgets (`limits.budgets`): spend per key and slot of time (a window sums its slots), and
   // each request's reservation, one row per budget, with a lease its process renews (a process
   // that died gives its reservations back when the lease runs out).

@@ -12,7 +12,7 @@ const COLUMNS = [
   'id', 'created_at', 'proxy_id', 'provider', 'operation', 'model', 'response_model', 'agent_id', 'user_id',
   'session_id', 'execution_id', 'status', 'outcome', 'error', 'stream', 'duration_ms', 'ttft_ms',
   'input_tokens', 'output_tokens', 'request_body', 'response_body', 'auth_method', 'virtual_key_id', 'decisions',
-  'answer_id', 'answer_context', 'upstream_attempts',
+  'answer_id', 'answer_context', 'upstream_attempts', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_usd',
 ] as const;
 
 const KEY_COLUMNS = ['id', 'name', 'key_hash', 'key_prefix', 'providers', 'proxy_ids', 'sealed_secrets', 'created_at', 'expires_at', 'revoked_at'] as const;
@@ -209,6 +209,8 @@ function toRow(record: InteractionRecord): Row {
     decisions: record.decisions && JSON.stringify(record.decisions),
     answer_id: record.answerId ?? null, answer_context: record.answerContext ? JSON.stringify(record.answerContext) : null,
     upstream_attempts: record.upstreamAttempts ?? null,
+    cache_read_tokens: record.cacheReadTokens ?? null, cache_write_tokens: record.cacheWriteTokens ?? null,
+    reasoning_tokens: record.reasoningTokens ?? null, cost_usd: record.costUsd ?? null,
   };
 }
 
@@ -245,5 +247,7 @@ function fromRow(row: Row): InteractionRecord {
     answerId: row.answer_id as string | null,
     answerContext: row.answer_context === null ? null : (JSON.parse(String(row.answer_context)) as AnswerContextRecord),
     upstreamAttempts: row.upstream_attempts as number | null,
+    cacheReadTokens: row.cache_read_tokens as number | null, cacheWriteTokens: row.cache_write_tokens as number | null,
+    reasoningTokens: row.reasoning_tokens as number | null, costUsd: row.cost_usd as number | null,
   };
 }

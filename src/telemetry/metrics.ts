@@ -17,6 +17,10 @@ export interface ProxyMetrics extends AuditMetrics {
   readonly registry: Registry;
   observeRequest(labels: LlmLabels, statusCode: number, seconds: number): void;
   observeTokens(labels: LlmLabels, input: number | null, output: number | null): void;
+  /** What one interaction cost, in US dollars. */
+  observeCost(labels: LlmLabels, usd: number): void;
+  /** An interaction that reported usage on a model whose price is not known (its cost is null). */
+  countUnknownCost(provider: string, model: string): void;
   observeTimeToFirstToken(labels: LlmLabels, seconds: number): void;
   observeTimeToFirstByte(labels: LlmLabels, seconds: number): void;
   observeTokensPerSecond(labels: LlmLabels, tokensPerSecond: number): void;
@@ -57,6 +61,18 @@ export function createProxyMetrics(registry: Registry = new Registry(), maxLabel
     name: 'llm_tokens_total',
     help: 'Total tokens used',
     labelNames: [...LLM_LABELS, 'type'],
+    registers: [registry],
+  });
+  const cost = existing<Counter>(registry, 'llm_cost_total') ?? new Counter({
+    name: 'llm_cost_total',
+    help: 'Total cost of LLM interactions in US dollars, from the usage each answer reported',
+    labelNames: LLM_LABELS,
+    registers: [registry],
+  });
+  const unknownCost = existing<Counter>(registry, 'llm_cost_unknown_total') ?? new Counter({
+    name: 'llm_cost_unknown_total',
+    help: 'Interactions whose cost is unknown: usage reported on a model with no price (set one in pricing.models)',
+    labelNames: ['provider', 'model'],
     registers: [registry],
   });
   const timeToFirstToken = existing<Histogram>(registry, 'llm_time_to_first_token_seconds') ?? new Histogram({
@@ -138,6 +154,8 @@ export function createProxyMetrics(registry: Registry = new Registry(), maxLabel
       if (input !== null && input > 0) tokens.inc(cap('llm_tokens_total', { ...labels, type: 'input' }), input);
       if (output !== null && output > 0) tokens.inc(cap('llm_tokens_total', { ...labels, type: 'output' }), output);
     },
+    observeCost: (labels, usd) => cost.inc(cap('llm_cost_total', labels), usd),
+    countUnknownCost: (provider, model) => unknownCost.inc(cap('llm_cost_unknown_total', { provider, model })),
     observeTimeToFirstToken: (labels, seconds) => timeToFirstToken.observe(cap('llm_time_to_first_token_seconds', labels), seconds),
     observeTimeToFirstByte: (labels, seconds) => timeToFirstByte.observe(cap('llm_time_to_first_byte_seconds', labels), seconds),
     observeTokensPerSecond: (labels, value) => tokensPerSecond.observe(cap('llm_tokens_per_second', labels), value),

@@ -10,6 +10,9 @@ export const ATTR_GEN_AI_REQUEST_STREAMING = 'gen_ai.request.streaming';
 export const ATTR_GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
 export const ATTR_GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
 export const ATTR_GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
+export const ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS = 'gen_ai.usage.cache_read.input_tokens';
+export const ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS = 'gen_ai.usage.cache_creation.input_tokens';
+export const ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS = 'gen_ai.usage.reasoning.output_tokens';
 export const ATTR_GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
 export const ATTR_GEN_AI_AGENT_ID = 'gen_ai.agent.id';
 export const ATTR_HTTP_RESPONSE_STATUS_CODE = 'http.response.status_code';
@@ -19,3 +22,5 @@ export const ATTR_ARCHESTRA_PROXY_ID = 'archestra.proxy.id';
 export const ATTR_ARCHESTRA_USER_ID = 'archestra.user.id';
 export const ATTR_ARCHESTRA_EXECUTION_ID = 'archestra.execution.id';
 export const ATTR_ARCHESTRA_EXTERNAL_AGENT_ID = 'archestra.external_agent_id';
+/** The interaction's cost in US dollars (no GenAI convention names one yet). */
+export const ATTR_ARCHESTRA_COST_USD = 'archestra.cost.usd';

@@ -25,6 +25,16 @@ describe('the built package', () => {
     expect(JSON.parse(loaded)).toEqual([]);
   });
 
+  it('the price table loads once a proxy is built, not on import', () => {
+    const table = String.raw`Object.keys(require.cache).filter((file) => /@pydantic\/genai-prices/.test(file)).length`;
+    const output = run(['-e', `
+      const { createProxy } = require('@archestra/llm-proxy');
+      const before = ${table};
+      const proxy = createProxy();
+      setTimeout(async () => { console.log(JSON.stringify([before, ${table}])); await proxy.close(); }, 500);`]);
+    expect(JSON.parse(output)).toEqual([0, 1]);
+  });
+
   it('an error from the CJS build is recognised by the ESM build', () => {
     const output = run(['--input-type=module', '-e', `
       import { createRequire } from 'node:module';

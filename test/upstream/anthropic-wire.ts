@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 
 export interface AnthropicToolCall { id: string; name: string; input: Record<string, unknown> }
 
-export interface AnthropicUsage { input_tokens: number; output_tokens: number }
+/** Usage; the prompt-cache counts default to 0 (`cache_1h_input_tokens`: of the writes, those kept an hour). */
+export interface AnthropicUsage { input_tokens: number; output_tokens: number; cache_read_input_tokens?: number; cache_creation_input_tokens?: number; cache_1h_input_tokens?: number }
 
 export type AnthropicReply =
   | {
@@ -60,12 +61,15 @@ export function modelsPage() {
 function fullUsage(usage: AnthropicUsage) {
   return {
     input_tokens: usage.input_tokens,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
-    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    ...cacheCounts(usage),
+    cache_creation: { ephemeral_5m_input_tokens: (usage.cache_creation_input_tokens ?? 0) - (usage.cache_1h_input_tokens ?? 0), ephemeral_1h_input_tokens: usage.cache_1h_input_tokens ?? 0 },
     output_tokens: usage.output_tokens,
     service_tier: 'standard',
   };
+}
+
+function cacheCounts(usage: AnthropicUsage) {
+  return { cache_creation_input_tokens: usage.cache_creation_input_tokens ?? 0, cache_read_input_tokens: usage.cache_read_input_tokens ?? 0 };
 }
 
 function stopReasonOf(reply: MessageReply): string {
@@ -115,7 +119,7 @@ export function sseEvent(name: string, data: unknown): string {
 export function streamEvents(reply: MessageReply, model: string): string[] {
   const usage = reply.usage ?? DEFAULT_USAGE;
   const message = messageBody(reply, model);
-  const events = [sseEvent('message_start', { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: fullUsage({ input_tokens: usage.input_tokens, output_tokens: 1 }) } })];
+  const events = [sseEvent('message_start', { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: fullUsage({ ...usage, output_tokens: 1 }) } })];
   const delta = (index: number, value: object) => sseEvent('content_block_delta', { type: 'content_block_delta', index, delta: value });
   message.content.forEach((block, index) => {
     const b = block as Record<string, any>;
@@ -137,7 +141,7 @@ export function streamEvents(reply: MessageReply, model: string): string[] {
   events.push(sseEvent('message_delta', {
     type: 'message_delta',
     delta: { stop_reason: stopReasonOf(reply), stop_sequence: null },
-    usage: { input_tokens: usage.input_tokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: usage.output_tokens },
+    usage: { input_tokens: usage.input_tokens, ...cacheCounts(usage), output_tokens: usage.output_tokens },
   }));
   events.push(sseEvent('message_stop', { type: 'message_stop' }));
   if (reply.streamError) {

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 
 export interface GeminiFunctionCall { name: string; args: Record<string, unknown>; id?: string }
 
-export interface GeminiUsage { prompt: number; candidates: number; thoughts?: number }
+/** `cached`: of the prompt, tokens read from a context cache (`cachedContentTokenCount`). */
+export interface GeminiUsage { prompt: number; candidates: number; thoughts?: number; cached?: number }
 
 export type GeminiReply =
   | {
@@ -75,6 +76,7 @@ function usageMetadata(usage: GeminiUsage, final: boolean) {
     totalTokenCount: usage.prompt + candidates + thoughts,
     promptTokensDetails: [{ modality: 'TEXT', tokenCount: usage.prompt }],
     ...(thoughts ? { thoughtsTokenCount: thoughts } : {}),
+    ...(usage.cached ? { cachedContentTokenCount: usage.cached } : {}),
   };
 }
 

@@ -10,7 +10,8 @@ export interface ResponsesReply {
   kind: 'responses';
   content?: string;
   toolCalls?: ToolCallReply[];
-  usage?: { input_tokens: number; output_tokens: number };
+  /** `cached_tokens` (of the input) and `reasoning_tokens` (of the output) default to 0. */
+  usage?: { input_tokens: number; output_tokens: number; cached_tokens?: number; reasoning_tokens?: number };
   /** Defaults to the request's `model`. */
   model?: string;
   /**
@@ -36,8 +37,9 @@ export interface SseEvent { event: string; data: Record<string, unknown> }
 const id = (prefix: string) => `${prefix}_${hex(24)}`;
 
 function responsesUsage(reply: ResponsesLike) {
-  const { input_tokens, output_tokens } = reply.kind === 'responses' ? reply.usage ?? { input_tokens: 12, output_tokens: 7 } : { input_tokens: (reply.usage ?? DEFAULT_USAGE).prompt_tokens, output_tokens: (reply.usage ?? DEFAULT_USAGE).completion_tokens };
-  return { input_tokens, input_tokens_details: { cached_tokens: 0 }, output_tokens, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input_tokens + output_tokens };
+  const chat = reply.kind === 'responses' ? undefined : reply.usage ?? DEFAULT_USAGE;
+  const { input_tokens, output_tokens, cached_tokens = 0, reasoning_tokens = 0 } = reply.kind === 'responses' ? reply.usage ?? { input_tokens: 12, output_tokens: 7 } : { ...chat, input_tokens: chat!.prompt_tokens, output_tokens: chat!.completion_tokens };
+  return { input_tokens, input_tokens_details: { cached_tokens }, output_tokens, output_tokens_details: { reasoning_tokens }, total_tokens: input_tokens + output_tokens };
 }
 
 /** A `response` object in a given state; `request` is the create body (some fields are echoed). */

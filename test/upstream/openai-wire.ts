@@ -7,12 +7,15 @@ import type { EmbeddingsReply, ResponsesReply } from './openai-responses-wire.js
 
 export interface ToolCallReply { id: string; name: string; arguments: string }
 
+/** Chat usage; `cached_tokens` (of the prompt) and `reasoning_tokens` (of the completion) default to 0. */
+export interface ChatUsage { prompt_tokens: number; completion_tokens: number; cached_tokens?: number; reasoning_tokens?: number }
+
 export type OpenAIReply =
   | {
       kind: 'chat';
       content?: string;
       toolCalls?: ToolCallReply[];
-      usage?: { prompt_tokens: number; completion_tokens: number };
+      usage?: ChatUsage;
       /** Defaults to the request's `model`. */
       model?: string;
       /** Defaults to 'tool_calls' when toolCalls are given, else 'stop'. */
@@ -42,13 +45,13 @@ export function openAIError(message: string, type = 'invalid_request_error', cod
   return { error: { message, type, param: null, code } };
 }
 
-export function fullUsage(u: { prompt_tokens: number; completion_tokens: number }) {
+export function fullUsage(u: ChatUsage) {
   return {
     prompt_tokens: u.prompt_tokens,
     completion_tokens: u.completion_tokens,
     total_tokens: u.prompt_tokens + u.completion_tokens,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: u.cached_tokens ?? 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: u.reasoning_tokens ?? 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
 }
 

@@ -26,11 +26,11 @@ describe('readResponse: the answer in a Messages JSON body', () => {
         { type: 'text', text: 'revenue grew 12 %', citations: [{ type: 'web_search_result_location', url: 'https://example.com', title: 'R', cited_text: 'grew 12 %' }] },
         { type: 'text', text: '.' },
       ],
-      // Prompt-cache reads are not added to input_tokens: the count stays as reported.
+      // Prompt-cache reads and writes are not added to input_tokens: the count stays as reported, the cache's apart.
       usage: { input_tokens: 12, cache_creation_input_tokens: 100, cache_read_input_tokens: 2000, output_tokens: 30 },
     };
     expect(anthropicAdapter.readResponse('chat', message)).toEqual({
-      model: 'claude-opus-4-5-20251101', text: 'According to the report, revenue grew 12 %.', toolCalls: [], usage: { inputTokens: 12, outputTokens: 30 }, finishReason: 'end_turn', hostedCalls: ['web_search'],
+      model: 'claude-opus-4-5-20251101', text: 'According to the report, revenue grew 12 %.', toolCalls: [], usage: { inputTokens: 12, outputTokens: 30, cacheReadTokens: 2000, cacheWriteTokens: 100, inputIncludesCache: false }, finishReason: 'end_turn', hostedCalls: ['web_search'],
     });
   });
 

@@ -10,14 +10,26 @@ export function emptyResponseView(): ResponseView {
 
 /**
  * Anthropic's `usage`: `input_tokens` as reported (prompt-cache reads and writes are counted apart,
- * in `cache_*_input_tokens`, and not added in), and `output_tokens`.
+ * in `cache_read_input_tokens` and `cache_creation_input_tokens`, and not added in: the prompt
+ * is their sum), and `output_tokens` (thinking included). `cache_creation` splits the writes by
+ * how long they are kept; the hour-long ones cost more.
  */
 export function readAnthropicUsage(usage: unknown): Usage | undefined {
   if (!isRecord(usage)) return undefined;
-  return {
-    inputTokens: typeof usage.input_tokens === 'number' ? usage.input_tokens : null,
-    outputTokens: typeof usage.output_tokens === 'number' ? usage.output_tokens : null,
-  };
+  const read: Usage = { inputTokens: count(usage.input_tokens), outputTokens: count(usage.output_tokens) };
+  // Zero counts are left out: an answer that touched no cache reads as before.
+  const cacheRead = count(usage.cache_read_input_tokens) ?? 0;
+  const cacheWrite = count(usage.cache_creation_input_tokens) ?? 0;
+  const cacheWrite1h = isRecord(usage.cache_creation) ? (count(usage.cache_creation.ephemeral_1h_input_tokens) ?? 0) : 0;
+  if (cacheRead > 0) read.cacheReadTokens = cacheRead;
+  if (cacheWrite > 0) read.cacheWriteTokens = cacheWrite;
+  if (cacheWrite1h > 0) read.cacheWrite1hTokens = cacheWrite1h;
+  if (cacheRead > 0 || cacheWrite > 0) read.inputIncludesCache = false;
+  return read;
+}
+
+function count(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
 }
 
 /**

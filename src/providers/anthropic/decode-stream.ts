@@ -137,8 +137,9 @@ export function messagesStreamReader(exchange?: Pick<ExchangeInfo, 'maxTextBytes
     if (isRecord(payload.delta) && typeof payload.delta.stop_reason === 'string') view.finishReason = payload.delta.stop_reason;
     const usage = readAnthropicUsage(payload.usage);
     if (!usage) return;
-    if (usage.outputTokens !== null) view.usage = { ...view.usage, outputTokens: usage.outputTokens };
-    if (usage.inputTokens !== null) view.usage = { ...view.usage, inputTokens: usage.inputTokens };
+    // Each count the delta gives replaces message_start's; the ones it leaves out stay.
+    const given = Object.entries(usage).filter(([, value]) => value !== null);
+    view.usage = { ...view.usage, ...Object.fromEntries(given) };
   }
 }
 

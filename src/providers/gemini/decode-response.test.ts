@@ -11,7 +11,7 @@ describe('Gemini response decoding (golden JSON bodies)', () => {
       model: 'gemini-2.5-flash',
       text: 'Grüezi! Zürich sits where the Limmat leaves the lake — café terraces, blue trams and, on clear days, the snowy Alps. ☕🚋🏔️',
       toolCalls: [],
-      usage: { inputTokens: 12, outputTokens: 431 },
+      usage: { inputTokens: 12, outputTokens: 431, reasoningTokens: 400 },
       finishReason: 'STOP',
     });
   });

@@ -111,7 +111,7 @@ describe('Gemini stream fixtures through the stream stage', () => {
       model: 'gemini-2.5-flash',
       text: 'Grüezi! Zürich sits where the Limmat leaves the lake — café terraces, blue trams and, on clear days, the snowy Alps. ☕🚋🏔️',
       toolCalls: [],
-      usage: { inputTokens: 12, outputTokens: 431 },
+      usage: { inputTokens: 12, outputTokens: 431, reasoningTokens: 400 },
       finishReason: 'STOP',
     });
     expect(whole.row).toMatchObject({ status: 200, outcome: 'ok', error: null, inputTokens: 12, outputTokens: 431, responseModel: 'gemini-2.5-flash' });
@@ -129,7 +129,7 @@ describe('Gemini stream fixtures through the stream stage', () => {
     const bytes = fixture('tool-call.sse');
     const whole = await replay([bytes]);
     expect(whole.view.toolCalls).toEqual([{ id: '#0.0', name: 'get_weather', arguments: '{"city":"Zürich","unit":"celsius"}' }]);
-    expect(whole.view.usage).toEqual({ inputTokens: 58, outputTokens: 93 });
+    expect(whole.view.usage).toEqual({ inputTokens: 58, outputTokens: 93, reasoningTokens: 74 });
     expect(decodeGenerateResponse(JSON.parse(fixture('tool-call.json').toString('utf8')))).toEqual(whole.view);
     await expectStableAtEverySplit(bytes, whole);
   });

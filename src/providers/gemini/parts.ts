@@ -74,15 +74,20 @@ export function callArguments(call: Record<string, unknown>): string {
 }
 
 /**
- * `usageMetadata`: input is `promptTokenCount`; output is `candidatesTokenCount` plus
- * `thoughtsTokenCount` (thinking is billed as output, as OpenAI's `completion_tokens` counts
- * reasoning). Proto3 JSON leaves zero counts out, so a missing count in a present object is 0.
+ * `usageMetadata`: input is `promptTokenCount` (cache reads included, `cachedContentTokenCount`);
+ * output is `candidatesTokenCount` plus `thoughtsTokenCount` (thinking is billed as output, as
+ * OpenAI's `completion_tokens` counts reasoning). Proto3 JSON leaves zero counts out, so a
+ * missing count in a present object is 0.
  */
 export function readGeminiUsage(usage: unknown): Usage | undefined {
   if (!isRecord(usage)) return undefined;
   const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+  const thoughts = count(usage.thoughtsTokenCount);
+  const cached = count(usage.cachedContentTokenCount);
   return {
     inputTokens: count(usage.promptTokenCount),
-    outputTokens: count(usage.candidatesTokenCount) + count(usage.thoughtsTokenCount),
+    outputTokens: count(usage.candidatesTokenCount) + thoughts,
+    ...(cached > 0 ? { cacheReadTokens: cached } : {}),
+    ...(thoughts > 0 ? { reasoningTokens: thoughts } : {}),
   };
 }

@@ -1,16 +1,9 @@
 import { isRecord } from '../shared/json.js';
-import type { ResponseView, ToolCallView, Usage } from '../types.js';
+import type { ResponseView, ToolCallView } from '../types.js';
 import { emptyResponseView } from './decode-response.js';
 import { assignCallIds, type CallItem, readOutputItem } from './responses-output-items.js';
+import { readResponsesUsage } from './usage.js';
 
-/** The Responses API's `usage`: `input_tokens` and `output_tokens`. */
-export function readResponsesUsage(usage: unknown): Usage | undefined {
-  if (!isRecord(usage)) return undefined;
-  return {
-    inputTokens: typeof usage.input_tokens === 'number' ? usage.input_tokens : null,
-    outputTokens: typeof usage.output_tokens === 'number' ? usage.output_tokens : null,
-  };
-}
 
 /**
  * How a response ended: its status, or for an incomplete one the reason (`max_output_tokens`,

@@ -2,7 +2,8 @@ import { TextBudget } from '../shared/text-budget.js';
 import { isRecord, safeParseJson } from '../shared/json.js';
 import type { ExchangeInfo, StreamEventInfo, StreamReader, ToolCallView } from '../types.js';
 import { emptyResponseView } from './decode-response.js';
-import { type ReadOutput, readOutput, readResponsesUsage, responseFinishReason } from './decode-responses-response.js';
+import { type ReadOutput, readOutput, responseFinishReason } from './decode-responses-response.js';
+import { readResponsesUsage } from './usage.js';
 import { StreamItems } from './responses-stream-items.js';
 
 /**
