@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { budgetMessage } from '../policy/budget-message.js';
 import { type AppliedBudget, type BudgetRule, applicableBudgets, budgetWindow, roomAt } from '../policy/budgets.js';
+import type { PriceBook } from '../pricing/price-book.js';
 import type { ProviderAdapter, Usage } from '../providers/types.js';
 import { createMemoryBudgetCounters } from '../store/memory-budget-counters.js';
-import type { BudgetCounter, BudgetCounters, BudgetSpend, ProviderName, Store } from '../types.js';
+import type { BudgetCounter, BudgetCounters, BudgetSpend, Store } from '../types.js';
 import { finishWith } from './finish.js';
 import { HOLD_LEASE_MS } from './rate-limit-stage.js';
 import type { Recorder } from './record.js';
@@ -13,12 +14,8 @@ const STORE_FAILED = 'The budget counters could not be read, so the request was 
 /** A budget refusal is final until its window frees room: SDKs must not retry it. */
 const NOT_RETRYABLE = { 'x-should-retry': 'false' } as const;
 
-/** Prices a usage: the price table (`pricing`), or null for a model without a known price. */
-export interface BudgetPrices {
-  /** Resolves once prices can be asked (the table has loaded). */
-  ready(): Promise<void>;
-  cost(provider: ProviderName, model: string, usage: Usage): number | null;
-}
+/** Prices a usage (the price table, `pricing`): null for a model without a known price. */
+export type BudgetPrices = Pick<PriceBook, 'loaded' | 'ready' | 'cost'>;
 
 /** What a request may cost at most: its prompt (estimated) and the answer tokens it asks for at most. */
 export interface WorstCase {
@@ -44,6 +41,12 @@ export interface Budgeter {
  */
 export function estimateInputTokens(bodyBytes: number): number {
   return Math.ceil(bodyBytes / 3);
+}
+
+/** The whole prompt: Anthropic reports its cache reads and writes apart from `input_tokens`. */
+function promptTokens(usage: Usage): number {
+  const cache = usage.inputIncludesCache === false ? (usage.cacheReadTokens ?? 0) + (usage.cacheWriteTokens ?? 0) : 0;
+  return (usage.inputTokens ?? 0) + cache;
 }
 
 /**
@@ -81,8 +84,9 @@ export function createBudgeter(store: Store, now: () => number = Date.now, price
       // a refused, failed or aborted one spent nothing the proxy knows of.
       return recorder.outcome === 'ok' ? reserved : 0;
     }
-    if (budget.unit === 'tokens') return (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
-    return price(recorder, usage) ?? reserved;
+    if (budget.unit === 'tokens') return promptTokens(usage) + (usage.outputTokens ?? 0);
+    // Priced as the row is (the model asked for, else the one that answered); unknown: the worst case stays spent.
+    return recorder.priceUsage() ?? reserved;
   }
 
   /** When the request ends: the real spend kept, the rest of the reservation given back. Never fails the request. */
@@ -112,7 +116,7 @@ export function createBudgeter(store: Store, now: () => number = Date.now, price
       const tokens = (budget: AppliedBudget) => worst.inputTokens + (worst.maxTokens ?? budget.rule.maxTokensWhenUnset);
       let usd: number | null = null;
       if (applied.some((budget) => budget.unit === 'usd')) {
-        await prices?.ready();
+        if (prices && !prices.loaded) await prices.ready();
         usd = price(recorder, { inputTokens: worst.inputTokens, outputTokens: worst.maxTokens ?? Math.max(...applied.map((budget) => budget.rule.maxTokensWhenUnset)) });
         if (usd === null) {
           const refusing = applied.find((budget) => budget.unit === 'usd' && budget.rule.onUnknownPrice === 'refuse');

@@ -286,6 +286,26 @@ describe('when the counters fail, or a price is unknown', () => {
     expect(await askStream(openai(allowing))).toBe('hello there');
   });
 
+  it('a dollar budget reserves the worst case at the model\'s price (pricing.models) and settles to the row\'s cost', async () => {
+    const store = createMemoryStore();
+    // $1,000 and $2,000 per million tokens: a tenth and a fifth of a cent a token.
+    const worstUsd = (estimateInputTokens(Buffer.byteLength(JSON.stringify(params()))) * 1_000 + MAX_TOKENS * 2_000) / 1e6;
+    const proxy = proxyWith([{ scope: 'agent', usd: 2.5 * worstUsd, window: { calendar: 'month' } }], { store, pricing: { models: { 'gpt-4o-mini': { input: 1_000, output: 2_000 } } } });
+    const client = openai(proxy, { agentId: 'spender' });
+    let refused = 0;
+    const calls = Array.from({ length: 5 }, () => settled(ask(client, { 'x-test-hold': '1' }), () => refused++));
+    await expect.poll(() => refused).toBe(3);
+    gate.resolve();
+    const results = await Promise.all(calls);
+    const over = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as SdkError] : []))[0]!;
+    expect(over.status).toBe(402);
+    expect(over.error).toMatchObject({ message: expect.stringMatching(/^Budget "agent:month" exceeded: \$0\.\d\d per agent over the calendar month \(UTC\); \$0\.\d\d used or reserved, this request may use up to \$0\.2\d/) });
+    // 12 prompt and 7 answer tokens: $0.026 each, as the rows record it.
+    const rows = (await auditRows(proxy)).filter((row) => row.status === 200);
+    expect(rows.map((row) => row.costUsd)).toEqual([0.026, 0.026]);
+    expect(await spent(store, 'default\u0000agent:month\u0000usd\u0000spender')).toBeCloseTo(0.052, 9);
+  });
+
   it('a dollar budget refuses a model without a known price (402), unless onUnknownPrice: allow', async () => {
     const refusing = proxyWith([{ scope: 'profile', usd: 5, window: { calendar: 'month' } }]);
     const over = await failure(openai(refusing).chat.completions.create({ ...params(), model: 'no-such-model-xyz' }));
