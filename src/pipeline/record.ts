@@ -76,6 +76,7 @@ export class Recorder {
   upstreamAttempts: number | null = null;
   /** The cost of the usage reported, in US dollars, once finished: null when none was reported or its price is not known. */
   costUsd: number | null = null;
+  private priced = false;
   /** How the request ended, once it has (read by `onFinish`: a budget settles by it). */
   outcome: Outcome | null = null;
   /** Runs once the request has ended (its row is queued): gives back its in-flight place. */
@@ -185,7 +186,7 @@ export class Recorder {
     const ttftMs = this.stream && this.firstTokenAt !== null && this.upstreamStartedAt !== null ? this.firstTokenAt - this.upstreamStartedAt : null;
     // A request refused before it was forwarded still gets its span.
     if (!this.span && this.provider) this.startSpan('');
-    this.costUsd = this.priceUsage();
+    this.priceUsage();
     const row = this.toRecord(status, outcome, error, durationMs, ttftMs);
     const appended = this.deps.auditLog.append(row);
     if (!appended) {
@@ -210,9 +211,17 @@ export class Recorder {
 
   /**
    * What the usage reported cost, by the model asked for, else the one that answered (a dated
-   * snapshot of it). Null when no usage was reported, or neither model has a known price.
+   * snapshot of it). Null when no usage was reported, or neither model has a known price. Once
+   * finished, worked out once (the row and a budget's settlement both ask).
    */
   priceUsage(): number | null {
+    if (this.finished && this.priced) return this.costUsd;
+    this.costUsd = this.usageCost();
+    this.priced = this.finished;
+    return this.costUsd;
+  }
+
+  private usageCost(): number | null {
     const { prices } = this.deps;
     if (!prices || !this.provider || !hasUsage(this.usage)) return null;
     for (const model of [this.model, this.responseModel]) {
@@ -222,6 +231,7 @@ export class Recorder {
     }
     return null;
   }
+
 
   /** The request's metrics and the end of its span, with the status the client got. */
   private report(status: number, error: string | null, durationMs: number, ttftMs: number | null, withheld = false): void {
