@@ -286,6 +286,14 @@ describe('when the counters fail, or a price is unknown', () => {
     expect(await askStream(openai(allowing))).toBe('hello there');
   });
 
+  it('a store without budget counters of its own: they are kept in the process', async () => {
+    const { budgetCounters: _none, ...rest } = createMemoryStore();
+    const proxy = proxyWith([{ scope: 'profile', tokens: worstCase() + 19, window: { rolling: '1h' } }], { store: rest as Store });
+    await ask(openai(proxy));
+    await ask(openai(proxy));
+    expect((await failure(ask(openai(proxy)))).status).toBe(402);
+  });
+
   it('a dollar budget reserves the worst case at the model\'s price (pricing.models) and settles to the row\'s cost', async () => {
     const store = createMemoryStore();
     // $1,000 and $2,000 per million tokens: a tenth and a fifth of a cent a token.
