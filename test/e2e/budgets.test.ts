@@ -254,6 +254,19 @@ describe('reservations given back', () => {
 });
 
 describe('a shared store', () => {
+  it('30 concurrent requests split over two proxies on one SQLite file, against a budget that affords 5: 5 pass', async () => {
+    const store = join(dir, 'swarm.db');
+    const budget = [{ scope: 'profile' as const, tokens: 6 * worstCase() - 1, window: { rolling: '7d' as const } }];
+    const [a, b] = [proxyWith(budget, { store }), proxyWith(budget, { store })];
+    const before = up.requests.length;
+    let refused = 0;
+    const calls = Array.from({ length: 30 }, (_, index) => settled(ask(openai(index % 2 === 0 ? a : b), { 'x-test-hold': '1' }), () => refused++));
+    await expect.poll(() => refused).toBe(25);
+    await expect.poll(() => up.requests.length - before).toBe(5);
+    gate.resolve();
+    expect((await Promise.all(calls)).filter((result) => result.status === 'fulfilled')).toHaveLength(5);
+  });
+
   it('two proxies on one SQLite file share a budget', async () => {
     const store = join(dir, 'shared.db');
     const budget = [{ scope: 'agent' as const, tokens: 3 * worstCase() - 1, window: { calendar: 'week' as const } }];
