@@ -24,6 +24,8 @@ const settings: RunSettings = quick
   : { quick, repeats: 3, requests: 1000, streamRequests: 100, concurrencies: [1, 10, 50], autocannonSeconds: 5 };
 const SOAK_START = '<!-- soak:start -->';
 const SOAK_END = '<!-- soak:end -->';
+const COLD_START = '<!-- cold:start -->';
+const COLD_END = '<!-- cold:end -->';
 const out = values.out ?? (quick ? join(tmpdir(), 'llm-proxy-bench-quick.md') : join(ROOT, 'bench/RESULTS.md'));
 const WORKLOADS: readonly WorkloadName[] = ['chat', 'tools', 'stream'];
 const RSS_STREAMS = 1000;
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
     ...(peerLog ? { peerLog } : {}),
     versions: { openai: version('openai'), undici: version('undici'), '@portkey-ai/gateway': version('@portkey-ai/gateway'), autocannon: version('autocannon') },
   });
-  writeFileSync(out, `${report.trimEnd()}\n\n${soakSection(out)}`);
+  writeFileSync(out, `${report.trimEnd()}\n\n${carried(out, 'Cold calls (`npm run bench:cold`)', COLD_START, COLD_END, 'Not run yet: `npm run bench:cold`.')}\n${carried(out, 'Soak (`npm run soak`)', SOAK_START, SOAK_END, 'Not run yet: `npm run soak`.')}`);
   log(`\n${report}`);
   log(`written to ${out}`);
 }
@@ -149,16 +151,16 @@ main().then(
   },
 );
 
-/** The soak run's section (`npm run soak`) outlives a new benchmark run: it is carried over. */
-function soakSection(file: string): string {
+/** A section another script writes (`npm run soak`, `npm run bench:cold`) outlives a new benchmark run: it is carried over. */
+function carried(file: string, title: string, start: string, end: string, missing: string): string {
   let previous = '';
   try {
     previous = readFileSync(file, 'utf8');
   } catch {
     // no earlier report
   }
-  const from = previous.indexOf(SOAK_START);
-  const to = previous.indexOf(SOAK_END);
-  const body = from >= 0 && to > from ? previous.slice(from + SOAK_START.length, to).trim() : 'Not run yet: `npm run soak`.';
-  return `## Soak (\`npm run soak\`)\n\n${SOAK_START}\n${body}\n${SOAK_END}\n`;
+  const from = previous.indexOf(start);
+  const to = previous.indexOf(end);
+  const body = from >= 0 && to > from ? previous.slice(from + start.length, to).trim() : missing;
+  return `## ${title}\n\n${start}\n${body}\n${end}\n`;
 }
