@@ -17,6 +17,7 @@ import { AUDIT_UNAVAILABLE, createAuditAlerts } from './pipeline/audit-alerts.js
 import { createApprovalBook } from './pipeline/approval-book.js';
 import { createTaintTracker } from './pipeline/taint-tracker.js';
 import { createRateLimiter } from './pipeline/rate-limit-stage.js';
+import { createBudgeter } from './pipeline/budget-stage.js';
 import { AUDIT_FAILED, Recorder } from './pipeline/record.js';
 import { DEFAULT_PROFILE_ID, routeNative, routePath } from './pipeline/route.js';
 import { createPriceBook } from './pricing/price-book.js';
@@ -65,7 +66,7 @@ export interface Proxy {
 
 /** What a test may give `createProxy` besides the configuration. */
 export interface ProxyOptions {
-  /** The clock of the rate-limit windows, in ms since the epoch (tests move it instead of sleeping). @default Date.now */
+  /** The clock of the rate-limit and budget windows, in ms since the epoch (tests move it instead of sleeping). @default Date.now */
   now?: () => number;
 }
 
@@ -125,6 +126,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
   const approvals = createApprovalBook(store, (event, count) => metrics.countApprovals(event, count));
   const admin = createAdminApi(config.admin.token, approvals);
   const rateLimiter = createRateLimiter(store, options.now);
+  const budgeter = createBudgeter(store, options.now, prices);
   const deps: DispatchDeps = {
     config,
     upstream,
@@ -137,6 +139,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
     approvals,
     rateLimiter,
     prices,
+    budgeter,
     self(request, search, route, note) {
       const recorder = new Recorder(recorderDeps, performance.now());
       recorder.decisions.push(note);
@@ -249,6 +252,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
         }
         closed = true;
         rateLimiter.close();
+        budgeter.close();
         await upstream.close();
         await auditLog.flush();
         await approvals.settled();

@@ -25,6 +25,8 @@ export type Outcome =
   | 'rejected'
   /** Refused with 429 by a rate limit (`limits.rate`); the decision names the limit. */
   | 'rate_limited'
+  /** Refused with 402 by a budget (`limits.budgets`); the decision names the budget. */
+  | 'over_budget'
   /**
    * Not ended yet: written when the request went to its upstream (status 0), and replaced by
    * its terminal row. Left in the trail only by a process that died meanwhile (see `takesStartedRows`).
@@ -266,6 +268,60 @@ export interface RateCounters {
   renew(owner: string, until: number, now: number): void | Promise<void>;
 }
 
+/**
+ * One budget counter a request is checked against (`limits.budgets`): spend is kept per slot of
+ * time, so a window is the sum of its slots; reservations are held apart until settled.
+ */
+export interface BudgetCounter {
+  /** Profile, budget, unit and scope value. */
+  key: string;
+  /** Most spend (and reservations) the window may hold, in the counter's unit (tokens or US dollars). */
+  limit: number;
+  /** Spend kept under a slot at or after this time (ms) is in the window. */
+  from: number;
+  /** The slot (ms) spend made now is kept under. */
+  slot: number;
+  /** What the request reserves: its worst case. */
+  amount: number;
+}
+
+export interface BudgetReservation {
+  /** Milliseconds since the epoch: every process sharing a store must use the same clock. */
+  now: number;
+  counters: readonly BudgetCounter[];
+  /** The id the reservations are held under (settled with `settle`). */
+  id: string;
+  /** Who holds them (one per proxy): `renew` extends all of an owner's reservations at once. */
+  owner: string;
+  /** A reservation not renewed by then lapses (its process died). */
+  until: number;
+}
+
+/** Reserved on every counter, or refused by the first that has no room (nothing reserved). */
+export type BudgetVerdict = { reserved: true } | { reserved: false; index: number; spent: number; held: number };
+
+/** Real spend, kept under the slot of the time it was made. */
+export interface BudgetSpend {
+  key: string;
+  slot: number;
+  amount: number;
+}
+
+/**
+ * Budget counters (`limits.budgets`), atomic per call: a reservation checks every budget of a
+ * request and reserves on all of them or none, so concurrent requests (and processes sharing a
+ * store) cannot together overshoot one. A store without them keeps them in this process only.
+ */
+export interface BudgetCounters {
+  reserve(reservation: BudgetReservation): BudgetVerdict | Promise<BudgetVerdict>;
+  /** Drops the reservations held under `id` and adds the real spend (none: given back whole). */
+  settle(id: string, spent: readonly BudgetSpend[]): void | Promise<void>;
+  /** Extends the reservations of `owner` to `until`; may forget, on the way, spend older than any window at `now`. */
+  renew(owner: string, until: number, now: number): void | Promise<void>;
+  /** Spend kept under `key` at or after `from`, by slot, oldest first (when a rolling window frees room). */
+  spentSince(key: string, from: number): { slot: number; amount: number }[] | Promise<{ slot: number; amount: number }[]>;
+}
+
 /** Where the proxy keeps its state: a bounded window in memory by default, or a SQLite file (better-sqlite3). */
 export interface Store {
   /** Writes a batch of rows in one transaction. */
@@ -305,5 +361,7 @@ export interface Store {
   approvals?: ApprovalStore;
   /** Rate-limit counters; a store without them keeps them in this process's memory only. */
   rateCounters?: RateCounters;
+  /** Budget counters; a store without them keeps them in this process's memory only. */
+  budgetCounters?: BudgetCounters;
   close(): void | Promise<void>;
 }

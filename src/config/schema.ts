@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { policySchema } from '../policy/schema.js';
+import { budgetsSchema } from './budget-schema.js';
 import { rateLimitsSchema } from './rate-limit-schema.js';
 import { pricingSchema } from './pricing-schema.js';
 import { MEMORY_DEFAULTS } from '../store/memory-store.js';
@@ -86,8 +87,11 @@ const profileSchema = z.strictObject({
   providers: z
     .partialRecord(z.enum(['openai', 'anthropic', 'gemini', 'vllm', 'ollama']), z.strictObject({ apiKey: z.string().min(1) }))
     .optional(),
-  /** This profile's rate limits; the top-level `limits.rate` when absent (the other limits are global). */
-  limits: z.strictObject({ rate: rateLimitsSchema }).optional(),
+  /**
+   * This profile's rate limits and budgets; the top-level `limits.rate` and `limits.budgets`
+   * when absent (the other limits are global).
+   */
+  limits: z.strictObject({ rate: rateLimitsSchema.optional(), budgets: budgetsSchema.optional() }).optional(),
 });
 
 const profileId = z
@@ -229,6 +233,14 @@ export const proxyConfigSchema = z.strictObject({
        * processes on one SQLite file). @default []
        */
       rate: rateLimitsSchema.default([]),
+      /**
+       * Budgets of the default profile and of every profile without its own: US dollars and/or
+       * tokens per rolling (1h, 24h, 7d, 30d) or calendar (day, week, month, in a time zone)
+       * window, per profile, virtual key, agent, user, session or execution, optionally per model
+       * glob. Each request's worst case is reserved before it goes upstream, so concurrent
+       * requests cannot overshoot; one that does not fit gets 402. Counted in the store. @default []
+       */
+      budgets: budgetsSchema.default([]),
     })
     .prefault({}),
   upstream: z

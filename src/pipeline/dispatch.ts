@@ -26,6 +26,8 @@ import type { SanitizeCache } from '../policy/dual-llm/cache.js';
 import type { ScopeBook } from './tool-scope-stage.js';
 import type { RateLimiter } from './rate-limit-stage.js';
 import type { PriceBook } from '../pricing/price-book.js';
+import { type Budgeter, estimateInputTokens } from './budget-stage.js';
+import { requestedMaxTokens } from '../providers/requested-max-tokens.js';
 
 export interface DispatchDeps {
   config: ResolvedConfig;
@@ -51,7 +53,12 @@ export interface DispatchDeps {
   scopeBook(profileId: string): ScopeBook;
   /** Rate limits (`limits.rate`): counters in the store. */
   rateLimiter: RateLimiter;
+  /** Budgets (`limits.budgets`): reservations and spend in the store. */
+  budgeter: Budgeter;
 }
+
+/** Operations that cost nothing: never counted against a budget. */
+const FREE_OPERATIONS = new Set(['count_tokens', 'show']);
 
 /** Status recorded for a request whose client went away before the answer (nginx's convention). */
 const CLIENT_CLOSED = 499;
@@ -112,6 +119,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   let tainted = false;
   const policy = deps.config.profiles[route.profileId]?.policies ?? deps.config.policies;
   const rateLimits = deps.config.profiles[route.profileId]?.limits?.rate ?? deps.config.limits.rate;
+  const budgets = deps.config.profiles[route.profileId]?.limits?.budgets ?? deps.config.limits.budgets;
   if (match.route.hasBody) {
     const read = await readBody(request, deps.config.limits.maxRequestBodyBytes);
     if (!read.success) return reject(recorder, adapter, read.status, read.message, 'invalid_request_error');
@@ -140,6 +148,11 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     // Before any policy work (the quarantine's model calls cost too): a limited request costs little.
     const limited = await deps.rateLimiter.admit(recorder, adapter, rateLimits);
     if (limited) return limited;
+    if (budgets.length > 0 && !FREE_OPERATIONS.has(operation)) {
+      const worst = { inputTokens: estimateInputTokens(read.bytes.byteLength), maxTokens: requestedMaxTokens(adapter.name, operation, decoded.json) };
+      const overBudget = await deps.budgeter.reserve(recorder, adapter, budgets, worst);
+      if (overBudget) return overBudget;
+    }
     const dualLlm = dualLlmFor(request, query, adapter, route.profileId, credential ?? '', deps);
     const stage = await applyBodyPolicies({ view: decoded.view, json: decoded.json, operation, adapter, policy, recorder, taint: deps.taint, answers: deps.answers, dualLlm, approvals: { book: deps.approvals, caller: credential ?? '' }, scopes: deps.scopeBook(route.profileId) });
     if (stage.kind === 'reject') return reject(recorder, adapter, stage.status, stage.message, stage.type);

@@ -76,6 +76,9 @@ export class Recorder {
   upstreamAttempts: number | null = null;
   /** The cost of the usage reported, in US dollars, once finished: null when none was reported or its price is not known. */
   costUsd: number | null = null;
+  private priced = false;
+  /** How the request ended, once it has (read by `onFinish`: a budget settles by it). */
+  outcome: Outcome | null = null;
   /** Runs once the request has ended (its row is queued): gives back its in-flight place. */
   onFinish: (() => void) | null = null;
 
@@ -176,13 +179,14 @@ export class Recorder {
   finish({ status, outcome, error = null, answerStarted = false }: Finish, now: number): void {
     if (this.finished) return;
     this.finished = true;
+    this.outcome = outcome;
     // First, so nothing below can keep the place taken (the row is queued before anyone waiting wakes).
     this.onFinish?.();
     const durationMs = now - this.receivedAt;
     const ttftMs = this.stream && this.firstTokenAt !== null && this.upstreamStartedAt !== null ? this.firstTokenAt - this.upstreamStartedAt : null;
     // A request refused before it was forwarded still gets its span.
     if (!this.span && this.provider) this.startSpan('');
-    this.costUsd = this.priceUsage();
+    this.priceUsage();
     const row = this.toRecord(status, outcome, error, durationMs, ttftMs);
     const appended = this.deps.auditLog.append(row);
     if (!appended) {
@@ -207,9 +211,17 @@ export class Recorder {
 
   /**
    * What the usage reported cost, by the model asked for, else the one that answered (a dated
-   * snapshot of it). Null when no usage was reported, or neither model has a known price.
+   * snapshot of it). Null when no usage was reported, or neither model has a known price. Once
+   * finished, worked out once (the row and a budget's settlement both ask).
    */
-  private priceUsage(): number | null {
+  priceUsage(): number | null {
+    if (this.finished && this.priced) return this.costUsd;
+    this.costUsd = this.usageCost();
+    this.priced = this.finished;
+    return this.costUsd;
+  }
+
+  private usageCost(): number | null {
     const { prices } = this.deps;
     if (!prices || !this.provider || !hasUsage(this.usage)) return null;
     for (const model of [this.model, this.responseModel]) {
@@ -219,6 +231,7 @@ export class Recorder {
     }
     return null;
   }
+
 
   /** The request's metrics and the end of its span, with the status the client got. */
   private report(status: number, error: string | null, durationMs: number, ttftMs: number | null, withheld = false): void {
@@ -251,6 +264,7 @@ export class Recorder {
       if (decision.kind === 'data_leak') metrics.countDataLeak(labels, decision.detector, decision.action, decision.direction);
       if (decision.kind === 'dual_llm') metrics.countDualLlm(labels, decision.ruleId, decision.outcome);
       if (decision.kind === 'rate_limit' && decision.outcome === 'limited') metrics.countRateLimited(this.provider, decision.ruleId, decision.limit);
+      if (decision.kind === 'budget') metrics.countBudgetRefused(this.provider, decision.budgetId, decision.outcome);
     }
   }
 
@@ -334,6 +348,7 @@ function utf8Head(text: string, max: number): string {
 
 /** A decision as span event attributes: what was decided and by which rule, never a value. */
 function decisionAttributes(decision: PolicyDecision): Record<string, string> {
+  if (decision.kind === 'budget') return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.budgetId, 'archestra.policy.action': decision.outcome, 'archestra.budget.unit': decision.unit };
   if (decision.kind === 'data_leak') {
     return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.detector, 'archestra.policy.action': decision.action, 'archestra.policy.direction': decision.direction };
   }

@@ -128,7 +128,22 @@ export interface RateLimitDecision {
   retryAfterSeconds: number;
 }
 
-export type PolicyDecision = RateLimitDecision | ToolCallDecision | ToolResultDecision | DataLeakDecision | QuarantineDecision | DualLlmDecision | DualLlmCallDecision | HostedToolDecision | ToolScopeDecision;
+/** A request refused with 402 by a budget (`limits.budgets`), or with 503 because its counters failed. */
+export interface BudgetDecision {
+  kind: 'budget';
+  /** The budget's id. */
+  budgetId: string;
+  unit: 'usd' | 'tokens';
+  scope: string;
+  /** `exceeded`: its worst case does not fit; `unknown_price`: a dollar budget, a model without a price; `store_error`: its counters failed (503). */
+  outcome: 'exceeded' | 'unknown_price' | 'store_error';
+  /** The worst case the request would have reserved, in the budget's unit. */
+  requested: number | null;
+  /** When there is room again (ISO 8601), where known. */
+  roomAt: string | null;
+}
+
+export type PolicyDecision = BudgetDecision | RateLimitDecision | ToolCallDecision | ToolResultDecision | DataLeakDecision | QuarantineDecision | DualLlmDecision | DualLlmCallDecision | HostedToolDecision | ToolScopeDecision;
 
 /** The trust of a request's context, computed from all of it (and the session's history). */
 export interface ContextVerdict {

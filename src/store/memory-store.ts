@@ -1,4 +1,5 @@
 import { createMemoryApprovals } from './memory-approvals.js';
+import { createMemoryBudgetCounters } from './memory-budget-counters.js';
 import { createMemoryRateCounters } from './memory-rate-counters.js';
 import type { AnswerContextRecord, InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
 
@@ -103,6 +104,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     takesStartedRows: true,
     approvals: createMemoryApprovals(),
     rateCounters: createMemoryRateCounters(),
+    budgetCounters: createMemoryBudgetCounters(),
     saveInteractions(rows) {
       for (const row of rows) keep(row);
     },

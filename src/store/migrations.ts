@@ -100,4 +100,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE interactions ADD COLUMN cache_write_tokens INTEGER;
   ALTER TABLE interactions ADD COLUMN reasoning_tokens INTEGER;
   ALTER TABLE interactions ADD COLUMN cost_usd REAL;`,
+  // Budgets (`limits.budgets`): spend per key and slot of time (a window sums its slots), and
+  // each request's reservation, one row per budget, with a lease its process renews (a process
+  // that died gives its reservations back when the lease runs out).
+  `CREATE TABLE budget_spend (key TEXT NOT NULL, slot REAL NOT NULL, amount REAL NOT NULL, PRIMARY KEY (key, slot)) WITHOUT ROWID;
+  CREATE INDEX budget_spend_slot ON budget_spend (slot);
+  CREATE TABLE budget_holds (
+    id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    amount REAL NOT NULL,
+    owner TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX budget_holds_key ON budget_holds (key, expires_at);
+  CREATE INDEX budget_holds_owner ON budget_holds (owner);`,
 ];

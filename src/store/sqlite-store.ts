@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { AnswerContextRecord, InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 import { sqliteApprovals } from './sqlite-approvals.js';
+import { sqliteBudgetCounters } from './sqlite-budget-counters.js';
 import { sqliteRateCounters } from './sqlite-rate-counters.js';
 import { PRUNE_INTERVAL_MS, type Retention, pruneSteps, runPruneSteps } from './retention.js';
 import { createSqliteWriter } from './sqlite-writer.js';
@@ -115,6 +116,7 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
     takesStartedRows: true,
     approvals: sqliteApprovals(db),
     rateCounters: sqliteRateCounters(rateDb),
+    budgetCounters: sqliteBudgetCounters(rateDb),
     saveVirtualKey(record) {
       insertKey.run(toKeyRow(record));
     },

@@ -32,6 +32,8 @@ export interface ProxyMetrics extends AuditMetrics {
   countUpstreamRetry(provider: string, reason: string): void;
   /** A request refused with 429 by a rate limit (`limits.rate`): by provider, limit id and which of its limits. */
   countRateLimited(provider: string, limit: string, type: string): void;
+  /** A request refused by a budget (`limits.budgets`): by provider, budget id and why (`exceeded`, `unknown_price`, `store_error`). */
+  countBudgetRefused(provider: string, budget: string, reason: string): void;
   /** Tool calls held for approval (`held`), let through once approved (`used`), refused as denied (`denied`), pending approvals pushed out by the bound (`evicted`). */
   countApprovals(event: 'held' | 'used' | 'denied' | 'evicted', count: number): void;
 }
@@ -136,6 +138,12 @@ export function createProxyMetrics(registry: Registry = new Registry(), maxLabel
     labelNames: ['provider', 'limit', 'type'],
     registers: [registry],
   });
+  const budgetRefused = existing<Counter>(registry, 'llm_budget_refused_total') ?? new Counter({
+    name: 'llm_budget_refused_total',
+    help: 'Requests refused by a budget (limits.budgets), by provider, budget id and reason (exceeded: 402, unknown_price: 402, store_error: 503)',
+    labelNames: ['provider', 'budget', 'reason'],
+    registers: [registry],
+  });
   const seenExecutions = new Set<string>();
 
   return {
@@ -156,6 +164,7 @@ export function createProxyMetrics(registry: Registry = new Registry(), maxLabel
     countDualLlm: (labels, rule, outcome) => dualLlm.inc(cap('llm_dual_llm_results_total', { ...labels, rule, outcome })),
     countUpstreamRetry: (provider, reason) => retries.inc(cap('llm_upstream_retries_total', { provider, reason })),
     countRateLimited: (provider, limit, type) => rateLimited.inc(cap('llm_rate_limited_total', { provider, limit, type })),
+    countBudgetRefused: (provider, budget, reason) => budgetRefused.inc(cap('llm_budget_refused_total', { provider, budget, reason })),
     countApprovals: (event, count) => approvals.inc({ event }, count),
     countExecution(externalAgentId, executionId) {
       const key = `${externalAgentId}\u0000${executionId}`;
