@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
-import type { AnswerContextRecord, InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
+import type { AnswerContextRecord, InteractionQuery, InteractionRecord, Store, UsageQuery, UsageSummary, VirtualKeyRecord } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 import { sqliteApprovals } from './sqlite-approvals.js';
 import { sqliteBudgetCounters } from './sqlite-budget-counters.js';
 import { sqliteRateCounters } from './sqlite-rate-counters.js';
+import { sqliteSummarizeUsage } from './sqlite-usage.js';
 import { PRUNE_INTERVAL_MS, type Retention, pruneSteps, runPruneSteps } from './retention.js';
 import { createSqliteWriter } from './sqlite-writer.js';
 
@@ -48,6 +49,7 @@ export interface SqliteStoreOptions {
 /** A SQLite store; `applyRetention` runs the configured retention now. */
 export interface SqliteStore extends Store {
   saveInteractionsSync(rows: readonly InteractionRecord[]): void;
+  summarizeUsage(query: UsageQuery): UsageSummary[];
   /** Deletes what `retention` says to; resolves with the number of rows deleted. */
   applyRetention(): Promise<number>;
 }
@@ -157,6 +159,9 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
       if (query.proxyId !== undefined) { where.push('proxy_id = @proxyId'); params.proxyId = query.proxyId; }
       const sql = `SELECT * FROM interactions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
       return (db.prepare(sql).all(params) as Row[]).map(fromRow);
+    },
+    summarizeUsage(query) {
+      return sqliteSummarizeUsage(db, query);
     },
     async close() {
       if (!db.open) return;
