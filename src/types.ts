@@ -113,6 +113,12 @@ export interface InteractionQuery {
   proxyId?: string;
 }
 
+/**
+ * A virtual key's own budget (`keys create --budget 50usd/month`): US dollars or tokens over a
+ * rolling window (`1h`...`30d`) or a calendar one in UTC (`day`, `week`, `month`).
+ */
+export type KeyBudget = ({ usd: number; tokens?: undefined } | { tokens: number; usd?: undefined }) & { window: '1h' | '24h' | '7d' | '30d' | 'day' | 'week' | 'month' };
+
 /** A virtual key as stored: the key itself only as its SHA-256, provider secrets sealed. */
 export interface VirtualKeyRecord {
   id: string;
@@ -130,6 +136,8 @@ export interface VirtualKeyRecord {
   createdAt: string;
   expiresAt: string | null;
   revokedAt: string | null;
+  /** Its own budgets, on top of the configured `limits.budgets`; null or absent for none. */
+  budgets?: KeyBudget[] | null;
 }
 
 /**
