@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { ConfigError } from '../errors.js';
@@ -8,7 +9,7 @@ import { parseWindowEdge } from './usage-window.js';
 
 export const USAGE_USAGE = `Usage: archestra-proxy usage [--since 7d|24h|2026-12-01] [--until ...] [--by agent|key|model|day|user|session|provider ...] [--json]
 Common: [--config proxy.json] [--db archestra.db]. Spend (US dollars), requests, refusals and tokens per group,
-most spend first; --since defaults to 30d, --until to now; --by repeats or takes a comma list (no --by: one total).
+most spend first; --since defaults to 30d, --until to now (days are UTC); --by repeats or takes a comma list (no --by: one total).
 "unpriced" counts requests whose usage was reported but whose model has no price: their cost is unknown, not 0.`;
 
 export const USAGE_FLAGS = {
@@ -18,11 +19,16 @@ export const USAGE_FLAGS = {
   until: { type: 'string' },
   by: { type: 'string', multiple: true },
   json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** `archestra-proxy usage`: what was spent, summed in the store the server uses (one SQL aggregate). */
 export async function usageCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: USAGE_FLAGS });
+  if (values.help) {
+    console.log(USAGE_USAGE);
+    return 0;
+  }
   if (positionals.length > 0) {
     console.error(USAGE_USAGE);
     return 2;
@@ -35,6 +41,8 @@ export async function usageCommand(argv: string[]): Promise<number> {
   const loaded = await loadConfig({ ...(values.config ? { configPath: values.config } : {}), flags: { db: values.db } });
   const storePath = typeof loaded.proxy.store === 'string' ? loaded.proxy.store : 'archestra.db';
   if (storePath === ':memory:') throw new ConfigError('usage reads the store file the server uses: give it with --db (a server on ":memory:" keeps its rows in its own process).');
+  // A mistyped path must not pass for a store with no requests (opening it would create it).
+  if (!existsSync(storePath)) throw new ConfigError(`No store file at ${storePath}: give the file the server writes with --db or the config's store.`);
   // Read only: no writer thread; the file may be shared with a running server.
   const store = createSqliteStore(storePath, { writerThread: false });
   try {

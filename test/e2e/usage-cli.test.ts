@@ -4,7 +4,7 @@
  * sorted by spend and as JSON; unknown costs counted apart, refusals counted; bad flags explained.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
@@ -97,8 +97,11 @@ describe('archestra-proxy usage, on a file filled by real requests', () => {
     ]);
   });
 
-  it('a bad --by is explained, naming the dimensions; exit 1', async () => {
-    const bad = await runCli(['usage', '--db', db, '--by', 'colour']);
+  it('a bad --by, or a store file that is not there, is explained; exit 1 (and no file is made)', async () => {
+    const missing = join(dir, 'typo.db');
+    const [bad, absent] = await Promise.all([runCli(['usage', '--db', db, '--by', 'colour']), runCli(['usage', '--db', missing])]);
+    expect(absent).toMatchObject({ code: 1, stdout: '', stderr: `No store file at ${missing}: give the file the server writes with --db or the config's store.\n` });
+    expect(existsSync(missing)).toBe(false);
     expect(bad).toMatchObject({ code: 1, stdout: '' });
     expect(bad.stderr).toContain('--by must be one or more of agent, key, model, day, user, session, provider; got "colour".');
   });
