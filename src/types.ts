@@ -113,6 +113,12 @@ export interface InteractionQuery {
   proxyId?: string;
 }
 
+/**
+ * A virtual key's own budget (`keys create --budget 50usd/month`): US dollars or tokens over a
+ * rolling window (`1h`...`30d`) or a calendar one in UTC (`day`, `week`, `month`).
+ */
+export type KeyBudget = ({ usd: number; tokens?: undefined } | { tokens: number; usd?: undefined }) & { window: '1h' | '24h' | '7d' | '30d' | 'day' | 'week' | 'month' };
+
 /** A virtual key as stored: the key itself only as its SHA-256, provider secrets sealed. */
 export interface VirtualKeyRecord {
   id: string;
@@ -130,6 +136,8 @@ export interface VirtualKeyRecord {
   createdAt: string;
   expiresAt: string | null;
   revokedAt: string | null;
+  /** Its own budgets, on top of the configured `limits.budgets`; null or absent for none. */
+  budgets?: KeyBudget[] | null;
 }
 
 /**
@@ -322,6 +330,36 @@ export interface BudgetCounters {
   spentSince(key: string, from: number): { slot: number; amount: number }[] | Promise<{ slot: number; amount: number }[]>;
 }
 
+/** What usage can be grouped by: agent id, virtual key id, model asked for, UTC day, user id, session id, provider. */
+export const USAGE_DIMENSIONS = ['agent', 'key', 'model', 'day', 'user', 'session', 'provider'] as const;
+export type UsageDimension = (typeof USAGE_DIMENSIONS)[number];
+
+export interface UsageQuery {
+  /** ISO-8601: rows that arrived at or after it. @default every row */
+  since?: string;
+  /** ISO-8601: rows that arrived before it. @default every row */
+  until?: string;
+  /** Groups, in order; none: one group for everything. */
+  by: readonly UsageDimension[];
+}
+
+/** One group's usage. Token counts sum what providers reported (rows without usage add nothing). */
+export interface UsageSummary {
+  /** The group's value per dimension of `by` (null: the rows carried none, e.g. no agent id). */
+  group: Partial<Record<UsageDimension, string | null>>;
+  requests: number;
+  /** Requests the proxy refused (policy, rate limit, budget). */
+  refusals: number;
+  /** The sum of the known costs, in US dollars. */
+  costUsd: number;
+  /** Requests whose usage was reported but whose cost is not known (no price): counted apart, never as 0. */
+  unpriced: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  reasoningTokens: number;
+}
+
 /** Where the proxy keeps its state: a bounded window in memory by default, or a SQLite file (better-sqlite3). */
 export interface Store {
   /** Writes a batch of rows in one transaction. */
@@ -363,5 +401,7 @@ export interface Store {
   rateCounters?: RateCounters;
   /** Budget counters; a store without them keeps them in this process's memory only. */
   budgetCounters?: BudgetCounters;
+  /** Usage summed per group over a window, without loading the rows (`archestra-proxy usage`). */
+  summarizeUsage?(query: UsageQuery): UsageSummary[] | Promise<UsageSummary[]>;
   close(): void | Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { AuthConfig } from '../config/schema.js';
-import type { ProviderName, Store } from '../types.js';
+import type { KeyBudget, ProviderName, Store } from '../types.js';
 import type { JwtResult } from './jwks.js';
 import type { SecretBox } from './secret-box.js';
 import { checkVirtualKey, isVirtualKey } from './virtual-key.js';
@@ -9,6 +9,8 @@ export interface Principal {
   /** `none`: no credential sent and none configured, for a provider that needs none (Ollama, vLLM). */
   method: 'provider_key' | 'virtual_key' | 'jwt' | 'configured_key' | 'none';
   virtualKeyId?: string;
+  /** The virtual key's own budgets (`keys create --budget`). */
+  keyBudgets?: KeyBudget[];
   /** From the JWT's user claim; wins over a claimed `X-Archestra-User-Id`. */
   userId?: string;
 }
@@ -65,7 +67,7 @@ export async function authenticate(request: AuthRequest, deps: AuthDeps): Promis
       if (!check.success) return refuse(check.status, check.message);
       const upstreamKey = check.secrets[request.provider] ?? request.configuredKey;
       if (upstreamKey === undefined && request.requiresCredential) return refuse(401, `The virtual key carries no ${request.provider} key, and the proxy has none configured.`);
-      return { success: true, principal: { method: 'virtual_key', virtualKeyId: check.record.id }, upstreamKey };
+      return { success: true, principal: { method: 'virtual_key', virtualKeyId: check.record.id, ...(check.record.budgets ? { keyBudgets: check.record.budgets } : {}) }, upstreamKey };
     }
     if (deps.verifyJwt && JWT_SHAPE.test(credential)) {
       const verified = await deps.verifyJwt(credential);

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ArchestraError } from '../errors.js';
-import type { ProviderName, Store, VirtualKeyRecord } from '../types.js';
+import type { KeyBudget, ProviderName, Store, VirtualKeyRecord } from '../types.js';
 import type { SecretBox } from './secret-box.js';
 import { hashKey, keyMatchesDigest } from './timing-safe-equal.js';
 
@@ -20,6 +20,8 @@ export interface CreateVirtualKeyOptions {
   secrets?: Partial<Record<ProviderName, string>>;
   /** When the key stops working. */
   expiresAt?: Date;
+  /** Its own budgets, on top of the configured `limits.budgets` (`parseKeyBudget`). @default none */
+  budgets?: KeyBudget[];
 }
 
 /** A key as listed: never the key itself, never its secrets. */
@@ -59,6 +61,7 @@ export function createVirtualKeys(store: Store, secretBox: SecretBox | null): Vi
         createdAt: new Date().toISOString(),
         expiresAt: options.expiresAt ? options.expiresAt.toISOString() : null,
         revokedAt: null,
+        budgets: options.budgets && options.budgets.length > 0 ? options.budgets : null,
       };
       await store.saveVirtualKey(record);
       return { ...toInfo(record), key };

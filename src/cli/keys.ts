@@ -3,17 +3,21 @@ import { createSecretBox } from '../auth/secret-box.js';
 import { createVirtualKeys } from '../auth/virtual-key.js';
 import { loadConfig } from '../config/load-config.js';
 import { ConfigError } from '../errors.js';
+import { parseKeyBudget, showKeyBudget } from '../policy/key-budgets.js';
 import { createSqliteStore } from '../store/sqlite-store.js';
 import { PROVIDER_NAMES, type ProviderName } from '../types.js';
 
 export const KEYS_USAGE = `Usage: archestra-proxy keys create --name NAME [--provider openai ...] [--proxy-id ID ...]
-                                  [--secret-env VAR] [--expires 2027-01-01T00:00:00Z]
+                                  [--secret-env VAR] [--expires 2027-01-01T00:00:00Z] [--budget 50usd/month ...]
        archestra-proxy keys list
        archestra-proxy keys revoke ID
 Common: [--config proxy.json] [--db archestra.db]; secrets are sealed with ARCHESTRA_MASTER_KEY.
 --secret-env names an environment variable holding the provider key the virtual key stands for
 (--provider must then name exactly one provider); keeping it out of the command line keeps it
-out of your shell history.`;
+out of your shell history.
+--budget gives the key its own budget, on top of the configured limits.budgets: <amount>usd/<window> or
+<count>tokens/<window>, window 1h, 24h, 7d, 30d (rolling) or day, week, month (calendar, UTC); repeatable.
+A request that would take the key over it gets 402.`;
 
 /** `archestra-proxy keys ...`: manages virtual keys in the store the server uses. */
 export async function keysCommand(argv: string[]): Promise<number> {
@@ -28,6 +32,7 @@ export async function keysCommand(argv: string[]): Promise<number> {
       'proxy-id': { type: 'string', multiple: true },
       'secret-env': { type: 'string' },
       expires: { type: 'string' },
+      budget: { type: 'string', multiple: true },
       json: { type: 'boolean' },
     },
   });
@@ -48,6 +53,11 @@ export async function keysCommand(argv: string[]): Promise<number> {
         if (providers.length !== 1 || !providers[0]) throw new ConfigError('--secret-env needs exactly one --provider: the provider the secret is for.');
         secrets[providers[0]] = secret;
       }
+      const budgets = (values.budget ?? []).map((text) => {
+        const budget = parseKeyBudget(text);
+        if (typeof budget === 'string') throw new ConfigError(budget);
+        return budget;
+      });
       const expiresAt = values.expires ? new Date(values.expires) : undefined;
       if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new ConfigError(`--expires must be a date such as 2027-01-01T00:00:00Z; got "${values.expires}".`);
       const created = await keys.create({
@@ -56,15 +66,16 @@ export async function keysCommand(argv: string[]): Promise<number> {
         ...(values['proxy-id'] ? { proxyIds: values['proxy-id'] } : {}),
         ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
         ...(expiresAt ? { expiresAt } : {}),
+        ...(budgets.length > 0 ? { budgets } : {}),
       });
       if (values.json) console.log(JSON.stringify(created));
-      else console.log(`Created virtual key "${created.name}" (id ${created.id}).\n\n  ${created.key}\n\nThis is the only time the key is shown: only its hash is stored.`);
+      else console.log(`Created virtual key "${created.name}" (id ${created.id})${budgets.length > 0 ? `, budget ${budgets.map(showKeyBudget).join(', ')}` : ''}.\n\n  ${created.key}\n\nThis is the only time the key is shown: only its hash is stored.`);
       return 0;
     }
     if (action === 'list') {
       const list = await keys.list();
       if (values.json) console.log(JSON.stringify(list));
-      else for (const key of list) console.log([key.id, key.name, `${key.keyPrefix}…`, key.providers?.join(',') ?? 'any provider', key.proxyIds?.join(',') ?? 'any profile', key.revokedAt ? `revoked ${key.revokedAt}` : key.expiresAt ? `expires ${key.expiresAt}` : 'active'].join('  '));
+      else for (const key of list) console.log([key.id, key.name, `${key.keyPrefix}…`, key.providers?.join(',') ?? 'any provider', key.proxyIds?.join(',') ?? 'any profile', key.revokedAt ? `revoked ${key.revokedAt}` : key.expiresAt ? `expires ${key.expiresAt}` : 'active', ...(key.budgets ? [`budget ${key.budgets.map(showKeyBudget).join(',')}`] : [])].join('  '));
       return 0;
     }
     if (action === 'revoke' && id) {

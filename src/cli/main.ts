@@ -18,10 +18,12 @@ import { flagError } from './flag-error.js';
 import { APPROVALS_FLAGS, APPROVALS_USAGE, approvalsCommand } from './approvals.js';
 import { KEYS_USAGE, keysCommand } from './keys.js';
 import { MOUNT, startServer } from './server.js';
+import { USAGE_FLAGS, USAGE_USAGE, usageCommand } from './usage.js';
 
 const USAGE = `Usage: archestra-proxy serve [--config proxy.json] [--host 127.0.0.1] [--port 9000] [--db archestra.db]
 ${KEYS_USAGE.replace('Usage: ', '       ')}
 ${APPROVALS_USAGE.replace('Usage: ', '       ')}
+${USAGE_USAGE.replace('Usage: ', '       ')}
 
 Environment: ARCHESTRA_PORT, ARCHESTRA_HOST, ARCHESTRA_DB, ARCHESTRA_MASTER_KEY, ARCHESTRA_METRICS_TOKEN, ARCHESTRA_ADMIN_TOKEN,
              ARCHESTRA_<PROVIDER>_BASE_URL, ARCHESTRA_<PROVIDER>_API_KEY
@@ -39,11 +41,12 @@ const SERVE_FLAGS = {
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'keys') return keysCommand(argv.slice(1));
   if (argv[0] === 'approvals') return approvalsCommand(argv.slice(1));
+  if (argv[0] === 'usage') return usageCommand(argv.slice(1));
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: SERVE_FLAGS });
   if (values.version) return print(VERSION);
   if (values.help || positionals[0] === undefined) return print(USAGE);
   if (positionals[0] !== 'serve') {
-    const guess = closestName(positionals[0], ['serve', 'keys', 'approvals']);
+    const guess = closestName(positionals[0], ['serve', 'keys', 'approvals', 'usage']);
     return print(`Unknown command "${positionals[0]}"${guess ? `; did you mean "${guess}"?` : ''}\n\n${USAGE}`, 2);
   }
 
@@ -106,7 +109,7 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     // Configuration mistakes are the user's to fix: show the message, not a stack trace.
     const command = process.argv[2];
-    const usage = flagError(error, command === 'keys' ? [] : command === 'approvals' ? Object.keys(APPROVALS_FLAGS) : Object.keys(SERVE_FLAGS));
+    const usage = flagError(error, command === 'keys' ? [] : command === 'approvals' ? Object.keys(APPROVALS_FLAGS) : command === 'usage' ? Object.keys(USAGE_FLAGS) : Object.keys(SERVE_FLAGS));
     if (usage !== undefined) {
       console.error(usage);
       process.exitCode = 2;

@@ -27,6 +27,7 @@ import type { ScopeBook } from './tool-scope-stage.js';
 import type { RateLimiter } from './rate-limit-stage.js';
 import type { PriceBook } from '../pricing/price-book.js';
 import { type Budgeter, estimateInputTokens } from './budget-stage.js';
+import { keyBudgetRules } from '../policy/key-budgets.js';
 import { requestedMaxTokens } from '../providers/requested-max-tokens.js';
 
 export interface DispatchDeps {
@@ -119,7 +120,9 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   let tainted = false;
   const policy = deps.config.profiles[route.profileId]?.policies ?? deps.config.policies;
   const rateLimits = deps.config.profiles[route.profileId]?.limits?.rate ?? deps.config.limits.rate;
-  const budgets = deps.config.profiles[route.profileId]?.limits?.budgets ?? deps.config.limits.budgets;
+  const configured = deps.config.profiles[route.profileId]?.limits?.budgets ?? deps.config.limits.budgets;
+  // A virtual key's own budgets count on top of the configured ones.
+  const budgets = auth.principal.keyBudgets ? [...configured, ...keyBudgetRules(auth.principal.keyBudgets)] : configured;
   if (match.route.hasBody) {
     const read = await readBody(request, deps.config.limits.maxRequestBodyBytes);
     if (!read.success) return reject(recorder, adapter, read.status, read.message, 'invalid_request_error');

@@ -14,6 +14,8 @@ export interface BudgetRule {
   maxTokensWhenUnset: number;
   onStoreError: 'refuse' | 'allow';
   onUnknownPrice: 'refuse' | 'allow';
+  /** One counter per scope value over every profile (a virtual key's own budget), not one per profile. */
+  acrossProfiles?: boolean;
 }
 
 export type BudgetUnit = 'usd' | 'tokens';
@@ -67,7 +69,7 @@ export function applicableBudgets(rules: readonly BudgetRule[], subject: RateSub
     const value = scopeValue(rule.scope, subject.profileId, subject.virtualKeyId, subject.context);
     if (value === undefined || value === null || value === '') continue;
     const window = budgetWindow(rule.window, now);
-    const key = (unit: BudgetUnit) => `${subject.profileId}\u0000${rule.id}\u0000${unit}\u0000${value}`;
+    const key = (unit: BudgetUnit) => `${rule.acrossProfiles ? '\u0001all' : subject.profileId}\u0000${rule.id}\u0000${unit}\u0000${value}`;
     if (rule.usd !== undefined) applied.push({ rule, unit: 'usd', limit: rule.usd, key: key('usd'), window });
     if (rule.tokens !== undefined) applied.push({ rule, unit: 'tokens', limit: rule.tokens, key: key('tokens'), window });
   }

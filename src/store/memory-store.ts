@@ -1,6 +1,7 @@
 import { createMemoryApprovals } from './memory-approvals.js';
 import { createMemoryBudgetCounters } from './memory-budget-counters.js';
 import { createMemoryRateCounters } from './memory-rate-counters.js';
+import { summarizeRows } from './usage-summary.js';
 import type { AnswerContextRecord, InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
 
 export interface MemoryStoreOptions {
@@ -117,6 +118,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       // Newest first, as the SQLite store orders them: by arrival time, then by insertion.
       found.sort((a, b) => (a.row.createdAt === b.row.createdAt ? b.seq - a.seq : a.row.createdAt < b.row.createdAt ? 1 : -1));
       return found.slice(0, query.limit ?? 100).map((kept) => kept.row);
+    },
+    summarizeUsage(query) {
+      const rows: InteractionRecord[] = [];
+      for (let index = 0; index < size; index++) rows.push(ring[(head + index) % maxRows]!.row);
+      return summarizeRows(rows, query);
     },
     saveVirtualKey(record) {
       if (byHash.has(record.keyHash) || keys.has(record.id)) throw new Error('A virtual key with this id or hash exists.');

@@ -115,4 +115,6 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX budget_holds_key ON budget_holds (key, expires_at);
   CREATE INDEX budget_holds_owner ON budget_holds (owner);`,
+  // A virtual key's own budgets (`keys create --budget`), as JSON.
+  `ALTER TABLE virtual_keys ADD COLUMN budgets TEXT;`,
 ];

@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
-import type { AnswerContextRecord, InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
+import type { AnswerContextRecord, InteractionQuery, InteractionRecord, KeyBudget, Store, UsageQuery, UsageSummary, VirtualKeyRecord } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 import { sqliteApprovals } from './sqlite-approvals.js';
 import { sqliteBudgetCounters } from './sqlite-budget-counters.js';
 import { sqliteRateCounters } from './sqlite-rate-counters.js';
+import { sqliteSummarizeUsage } from './sqlite-usage.js';
 import { PRUNE_INTERVAL_MS, type Retention, pruneSteps, runPruneSteps } from './retention.js';
 import { createSqliteWriter } from './sqlite-writer.js';
 
@@ -15,7 +16,7 @@ const COLUMNS = [
   'answer_id', 'answer_context', 'upstream_attempts', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_usd',
 ] as const;
 
-const KEY_COLUMNS = ['id', 'name', 'key_hash', 'key_prefix', 'providers', 'proxy_ids', 'sealed_secrets', 'created_at', 'expires_at', 'revoked_at'] as const;
+const KEY_COLUMNS = ['id', 'name', 'key_hash', 'key_prefix', 'providers', 'proxy_ids', 'sealed_secrets', 'created_at', 'expires_at', 'revoked_at', 'budgets'] as const;
 
 type KeyRow = Record<(typeof KEY_COLUMNS)[number], string | null>;
 
@@ -48,6 +49,7 @@ export interface SqliteStoreOptions {
 /** A SQLite store; `applyRetention` runs the configured retention now. */
 export interface SqliteStore extends Store {
   saveInteractionsSync(rows: readonly InteractionRecord[]): void;
+  summarizeUsage(query: UsageQuery): UsageSummary[];
   /** Deletes what `retention` says to; resolves with the number of rows deleted. */
   applyRetention(): Promise<number>;
 }
@@ -158,6 +160,9 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
       const sql = `SELECT * FROM interactions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
       return (db.prepare(sql).all(params) as Row[]).map(fromRow);
     },
+    summarizeUsage(query) {
+      return sqliteSummarizeUsage(db, query);
+    },
     async close() {
       if (!db.open) return;
       // A retention run in progress stops at its next batch.
@@ -219,6 +224,7 @@ function toKeyRow(record: VirtualKeyRecord): KeyRow {
     id: record.id, name: record.name, key_hash: record.keyHash, key_prefix: record.keyPrefix,
     providers: record.providers && JSON.stringify(record.providers), proxy_ids: record.proxyIds && JSON.stringify(record.proxyIds),
     sealed_secrets: record.sealedSecrets, created_at: record.createdAt, expires_at: record.expiresAt, revoked_at: record.revokedAt,
+    budgets: record.budgets && record.budgets.length > 0 ? JSON.stringify(record.budgets) : null,
   };
 }
 
@@ -228,6 +234,7 @@ function fromKeyRow(row: KeyRow): VirtualKeyRecord {
     providers: row.providers === null ? null : (JSON.parse(row.providers) as VirtualKeyRecord['providers']),
     proxyIds: row.proxy_ids === null ? null : (JSON.parse(row.proxy_ids) as string[]),
     sealedSecrets: row.sealed_secrets, createdAt: String(row.created_at), expiresAt: row.expires_at, revokedAt: row.revoked_at,
+    budgets: row.budgets === null ? null : (JSON.parse(row.budgets) as KeyBudget[]),
   };
 }
 
