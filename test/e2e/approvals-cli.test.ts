@@ -4,32 +4,15 @@
  * through once, `approvals deny` keeps it refused; errors exit non-zero with a clear message.
  * The server's admin API (token from ARCHESTRA_ADMIN_TOKEN) lists the same approvals.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliServer, startCli } from '../helpers/cli-server.js';
+import { type CliServer, startCli, runCli, cleanCliEnv } from '../helpers/cli-server.js';
 import { type ScriptedOpenAI, startOpenAIUpstream } from '../upstream/openai.js';
 
 const TOKEN = 'cli-admin-token-0123456789abcdef';
-
-/** The parent's environment minus anything ARCHESTRA_*. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('ARCHESTRA_')) env[name] = value;
-  return env;
-}
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: cleanEnv() });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
 
 describe('archestra-proxy approvals list | approve | deny, against a running server\'s file', () => {
   let up: ScriptedOpenAI;
@@ -48,7 +31,7 @@ describe('archestra-proxy approvals list | approve | deny, against a running ser
     // The first command creates the database alone: concurrent first opens race on the migrations.
     const first = await runCli(['approvals', 'list', '--db', db]);
     expect(first, first.stderr).toMatchObject({ code: 0, stdout: 'No approvals.\n' });
-    server = await startCli(['--port', '0', '--db', db, '--config', config], { ...cleanEnv(), ARCHESTRA_OPENAI_BASE_URL: up.baseUrl, ARCHESTRA_ADMIN_TOKEN: TOKEN } as Record<string, string>);
+    server = await startCli(['--port', '0', '--db', db, '--config', config], { ...cleanCliEnv(), ARCHESTRA_OPENAI_BASE_URL: up.baseUrl, ARCHESTRA_ADMIN_TOKEN: TOKEN } as Record<string, string>);
     client = new OpenAI({ apiKey: 'sk-test', baseURL: `${server.url}/v1/openai`, defaultHeaders: { 'x-archestra-session-id': 'cli-session' }, maxRetries: 0 });
   }, 60_000);
   afterAll(async () => {

@@ -15,30 +15,15 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../src/index.js';
 import { type ScriptedOpenAI, startOpenAIUpstream } from '../upstream/openai.js';
+import { runCli, cleanCliEnv } from '../helpers/cli-server.js';
 
 const MASTER_KEY = randomBytes(32).toString('hex');
 const SECRET = 'sk-proj-CLISEALEDSECRET-e7d6c5b4';
 const SECRET_VAR = 'ARCHESTRA_TEST_OPENAI_SECRET';
 
-/** The parent's environment minus anything ARCHESTRA_*, plus `extra`. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('ARCHESTRA_')) env[name] = value;
-  return { ...env, ...extra };
-}
-
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: cleanEnv(env) });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
-
 function startServer(db: string, upstream: string): Promise<{ child: ChildProcessWithoutNullStreams; url: string; output: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--db', db], {
-    env: cleanEnv({ ARCHESTRA_OPENAI_BASE_URL: upstream, ARCHESTRA_MASTER_KEY: MASTER_KEY }),
+    env: cleanCliEnv({ ARCHESTRA_OPENAI_BASE_URL: upstream, ARCHESTRA_MASTER_KEY: MASTER_KEY }),
   });
   let output = '';
   return new Promise((resolve, reject) => {

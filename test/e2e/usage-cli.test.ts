@@ -3,7 +3,6 @@
  * usage, prices from `pricing.models`) read back from the SQLite file by the CLI, as a table
  * sorted by spend and as JSON; unknown costs counted apart, refusals counted; bad flags explained.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,21 +10,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProxy, createProxyFetch, type Proxy } from '../../src/index.js';
 import { type ScriptedOpenAI, startOpenAIUpstream } from '../upstream/openai.js';
-
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('ARCHESTRA_')) env[name] = value;
-  return env;
-}
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: cleanEnv() });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
+import { runCli } from '../helpers/cli-server.js';
 
 describe('archestra-proxy usage, on a file filled by real requests', () => {
   let up: ScriptedOpenAI;
