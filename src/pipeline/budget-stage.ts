@@ -6,10 +6,9 @@ import type { ProviderAdapter, Usage } from '../providers/types.js';
 import { createMemoryBudgetCounters } from '../store/memory-budget-counters.js';
 import type { BudgetCounter, BudgetCounters, BudgetSpend, Store } from '../types.js';
 import { finishWith } from './finish.js';
-import { HOLD_LEASE_MS } from './rate-limit-stage.js';
+import { createCounterLeases, HOLD_LEASE_MS } from './counter-leases.js';
 import type { Recorder } from './record.js';
 
-const RENEW_EVERY_MS = HOLD_LEASE_MS / 3;
 const STORE_FAILED = 'The budget counters could not be read, so the request was refused; retry shortly.';
 /** A budget refusal is final until its window frees room: SDKs must not retry it. */
 const NOT_RETRYABLE = { 'x-should-retry': 'false' } as const;
@@ -56,23 +55,9 @@ function promptTokens(usage: Usage): number {
  */
 export function createBudgeter(store: Store, now: () => number = Date.now, prices: BudgetPrices | null = null): Budgeter {
   const counters: BudgetCounters = store.budgetCounters ?? createMemoryBudgetCounters();
-  const owner = randomUUID();
-  let held = 0;
-  let renewTimer: NodeJS.Timeout | undefined;
-  let lastStoreErrorLog = 0;
-
-  const logStoreError = (what: string, error: unknown) => {
-    // One line per 10 s at most: a failing store must not flood the log.
-    if (Date.now() - lastStoreErrorLog < 10_000) return;
-    lastStoreErrorLog = Date.now();
-    console.error(`[archestra] budget counters failed (${what}):`, error instanceof Error ? error.message : error);
-  };
-  const renew = () => {
-    const at = now();
-    Promise.resolve()
-      .then(() => counters.renew(owner, at + HOLD_LEASE_MS, at))
-      .catch((error: unknown) => logStoreError('renew', error));
-  };
+  const leases = createCounterLeases('budget', (owner, until, at) => counters.renew(owner, until, at), now);
+  const { owner } = leases;
+  const logStoreError = leases.logError;
 
   const price = (recorder: Recorder, usage: Usage): number | null => (prices && recorder.provider && recorder.model ? prices.cost(recorder.provider, recorder.model, usage) : null);
 
@@ -94,7 +79,7 @@ export function createBudgeter(store: Store, now: () => number = Date.now, price
     const previous = recorder.onFinish;
     recorder.onFinish = () => {
       previous?.();
-      if (holding && --held === 0) clearInterval(renewTimer);
+      if (holding) leases.given();
       const at = now();
       const spent: BudgetSpend[] = budgets.map((budget, index) => ({ key: budget.key, slot: budgetWindow(budget.rule.window, at).slot, amount: spentOn(recorder, budget, amounts[index]!) }));
       Promise.resolve()
@@ -157,12 +142,12 @@ export function createBudgeter(store: Store, now: () => number = Date.now, price
         const headers = roomIso === null ? NOT_RETRYABLE : { ...NOT_RETRYABLE, 'x-archestra-budget-reset': roomIso };
         return finishWith(recorder, adapter.errorResponse(402, message, 'billing_error', headers), 'over_budget', message);
       }
-      if (held++ === 0) renewTimer = setInterval(renew, RENEW_EVERY_MS).unref();
+      leases.taken();
       atFinish(recorder, id, applied, amounts, true);
       return null;
     },
     close() {
-      clearInterval(renewTimer);
+      leases.close();
     },
   };
 }

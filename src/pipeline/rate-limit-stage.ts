@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createCounterLeases, HOLD_LEASE_MS } from './counter-leases.js';
 import { type AppliedRateLimit, type RateLimitRule, applicableRateLimits, rateLimitMessage } from '../policy/rate-limits.js';
 import type { ProviderAdapter } from '../providers/types.js';
 import { createMemoryRateCounters } from '../store/memory-rate-counters.js';
@@ -8,9 +9,7 @@ import type { Recorder } from './record.js';
 
 const MINUTE_MS = 60_000;
 /** A concurrency hold lapses this long after its process last renewed it (a crashed process gives its holds back). */
-export const HOLD_LEASE_MS = 60_000;
 /** Live holds are renewed this often, well within their lease. */
-const RENEW_EVERY_MS = HOLD_LEASE_MS / 3;
 /** A full concurrency cap frees when some request ends: no way to know when; the client retries this soon. */
 const CONCURRENT_RETRY_SECONDS = 1;
 const STORE_FAILED = 'The rate-limit counters could not be read, so the request was refused; retry shortly.';
@@ -33,29 +32,9 @@ export interface RateLimiter {
  */
 export function createRateLimiter(store: Store, now: () => number = Date.now): RateLimiter {
   const counters: RateCounters = store.rateCounters ?? createMemoryRateCounters();
-  const owner = randomUUID();
-  let held = 0;
-  let renewTimer: NodeJS.Timeout | undefined;
-  let lastStoreErrorLog = 0;
-
-  const logStoreError = (what: string, error: unknown) => {
-    // One line per 10 s at most: a failing store must not flood the log.
-    if (Date.now() - lastStoreErrorLog < 10_000) return;
-    lastStoreErrorLog = Date.now();
-    console.error(`[archestra] rate-limit counters failed (${what}):`, error instanceof Error ? error.message : error);
-  };
-  const renew = () => {
-    const at = now();
-    Promise.resolve()
-      .then(() => counters.renew(owner, at + HOLD_LEASE_MS, at))
-      .catch((error: unknown) => logStoreError('renew', error));
-  };
-  const holdTaken = () => {
-    if (held++ === 0) renewTimer = setInterval(renew, RENEW_EVERY_MS).unref();
-  };
-  const holdGiven = () => {
-    if (--held === 0) clearInterval(renewTimer);
-  };
+  const leases = createCounterLeases('rate-limit', (owner, until, at) => counters.renew(owner, until, at), now);
+  const { owner } = leases;
+  const logStoreError = leases.logError;
 
   /** When the request ends: its holds are given back, its tokens counted. Never fails the request. */
   function atFinish(recorder: Recorder, applied: readonly AppliedRateLimit[], holdId: string | null): void {
@@ -63,7 +42,7 @@ export function createRateLimiter(store: Store, now: () => number = Date.now): R
     recorder.onFinish = () => {
       previous?.();
       if (holdId !== null) {
-        holdGiven();
+        leases.given();
         Promise.resolve()
           .then(() => counters.release(holdId))
           .catch((error: unknown) => logStoreError('release', error));
@@ -117,12 +96,12 @@ export function createRateLimiter(store: Store, now: () => number = Date.now): R
         recorder.decisions.push({ kind: 'rate_limit', ruleId: limit.rule.id, limit: limit.kind, scope: limit.rule.scope, outcome: 'limited', retryAfterSeconds });
         return finishWith(recorder, adapter.errorResponse(429, message, 'rate_limit_error', { 'retry-after': String(retryAfterSeconds) }), 'rate_limited', message);
       }
-      if (holds.length > 0) holdTaken();
+      if (holds.length > 0) leases.taken();
       atFinish(recorder, applied, holds.length > 0 ? holdId : null);
       return null;
     },
     close() {
-      clearInterval(renewTimer);
+      leases.close();
     },
   };
 }
