@@ -2,7 +2,7 @@ import type { ToolCallView } from '../providers/types.js';
 import { safeParseJson } from '../providers/shared/json.js';
 import { argumentLeaves, declarationFor } from './declarations.js';
 import { conditionsHold, globMatches } from './match.js';
-import { traceArguments } from './provenance.js';
+import { traceArguments, traceLeaves } from './provenance.js';
 import { judgeDeclared } from './consequence.js';
 import { dictatedContent, sensitiveContent } from './content-checks.js';
 import type { PolicyConfig, ToolAction, ToolDeclaration } from './schema.js';
@@ -27,10 +27,11 @@ export function decideToolCall(call: ToolCallView, verdict: ContextVerdict, poli
   if (!verdict.tainted) return { ...base, action: 'allow', ruleId, reason: 'the context holds only trusted content' };
   if (declaration) return judgeDeclared(call, argumentLeaves(call.arguments, declaration), verdict, policy, declaration, ruleId, reason);
 
-  const provenance = traceArguments(call.arguments, verdict);
-  if (provenance.length > 0 && provenance.every((entry) => entry.source === 'trusted')) {
+  // The arguments are parsed once, for the trace and the content checks.
+  const leaves = argumentLeaves(call.arguments, undefined);
+  const provenance = leaves ? traceLeaves(leaves, verdict) : traceArguments(call.arguments, verdict);
+  if (leaves && provenance.length > 0 && provenance.every((entry) => entry.source === 'trusted')) {
     // The default reading cannot tell a send from a note: content checks apply to every call.
-    const leaves = argumentLeaves(call.arguments, undefined) ?? [];
     const concern = sensitiveContent(leaves, verdict) ?? dictatedContent(leaves, verdict);
     if (concern) return { ...base, action: 'block', ruleId, reason: reason ?? `"${call.name}" was blocked: ${concern.why}, in a context that holds untrusted content`, provenance };
     return { ...base, action: 'allow', ruleId, reason: 'every target argument comes from trusted content', provenance };
