@@ -30,6 +30,7 @@ import { type Budgeter, estimateInputTokens } from './budget-stage.js';
 import { keyBudgetRules } from '../policy/key-budgets.js';
 import { requestedMaxTokens } from '../providers/requested-max-tokens.js';
 import { applyModelRules } from './model-rule-stage.js';
+import { compressToolResults } from './compression-stage.js';
 
 export interface DispatchDeps {
   config: ResolvedConfig;
@@ -169,7 +170,10 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     guard = stage.guard;
     // A hosted tool (web search, fetch) may bring outside content into the answer itself.
     tainted = stage.tainted || (decoded.view.hostedTools?.length ?? 0) > 0;
-    const changed = stage.changed || rewrite.bodyChanged;
+    // After the policies, which judged the results as the client sent them.
+    const compression = deps.config.profiles[route.profileId]?.compression ?? deps.config.compression;
+    const compressed = compressToolResults(compression, adapter, operation, decoded.json, recorder);
+    const changed = stage.changed || rewrite.bodyChanged || compressed;
     // Streams report usage only when asked; ask, and hide the extra event from the client.
     injectedUsage = decoded.view.stream && adapter.requestStreamUsage(operation, decoded.json);
     // An unchanged request goes upstream as its original bytes.
