@@ -178,8 +178,22 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
 
 /** The native driver is loaded on the first file store: a proxy on the in-memory store never loads it. */
 function openDatabase(path: string): Database.Database {
-  const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
-  return new Driver(path);
+  try {
+    // better-sqlite3 loads its addon in the constructor, on the first database it opens.
+    const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+    return new Driver(path);
+  } catch (error) {
+    if (!isAddonFailure(error)) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`A SQLite file store needs the native module better-sqlite3, which could not be loaded (${reason}). Where native addons cannot load, use the in-memory store (store: ':memory:') or a Store of your own.`, { cause: error });
+  }
+}
+
+/** The driver could not be loaded at all: no addons (`node --no-addons`), or one built for another Node or platform. */
+function isAddonFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_DLOPEN_DISABLED' || code === 'ERR_DLOPEN_FAILED' || code === 'MODULE_NOT_FOUND') return true;
+  return error instanceof Error && /NODE_MODULE_VERSION|native addon|bindings file/.test(error.message);
 }
 
 function migrate(db: Database.Database): void {
