@@ -186,6 +186,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (!match.route.hasBody && operation === 'models' && match.params[0] !== undefined) {
     // Only a models route names a model in its path (a response id must not become a metric label).
     recorder.model = match.params[0];
+    recorder.requestedModel = match.params[0];
   }
   if (!match.route.hasBody) {
     const limited = await deps.rateLimiter.admit(recorder, adapter, rateLimits);
