@@ -100,6 +100,8 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
   const config = validateConfig(input);
   const baseUrls = Object.fromEntries(PROVIDER_NAMES.map((name) => [name, config.providers[name]?.baseUrl ?? DEFAULT_BASE_URLS[name]])) as Record<ProviderName, string>;
   const store = typeof config.store === 'string' ? openStore(config.store, config.audit) : config.store;
+  // A store that prepares itself in the background (PostgreSQL's migrations) says so at once when it cannot.
+  store.ready?.catch((error: unknown) => console.error(`[archestra] the store could not be prepared: ${error instanceof Error ? error.message : String(error)}; requests that need it are refused (503) until it can be.`));
   const metrics = createProxyMetrics(config.metrics.registry, config.metrics.maxLabelValues);
   const alerts = createAuditAlerts(metrics, config.audit.onFailure);
   const auditLog = createAuditLog(store, config.audit.flushIntervalMs, alerts.onError, config.audit.durability, {

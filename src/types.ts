@@ -143,7 +143,7 @@ export interface VirtualKeyRecord {
   budgets?: KeyBudget[] | null;
 }
 
-/** Where the proxy keeps its state: a bounded window in memory by default, or a SQLite file (better-sqlite3). */
+/** Where the proxy keeps its state: a bounded window in memory by default, a SQLite file (better-sqlite3), or PostgreSQL (pg). */
 export interface Store {
   /** Writes a batch of rows in one transaction. */
   saveInteractions(rows: readonly InteractionRecord[]): void | Promise<void>;
@@ -186,5 +186,10 @@ export interface Store {
   budgetCounters?: BudgetCounters;
   /** Usage summed per group over a window, without loading the rows (`archestra-proxy usage`). */
   summarizeUsage?(query: UsageQuery): UsageSummary[] | Promise<UsageSummary[]>;
+  /**
+   * Settles once the store can be used (the PostgreSQL store: its schema migrated), rejecting with
+   * why it could not be; a store without it is ready at once. Its methods wait for it themselves.
+   */
+  readonly ready?: Promise<void>;
   close(): void | Promise<void>;
 }

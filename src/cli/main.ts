@@ -55,6 +55,13 @@ async function main(argv: string[]): Promise<number> {
     flags: { port: values.port, host: values.host, db: values.db },
   });
   const proxy = createProxy(loaded.proxy);
+  // A database store migrates its schema first: a server that cannot use its store does not start.
+  try {
+    await proxy.store.ready;
+  } catch (error) {
+    await proxy.close().catch(() => undefined);
+    throw new Error(`The store could not be prepared (${error instanceof Error ? error.message : String(error)}); nothing was started.`);
+  }
   const { host, port, ...options } = loaded.server;
   const running = await startServer(proxy, host, port, options).catch(async (error: unknown) => {
     // Nothing is left listening (startServer sees to that); the store is closed cleanly too.

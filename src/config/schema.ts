@@ -128,11 +128,12 @@ export const proxyConfigSchema = z.strictObject({
   profiles: z.record(profileId, profileSchema).default({}),
   /**
    * The store: a SQLite file path, `:memory:` (a bounded window of the newest rows in memory,
-   * `audit.memory`), or your own `Store`.
+   * `audit.memory`), a PostgreSQL URL (`postgres://user:password@host:5432/db`, shared by every
+   * proxy that names it; `?pool_size=` bounds its connections, default 10), or your own `Store`.
    * @default ':memory:'
    */
   store: z
-    .union([z.string().min(1), z.custom<Store>((value) => isStore(value))], { error: 'expected a SQLite file path, ":memory:", or a Store' })
+    .union([z.string().min(1), z.custom<Store>((value) => isStore(value))], { error: 'expected a SQLite file path, ":memory:", a postgres:// URL, or a Store' })
     .default(':memory:'),
   audit: z
     .strictObject({
