@@ -6,7 +6,7 @@ import { createSecretBox } from './auth/secret-box.js';
 import { type VirtualKeys, createVirtualKeys } from './auth/virtual-key.js';
 import { ADMIN_PREFIX, createAdminApi } from './admin/admin-api.js';
 import { validateConfig } from './config/validate-config.js';
-import { ArchestraError } from './errors.js';
+import { ArchestraError, isStoreUnavailable } from './errors.js';
 import { type DispatchDeps, dispatch } from './pipeline/dispatch.js';
 import { type SanitizeCache, createSanitizeCache } from './policy/dual-llm/cache.js';
 import { type ScopeBook, createScopeBook } from './pipeline/tool-scope-stage.js';
@@ -82,6 +82,8 @@ export const REFUSE = Symbol.for('archestra.proxy.refuse');
 /** Once the drain time is over and the rest ended, how long they may take to tell their clients. */
 const ENDED_GRACE_MS = 1_000;
 const SHUTTING_DOWN = 'The proxy is shutting down.';
+/** What a client is told to wait when the store failed (`Retry-After`, seconds). */
+const STORE_RETRY_AFTER_SECONDS = '1';
 
 interface BaseUrlMatch {
   adapter: ProviderAdapter;
@@ -189,11 +191,18 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
     try {
       response = await dispatch(request, search, route, recorder, deps);
     } catch (error) {
-      // A bug must not become a hang or a stack trace on the wire; it is still recorded.
-      console.error('[archestra] internal error:', error instanceof Error ? error.message : error);
       const adapter = route.kind === 'unknown-provider' ? providerAdapters.openai! : route.adapter;
-      response = adapter.errorResponse(500, 'The proxy failed to handle this request.', 'proxy_error');
-      recorder.finish({ status: 500, outcome: 'upstream_error', error: 'internal proxy error' }, performance.now());
+      if (isStoreUnavailable(error)) {
+        // Fail closed: a request its store could not help judge is refused, and may be retried.
+        const message = `${(error as Error).message} Retry shortly.`;
+        response = adapter.errorResponse(503, message, 'upstream_error', { 'retry-after': STORE_RETRY_AFTER_SECONDS });
+        recorder.finish({ status: 503, outcome: 'rejected', error: 'store unavailable' }, performance.now());
+      } else {
+        // A bug must not become a hang or a stack trace on the wire; it is still recorded.
+        console.error('[archestra] internal error:', error instanceof Error ? error.message : error);
+        response = adapter.errorResponse(500, 'The proxy failed to handle this request.', 'proxy_error');
+        recorder.finish({ status: 500, outcome: 'upstream_error', error: 'internal proxy error' }, performance.now());
+      }
     }
     // A finished request's answer goes out once its row is committed (`audit.durability`); a
     // stream's last event waits for it in the stream. No row, no answer: a 503 instead.

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { StoreUnavailableError } from '../errors.js';
 import { migrate } from './pg-migrations.js';
 
 /** Queries on the store's pool, each after the schema is ready. */
@@ -41,7 +42,7 @@ export function connectPg(url: string): PgConnection {
   let migrated: Promise<void> | null = null;
   const ensureReady = (): Promise<void> => {
     migrated ??= (async () => {
-      const client = await pool.connect();
+      const client = await checkOut(pool);
       try {
         await migrate(client);
       } finally {
@@ -50,7 +51,7 @@ export function connectPg(url: string): PgConnection {
     })().catch((error: unknown) => {
       // Tried again by the next query: a database that comes up later is used then.
       migrated = null;
-      throw error;
+      throw unavailable(error);
     });
     return migrated;
   };
@@ -62,27 +63,57 @@ export function connectPg(url: string): PgConnection {
     ready,
     async query(sql, params) {
       await ensureReady();
-      const result = await pool.query(sql, params as unknown[] | undefined);
-      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+      try {
+        const result = await pool.query(sql, params as unknown[] | undefined);
+        return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+      } catch (error) {
+        throw unavailable(error);
+      }
     },
     async transaction(work) {
       await ensureReady();
-      const client = await pool.connect();
+      const client = await checkOut(pool).catch((error: unknown) => {
+        throw unavailable(error);
+      });
       try {
         await client.query('BEGIN');
         const value = await work(client);
         await client.query('COMMIT');
+        client.release();
         return value;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
+        // A connection that failed mid-transaction may be broken: the pool makes a new one.
+        client.release(true);
+        throw unavailable(error);
       }
     },
     poolState: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   };
+}
+
+/**
+ * A connection of the pool's for a transaction. The pool stops listening for its errors while it
+ * is out: a connection dropped between two statements must fail the transaction (its next
+ * statement does), not the process with an unhandled error event.
+ */
+async function checkOut(pool: Pool): Promise<PoolClient> {
+  const client = await pool.connect();
+  const ignore = () => undefined;
+  client.on('error', ignore);
+  const release = client.release.bind(client);
+  client.release = (destroy?: boolean | Error) => {
+    client.removeListener('error', ignore);
+    release(destroy);
+  };
+  return client;
+}
+
+/** Every failure of the database is the store's: the request it was for is refused (503), never let through. */
+function unavailable(error: unknown): StoreUnavailableError {
+  if (error instanceof StoreUnavailableError) return error;
+  return new StoreUnavailableError(`The PostgreSQL store failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
 /** True for a store setting that names a PostgreSQL database. */
