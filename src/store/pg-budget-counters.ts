@@ -2,6 +2,7 @@ import type { BudgetCounters, BudgetReservation, BudgetSpend, BudgetVerdict } fr
 import { SPEND_KEPT_MS, fits } from './budget-fit.js';
 import type { PgRunner } from './pg-client.js';
 import { lockKeys } from './pg-locks.js';
+import { pgKey } from './pg-rows.js';
 
 /**
  * Budget counters in PostgreSQL, shared by every host. A reservation is one transaction that
@@ -11,8 +12,10 @@ import { lockKeys } from './pg-locks.js';
  */
 export function pgBudgetCounters(db: PgRunner): BudgetCounters {
   return {
-    reserve: ({ now, counters, id, owner, until }: BudgetReservation) =>
+    reserve: ({ now, counters: given, id, owner, until }: BudgetReservation) =>
       db.transaction(async (client): Promise<BudgetVerdict> => {
+        // Keys as stored (the proxy's keys hold NUL separators, which PostgreSQL text cannot).
+        const counters = given.map((counter) => ({ ...counter, key: pgKey(counter.key) }));
         await lockKeys(client, 'budget', counters.map((counter) => counter.key));
         const { rows } = await client.query<{ spent: number; held: number }>(`SELECT
             (SELECT coalesce(sum(amount), 0) FROM budget_spend s WHERE s.key = c.key AND s.slot >= c.since)::float8 AS spent,
@@ -37,9 +40,10 @@ export function pgBudgetCounters(db: PgRunner): BudgetCounters {
         const sums = new Map<string, BudgetSpend>();
         for (const entry of spent) {
           if (!(entry.amount > 0)) continue;
-          const name = `${entry.key}\u0000${entry.slot}`;
+          const key = pgKey(entry.key);
+          const name = `${key}\u0000${entry.slot}`;
           const kept = sums.get(name);
-          sums.set(name, { ...entry, amount: (kept?.amount ?? 0) + entry.amount });
+          sums.set(name, { key, slot: entry.slot, amount: (kept?.amount ?? 0) + entry.amount });
         }
         if (sums.size === 0) return;
         const entries = [...sums.values()];
@@ -53,7 +57,7 @@ export function pgBudgetCounters(db: PgRunner): BudgetCounters {
       await db.query('DELETE FROM budget_holds WHERE expires_at <= $1', [now]);
     },
     async spentSince(key, from) {
-      return (await db.query<{ slot: number; amount: number }>('SELECT slot, amount FROM budget_spend WHERE key = $1 AND slot >= $2 ORDER BY slot', [key, from])).rows;
+      return (await db.query<{ slot: number; amount: number }>('SELECT slot, amount FROM budget_spend WHERE key = $1 AND slot >= $2 ORDER BY slot', [pgKey(key), from])).rows;
     },
   };
 }

@@ -116,6 +116,18 @@ function unavailable(error: unknown): StoreUnavailableError {
   return new StoreUnavailableError(`The PostgreSQL store failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
+/** A store setting fit to print: a database URL's password replaced by `***`. */
+export function withoutPassword(store: string): string {
+  if (!isPostgresUrl(store)) return store;
+  try {
+    const url = new URL(store);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return 'postgres://(unreadable URL)';
+  }
+}
+
 /** True for a store setting that names a PostgreSQL database. */
 export function isPostgresUrl(store: string): boolean {
   return /^postgres(ql)?:\/\//i.test(store);

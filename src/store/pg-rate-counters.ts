@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import type { RateAdmission, RateBucket, RateCounters, RateVerdict } from '../types.js';
 import type { PgRunner } from './pg-client.js';
 import { lockKeys } from './pg-locks.js';
+import { pgKey } from './pg-rows.js';
 import { chargedFullAt, waitMs } from './rate-buckets.js';
 
 /**
@@ -11,8 +12,10 @@ import { chargedFullAt, waitMs } from './rate-buckets.js';
  */
 export function pgRateCounters(db: PgRunner): RateCounters {
   return {
-    admit: ({ now, buckets, holds, holdId, owner, holdUntil }: RateAdmission) =>
+    admit: ({ now, buckets: given, holds: held, holdId, owner, holdUntil }: RateAdmission) =>
       db.transaction(async (client): Promise<RateVerdict> => {
+        const buckets = given.map(escaped);
+        const holds = held.map(escaped);
         await lockKeys(client, 'rate', [...buckets.map((bucket) => bucket.key), ...holds.map((hold) => hold.key)]);
         const fullAt = await readBuckets(client, buckets);
         for (const [index, bucket] of buckets.entries()) {
@@ -21,9 +24,9 @@ export function pgRateCounters(db: PgRunner): RateCounters {
         }
         if (holds.length > 0) {
           const { rows } = await client.query<{ key: string; held: number }>('SELECT key, count(*)::int AS held FROM rate_holds WHERE key = ANY($1::text[]) AND expires_at > $2 GROUP BY key', [holds.map((hold) => hold.key), now]);
-          const held = new Map(rows.map((row) => [row.key, row.held]));
+          const taken = new Map(rows.map((row) => [row.key, row.held]));
           for (const [index, hold] of holds.entries()) {
-            if ((held.get(hold.key) ?? 0) >= hold.max) return { admitted: false, kind: 'hold', index, retryAfterMs: 0 };
+            if ((taken.get(hold.key) ?? 0) >= hold.max) return { admitted: false, kind: 'hold', index, retryAfterMs: 0 };
           }
         }
         await charge(client, buckets, fullAt, now);
@@ -35,7 +38,7 @@ export function pgRateCounters(db: PgRunner): RateCounters {
       }),
     spend: (buckets, now) =>
       db.transaction(async (client) => {
-        const charged = buckets.filter((bucket) => bucket.cost > 0);
+        const charged = buckets.filter((bucket) => bucket.cost > 0).map(escaped);
         await lockKeys(client, 'rate', charged.map((bucket) => bucket.key));
         await charge(client, charged, await readBuckets(client, charged), now);
       }),
@@ -49,6 +52,11 @@ export function pgRateCounters(db: PgRunner): RateCounters {
       await db.query('DELETE FROM rate_holds WHERE expires_at <= $1', [now]);
     },
   };
+}
+
+/** Keys as stored (the proxy's keys hold NUL separators, which PostgreSQL text cannot). */
+function escaped<T extends { key: string }>(limit: T): T {
+  return { ...limit, key: pgKey(limit.key) };
 }
 
 async function readBuckets(client: PoolClient, buckets: readonly RateBucket[]): Promise<Map<string, number>> {

@@ -15,10 +15,23 @@ export type KeyRow = Record<(typeof KEY_COLUMNS)[number], string | null>;
 /** BIGINT columns come back as text (they may exceed 2^53): the token counts never do. */
 export type Row = Record<(typeof INTERACTION_COLUMNS)[number], string | number | boolean | null>;
 
+/**
+ * PostgreSQL text holds no NUL character, which the proxy's counter keys use as a separator and a
+ * client may send in a body. A key (looked up again) is escaped one-to-one; a text kept for
+ * reading has each NUL replaced by U+FFFD, so no row is ever refused for its content.
+ */
+export function pgKey(key: string): string {
+  return key.includes('\u0000') || key.includes('\\') ? key.replace(/\\/g, '\\\\').replace(/\u0000/g, '\\0') : key;
+}
+
+export function pgText<T extends string | null | undefined>(text: T): T {
+  return (typeof text === 'string' && text.includes('\u0000') ? text.replace(/\u0000/g, '\uFFFD') : text) as T;
+}
+
 const count = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 export function toRow(record: InteractionRecord): Row {
-  return {
+  const row: Row = {
     id: record.id, created_at: record.createdAt, proxy_id: record.proxyId, provider: record.provider,
     operation: record.operation, model: record.model, response_model: record.responseModel,
     agent_id: record.agentId, user_id: record.userId, session_id: record.sessionId, execution_id: record.executionId,
@@ -27,11 +40,13 @@ export function toRow(record: InteractionRecord): Row {
     output_tokens: record.outputTokens, request_body: record.requestBody, response_body: record.responseBody,
     auth_method: record.authMethod, virtual_key_id: record.virtualKeyId,
     decisions: record.decisions && JSON.stringify(record.decisions),
-    answer_id: record.answerId ?? null, answer_context: record.answerContext ? JSON.stringify(record.answerContext) : null,
+    answer_id: record.answerId == null ? null : pgKey(record.answerId), answer_context: record.answerContext ? JSON.stringify(record.answerContext) : null,
     upstream_attempts: record.upstreamAttempts ?? null,
     cache_read_tokens: record.cacheReadTokens ?? null, cache_write_tokens: record.cacheWriteTokens ?? null,
     reasoning_tokens: record.reasoningTokens ?? null, cost_usd: record.costUsd ?? null,
   };
+  for (const [column, value] of Object.entries(row)) if (typeof value === 'string' && column !== 'answer_id') row[column as keyof Row] = pgText(value);
+  return row;
 }
 
 export function fromRow(row: Row): InteractionRecord {

@@ -97,6 +97,24 @@ describe('the PostgreSQL store', () => {
     expect(await two.findAnswerContext!('other', 'resp_9')).toBeUndefined();
   });
 
+  it('NUL characters (the counters\' key separator, or a client\'s body) never make a write fail; keys holding them stay apart', async () => {
+    const store = postgres.open();
+    await store.saveInteractions([row('nul', 'rejected', 400, { requestBody: 'bad\u0000body', sessionId: 's\u0000' })]);
+    expect((await store.listInteractions())[0]?.requestBody).toBe('bad\uFFFDbody');
+    await store.markSessionTainted('default', 'a\u0000b', 'x');
+    expect(await store.isSessionTainted('default', 'a\u0000b')).toBe(true);
+    expect(await store.isSessionTainted('default', 'a\\0b')).toBe(false);
+    const bucket = (key: string) => ({ key, limit: 1, windowMs: 60_000, cost: 1 });
+    const admit = (key: string) => store.rateCounters.admit({ now: 0, buckets: [bucket(key)], holds: [], holdId: key, owner: 'o', holdUntil: 1 });
+    expect(await admit('p\u0000rpm')).toEqual({ admitted: true });
+    expect(await admit('p\\0rpm')).toEqual({ admitted: true });
+    expect(await admit('p\u0000rpm')).toMatchObject({ admitted: false });
+    const counter = { key: 'p\u0000tokens', limit: 10, from: 0, slot: 0, amount: 4 };
+    expect(await store.budgetCounters.reserve({ now: 0, counters: [counter], id: 'r', owner: 'o', until: 1 })).toEqual({ reserved: true });
+    await store.budgetCounters.settle('r', [{ key: counter.key, slot: 0, amount: 3 }]);
+    expect(await store.budgetCounters.spentSince(counter.key, 0)).toEqual([{ slot: 0, amount: 3 }]);
+  });
+
   it('hosts starting at once on an empty database migrate it once', async () => {
     // A schema no store has opened yet.
     const url = postgres.urlOf(11);

@@ -2,7 +2,7 @@ import type { AnswerContextRecord, InteractionQuery, InteractionRecord, Store, U
 import { type PgRunner, connectPg } from './pg-client.js';
 import { pgApprovals } from './pg-approvals.js';
 import { pgBudgetCounters } from './pg-budget-counters.js';
-import { INTERACTION_COLUMNS, KEY_COLUMNS, type KeyRow, type Row, fromKeyRow, fromRow, toKeyRow, toRow } from './pg-rows.js';
+import { INTERACTION_COLUMNS, KEY_COLUMNS, type KeyRow, type Row, fromKeyRow, fromRow, pgKey, pgText, toKeyRow, toRow } from './pg-rows.js';
 import { pgRateCounters } from './pg-rate-counters.js';
 import { pgSummarizeUsage } from './pg-usage.js';
 import { PRUNE_BATCH_ROWS, PRUNE_INTERVAL_MS, type Retention } from './retention.js';
@@ -12,8 +12,10 @@ export interface PgStoreOptions {
   retention?: Retention;
 }
 
-/** A PostgreSQL store; `ready` settles once its schema is migrated. */
-export interface PgStore extends Store {
+/** A PostgreSQL store; `ready` settles once its schema is migrated. Every optional part of a `Store` is there. */
+export type PgStore = Store & Required<Pick<Store, 'approvals' | 'rateCounters' | 'budgetCounters' | 'markSessionTainted' | 'isSessionTainted' | 'findAnswerContext'>> & PgStoreExtras;
+
+interface PgStoreExtras {
   readonly ready: Promise<void>;
   summarizeUsage(query: UsageQuery): Promise<UsageSummary[]>;
   /** Deletes what `retention` says to; resolves with the number of rows deleted. */
@@ -66,7 +68,7 @@ export function createPgStore(url: string, options: PgStoreOptions = {}): PgStor
       const params: unknown[] = [];
       const filter = (column: string, value: string | undefined) => {
         if (value === undefined) return;
-        params.push(value);
+        params.push(pgText(value));
         where.push(`${column} = $${params.length}`);
       };
       filter('agent_id', query.agentId);
@@ -91,13 +93,13 @@ export function createPgStore(url: string, options: PgStoreOptions = {}): PgStor
       return (await db.query('UPDATE virtual_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2', [revokedAt, id])).rowCount > 0;
     },
     async markSessionTainted(proxyId, sessionId, reason) {
-      await db.query('INSERT INTO session_taint (proxy_id, session_id, reason, tainted_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [proxyId, sessionId, reason, new Date().toISOString()]);
+      await db.query('INSERT INTO session_taint (proxy_id, session_id, reason, tainted_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [pgKey(proxyId), pgKey(sessionId), pgText(reason), new Date().toISOString()]);
     },
     async isSessionTainted(proxyId, sessionId) {
-      return (await db.query('SELECT 1 FROM session_taint WHERE proxy_id = $1 AND session_id = $2', [proxyId, sessionId])).rows.length > 0;
+      return (await db.query('SELECT 1 FROM session_taint WHERE proxy_id = $1 AND session_id = $2', [pgKey(proxyId), pgKey(sessionId)])).rows.length > 0;
     },
     async findAnswerContext(proxyId, answerId) {
-      const { rows } = await db.query<{ answer_context: string }>('SELECT answer_context FROM interactions WHERE proxy_id = $1 AND answer_id = $2 AND answer_context IS NOT NULL ORDER BY seq DESC LIMIT 1', [proxyId, answerId]);
+      const { rows } = await db.query<{ answer_context: string }>('SELECT answer_context FROM interactions WHERE proxy_id = $1 AND answer_id = $2 AND answer_context IS NOT NULL ORDER BY seq DESC LIMIT 1', [pgText(proxyId), pgKey(answerId)]);
       return rows[0] ? (JSON.parse(rows[0].answer_context) as AnswerContextRecord) : undefined;
     },
     summarizeUsage: (query) => pgSummarizeUsage(db, query),
