@@ -8,7 +8,8 @@ export type ArchestraErrorCode =
   | 'ARCHESTRA_CONFIG_INVALID'
   | 'ARCHESTRA_UNKNOWN_UPSTREAM'
   | 'ARCHESTRA_UNSUPPORTED_CLIENT'
-  | 'ARCHESTRA_CLOSED';
+  | 'ARCHESTRA_CLOSED'
+  | 'ARCHESTRA_STORE_UNAVAILABLE';
 
 export class ArchestraError extends Error {
   readonly [MARKER] = true;
@@ -27,6 +28,21 @@ export class ConfigError extends ArchestraError {
     super('ARCHESTRA_CONFIG_INVALID', message, options);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * The store could not be read or written (a database that is down or stopped answering): a
+ * request that needed it to be judged is refused with 503 and `Retry-After`, never let through.
+ */
+export class StoreUnavailableError extends ArchestraError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ARCHESTRA_STORE_UNAVAILABLE', message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+export function isStoreUnavailable(value: unknown): boolean {
+  return isArchestraError(value) && value.code === 'ARCHESTRA_STORE_UNAVAILABLE';
 }
 
 export function isArchestraError(value: unknown): value is ArchestraError {

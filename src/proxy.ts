@@ -6,7 +6,7 @@ import { createSecretBox } from './auth/secret-box.js';
 import { type VirtualKeys, createVirtualKeys } from './auth/virtual-key.js';
 import { ADMIN_PREFIX, createAdminApi } from './admin/admin-api.js';
 import { validateConfig } from './config/validate-config.js';
-import { ArchestraError } from './errors.js';
+import { ArchestraError, isStoreUnavailable } from './errors.js';
 import { type DispatchDeps, dispatch } from './pipeline/dispatch.js';
 import { type SanitizeCache, createSanitizeCache } from './policy/dual-llm/cache.js';
 import { type ScopeBook, createScopeBook } from './pipeline/tool-scope-stage.js';
@@ -15,6 +15,7 @@ import { createInFlight, refuseForLackOfRoom } from './pipeline/admission.js';
 import { createAnswerMemory } from './pipeline/answer-memory.js';
 import { AUDIT_UNAVAILABLE, createAuditAlerts } from './pipeline/audit-alerts.js';
 import { createApprovalBook } from './pipeline/approval-book.js';
+import { createProfileBook } from './pipeline/profile-book.js';
 import { createTaintTracker } from './pipeline/taint-tracker.js';
 import { createRateLimiter } from './pipeline/rate-limit-stage.js';
 import { createBudgeter } from './pipeline/budget-stage.js';
@@ -82,6 +83,8 @@ export const REFUSE = Symbol.for('archestra.proxy.refuse');
 /** Once the drain time is over and the rest ended, how long they may take to tell their clients. */
 const ENDED_GRACE_MS = 1_000;
 const SHUTTING_DOWN = 'The proxy is shutting down.';
+/** What a client is told to wait when the store failed (`Retry-After`, seconds). */
+const STORE_RETRY_AFTER_SECONDS = '1';
 
 interface BaseUrlMatch {
   adapter: ProviderAdapter;
@@ -100,6 +103,8 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
   const config = validateConfig(input);
   const baseUrls = Object.fromEntries(PROVIDER_NAMES.map((name) => [name, config.providers[name]?.baseUrl ?? DEFAULT_BASE_URLS[name]])) as Record<ProviderName, string>;
   const store = typeof config.store === 'string' ? openStore(config.store, config.audit) : config.store;
+  // A store that prepares itself in the background (PostgreSQL's migrations) says so at once when it cannot.
+  store.ready?.catch((error: unknown) => console.error(`[archestra] the store could not be prepared: ${error instanceof Error ? error.message : String(error)}; requests that need it are refused (503) until it can be.`));
   const metrics = createProxyMetrics(config.metrics.registry, config.metrics.maxLabelValues);
   const alerts = createAuditAlerts(metrics, config.audit.onFailure);
   const auditLog = createAuditLog(store, config.audit.flushIntervalMs, alerts.onError, config.audit.durability, {
@@ -110,7 +115,6 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
   });
   metrics.watchAuditQueue(() => auditLog.queuedRows);
   const upstream = createUpstreamClient(config.upstream);
-  const profileIds = new Set(Object.keys(config.profiles));
   // The price table loads now, in the background: the first answer waits for it only if it comes first.
   const prices = createPriceBook(config.pricing);
   const recorderDeps = { metrics, auditLog, keepBodies: config.audit.bodies, maxBodyBytes: config.audit.maxBodyBytes, onAuditFailure: config.audit.onFailure, prices };
@@ -124,7 +128,18 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
   const sanitizeCaches = new Map<string, SanitizeCache>();
   const scopeBooks = new Map<string, ScopeBook>();
   const approvals = createApprovalBook(store, (event, count) => metrics.countApprovals(event, count));
-  const admin = createAdminApi(config.admin.token, approvals);
+  // Profiles created at run time (the admin API) are served beside the configured ones.
+  const profiles = createProfileBook(config, store.profiles, config.admin.profileRefreshMs, {
+    changed(id, profile) {
+      jwtVerifiers.delete(id);
+      sanitizeCaches.delete(id);
+      scopeBooks.delete(id);
+      const jwks = profile && (profile.auth ?? config.auth).jwks;
+      if (jwks) jwtVerifiers.set(id, createJwtVerifier(jwks));
+    },
+  });
+  const profileIds = profiles.ids;
+  void profiles.refresh();
   const rateLimiter = createRateLimiter(store, options.now);
   const budgeter = createBudgeter(store, options.now, prices);
   const deps: DispatchDeps = {
@@ -165,6 +180,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
     },
   };
   const keys = createVirtualKeys(store, secretBox);
+  const admin = createAdminApi({ config, store, approvals, keys, profiles, jwt: jwtVerifiers.get(DEFAULT_PROFILE_ID) });
   const baseUrlMatches = upstreamBaseUrls(baseUrls);
   const inFlight = createInFlight(config.limits.maxInFlight);
   let closing: Promise<void> | null = null;
@@ -187,11 +203,18 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
     try {
       response = await dispatch(request, search, route, recorder, deps);
     } catch (error) {
-      // A bug must not become a hang or a stack trace on the wire; it is still recorded.
-      console.error('[archestra] internal error:', error instanceof Error ? error.message : error);
       const adapter = route.kind === 'unknown-provider' ? providerAdapters.openai! : route.adapter;
-      response = adapter.errorResponse(500, 'The proxy failed to handle this request.', 'proxy_error');
-      recorder.finish({ status: 500, outcome: 'upstream_error', error: 'internal proxy error' }, performance.now());
+      if (isStoreUnavailable(error)) {
+        // Fail closed: a request its store could not help judge is refused, and may be retried.
+        const message = `${(error as Error).message} Retry shortly.`;
+        response = adapter.errorResponse(503, message, 'upstream_error', { 'retry-after': STORE_RETRY_AFTER_SECONDS });
+        recorder.finish({ status: 503, outcome: 'rejected', error: 'store unavailable' }, performance.now());
+      } else {
+        // A bug must not become a hang or a stack trace on the wire; it is still recorded.
+        console.error('[archestra] internal error:', error instanceof Error ? error.message : error);
+        response = adapter.errorResponse(500, 'The proxy failed to handle this request.', 'proxy_error');
+        recorder.finish({ status: 500, outcome: 'upstream_error', error: 'internal proxy error' }, performance.now());
+      }
     }
     // A finished request's answer goes out once its row is committed (`audit.durability`); a
     // stream's last event waits for it in the stream. No row, no answer: a 503 instead.
@@ -208,7 +231,9 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
     store,
     keys,
     registry: metrics.registry,
-    profileIds: [DEFAULT_PROFILE_ID, ...profileIds],
+    get profileIds() {
+      return [DEFAULT_PROFILE_ID, ...profileIds];
+    },
     handle(request) {
       const url = new URL(request.url);
       // The admin API comes before the provider routes; without an admin token it does not exist.
@@ -220,9 +245,13 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
         });
       }
       const recorder = new Recorder(recorderDeps, performance.now());
-      return admit(request, url.search, routePath(request.method, url.pathname, profileIds), recorder);
+      const serve = () => admit(request, url.search, routePath(request.method, url.pathname, profileIds), recorder);
+      // Stored profiles are reloaded at most every `admin.profileRefreshMs`; most requests wait for nothing.
+      const loading = closing ? null : profiles.refreshIfStale();
+      return loading ? loading.then(serve) : serve();
     },
-    [IN_PROCESS](request, target) {
+    async [IN_PROCESS](request, target) {
+      if (!closing) await profiles.refreshIfStale();
       const recorder = new Recorder(recorderDeps, performance.now());
       const url = new URL(request.url);
       const profileId = target.proxyId ?? DEFAULT_PROFILE_ID;

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { ConfigError } from '../errors.js';
-import { createSqliteStore } from '../store/sqlite-store.js';
+import { openCliStore } from './cli-store.js';
 import type { ApprovalRecord, ApprovalState } from '../types.js';
 
 export const APPROVALS_USAGE = `Usage: archestra-proxy approvals list [--state pending|approved|denied|used|expired] [--limit 100] [--json]
@@ -40,7 +40,7 @@ export async function approvalsCommand(argv: string[]): Promise<number> {
   const storePath = typeof loaded.proxy.store === 'string' ? loaded.proxy.store : 'archestra.db';
   if (storePath === ':memory:') throw new ConfigError('approvals work on the store file the server uses: give it with --db (a server on ":memory:" is decided through its admin API).');
   // The file is shared with a running server: its approvals table is read and written directly.
-  const store = createSqliteStore(storePath, { writerThread: false });
+  const store = await openCliStore(storePath);
   const approvals = store.approvals!;
   try {
     if (action === 'list') {

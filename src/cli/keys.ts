@@ -4,7 +4,7 @@ import { createVirtualKeys } from '../auth/virtual-key.js';
 import { loadConfig } from '../config/load-config.js';
 import { ConfigError } from '../errors.js';
 import { parseKeyBudget, showKeyBudget } from '../policy/key-budgets.js';
-import { createSqliteStore } from '../store/sqlite-store.js';
+import { openCliStore } from './cli-store.js';
 import { PROVIDER_NAMES, type ProviderName } from '../types.js';
 
 export const KEYS_USAGE = `Usage: archestra-proxy keys create --name NAME [--provider openai ...] [--proxy-id ID ...]
@@ -40,7 +40,7 @@ export async function keysCommand(argv: string[]): Promise<number> {
   const loaded = await loadConfig({ ...(values.config ? { configPath: values.config } : {}), flags: { db: values.db } });
   const storePath = typeof loaded.proxy.store === 'string' ? loaded.proxy.store : 'archestra.db';
   const secretBox = createSecretBox(loaded.proxy.masterKey ?? process.env.ARCHESTRA_MASTER_KEY);
-  const store = createSqliteStore(storePath);
+  const store = await openCliStore(storePath);
   const keys = createVirtualKeys(store, secretBox);
   try {
     if (action === 'create') {

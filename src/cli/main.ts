@@ -10,6 +10,7 @@ import { DEFAULT_BASE_URLS } from '../config/schema.js';
 import { closestName } from '../config/closest-name.js';
 import { loadConfig } from '../config/load-config.js';
 import { isArchestraError } from '../errors.js';
+import { withoutPassword } from '../store/pg-client.js';
 import { createProxy } from '../proxy.js';
 import { providerAdapters } from '../providers/registry.js';
 import { PROVIDER_NAMES } from '../types.js';
@@ -55,6 +56,13 @@ async function main(argv: string[]): Promise<number> {
     flags: { port: values.port, host: values.host, db: values.db },
   });
   const proxy = createProxy(loaded.proxy);
+  // A database store migrates its schema first: a server that cannot use its store does not start.
+  try {
+    await proxy.store.ready;
+  } catch (error) {
+    await proxy.close().catch(() => undefined);
+    throw new Error(`The store could not be prepared (${error instanceof Error ? error.message : String(error)}); nothing was started.`);
+  }
   const { host, port, ...options } = loaded.server;
   const running = await startServer(proxy, host, port, options).catch(async (error: unknown) => {
     // Nothing is left listening (startServer sees to that); the store is closed cleanly too.
@@ -65,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
   const served = PROVIDER_NAMES.filter((name) => providerAdapters[name] !== undefined);
   const lines = [
     `Archestra LLM proxy ${VERSION} listening on ${running.url}`,
-    `  store: ${typeof loaded.proxy.store === 'string' ? loaded.proxy.store : 'custom'}   metrics: ${running.metricsUrl}${loaded.server.metrics.token ? ' (token required)' : ''}   health: ${running.url}/healthz`,
+    `  store: ${typeof loaded.proxy.store === 'string' ? withoutPassword(loaded.proxy.store) : 'custom'}   metrics: ${running.metricsUrl}${loaded.server.metrics.token ? ' (token required)' : ''}   health: ${running.url}/healthz`,
     '',
     'Point your SDK at these URLs (what the "Connect" button shows):',
   ];

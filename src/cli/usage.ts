@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { ConfigError } from '../errors.js';
-import { createSqliteStore } from '../store/sqlite-store.js';
+import { isPostgresUrl } from '../store/pg-client.js';
+import { openCliStore } from './cli-store.js';
 import { USAGE_DIMENSIONS, type UsageDimension } from '../types.js';
 import { usageTable } from './usage-table.js';
 import { parseWindowEdge } from './usage-window.js';
@@ -42,9 +43,9 @@ export async function usageCommand(argv: string[]): Promise<number> {
   const storePath = typeof loaded.proxy.store === 'string' ? loaded.proxy.store : 'archestra.db';
   if (storePath === ':memory:') throw new ConfigError('usage reads the store file the server uses: give it with --db (a server on ":memory:" keeps its rows in its own process).');
   // A mistyped path must not pass for a store with no requests (opening it would create it).
-  if (!existsSync(storePath)) throw new ConfigError(`No store file at ${storePath}: give the file the server writes with --db or the config's store.`);
+  if (!isPostgresUrl(storePath) && !existsSync(storePath)) throw new ConfigError(`No store file at ${storePath}: give the file the server writes with --db or the config's store.`);
   // Read only: no writer thread; the file may be shared with a running server.
-  const store = createSqliteStore(storePath, { writerThread: false });
+  const store = await openCliStore(storePath);
   try {
     const summaries = await store.summarizeUsage({ since, ...(until ? { until } : {}), by });
     if (values.json) {

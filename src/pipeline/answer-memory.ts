@@ -1,4 +1,5 @@
 import type { AnswerContextRecord, Store } from '../types.js';
+import { unavailableOnFailure } from './taint-tracker.js';
 
 /** Answers remembered in memory; past this many the oldest is forgotten first (the store keeps all). */
 const MAX_REMEMBERED = 2_000;
@@ -34,7 +35,7 @@ export function createAnswerMemory(store: Store): AnswerMemory {
       const key = `${proxyId}\u0000${answerId}`;
       const remembered = known.get(key);
       if (remembered) return remembered;
-      const stored = await store.findAnswerContext?.(proxyId, answerId);
+      const stored = await unavailableOnFailure(() => store.findAnswerContext?.(proxyId, answerId), 'recall how the answer was judged');
       if (stored) keep(key, stored);
       return stored;
     },

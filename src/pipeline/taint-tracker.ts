@@ -1,3 +1,4 @@
+import { StoreUnavailableError } from '../errors.js';
 import type { Store } from '../types.js';
 
 export interface TaintTracker {
@@ -25,13 +26,25 @@ export function createTaintTracker(store: Store): TaintTracker {
     async isTainted(proxyId, sessionId) {
       const key = `${proxyId}\u0000${sessionId}`;
       if (tainted.has(key)) return true;
-      const stored = (await store.isSessionTainted?.(proxyId, sessionId)) ?? false;
+      const stored = (await unavailableOnFailure(() => store.isSessionTainted?.(proxyId, sessionId), 'read whether the session is tainted')) ?? false;
       if (stored) remember(key);
       return stored;
     },
     async markTainted(proxyId, sessionId, reason) {
       remember(`${proxyId}\u0000${sessionId}`);
-      await store.markSessionTainted?.(proxyId, sessionId, reason);
+      await unavailableOnFailure(() => store.markSessionTainted?.(proxyId, sessionId, reason), 'remember that the session is tainted');
     },
   };
+}
+
+/**
+ * A store that fails a taint read or write fails the request (503), never lets it through as
+ * clean: whatever the store threw, the request cannot be judged.
+ */
+export async function unavailableOnFailure<T>(call: () => T | Promise<T>, what: string): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new StoreUnavailableError(`The proxy could not ${what}: its store failed.`, { cause: error });
+  }
 }

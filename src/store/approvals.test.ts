@@ -1,5 +1,5 @@
 /**
- * The approval contract, against both built-in stores: created pending, decided once, consumed
+ * The approval contract, against the three built-in stores (memory, SQLite, PostgreSQL): created pending, decided once, consumed
  * once, lapsed by time (given as arguments: no clock in these tests), bounded per proxy.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ApprovalRecord, Store } from '../types.js';
 import { createMemoryStore } from './memory-store.js';
 import { createSqliteStore } from './sqlite-store.js';
+import { postgresStores } from '../../test/helpers/postgres.js';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 const HOUR = 3_600_000;
@@ -27,9 +28,12 @@ function approval(fields: Partial<ApprovalRecord> = {}): ApprovalRecord {
 const dir = mkdtempSync(join(tmpdir(), 'archestra-approvals-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+const postgres = await postgresStores('approvals', 14);
+
 const stores: [string, () => Store][] = [
   ['memory', () => createMemoryStore()],
   ['SQLite file', () => createSqliteStore(join(dir, `${++serial}.db`), { writerThread: false })],
+  ['PostgreSQL', () => postgres.open()],
 ];
 
 describe.each(stores)('approvals in the %s store', (_name, open) => {
@@ -116,11 +120,14 @@ describe.each(stores)('approvals in the %s store', (_name, open) => {
   });
 });
 
-describe('approvals in a SQLite file are shared by the processes that open it', () => {
+const pairs: [string, () => [Store, Store]][] = [
+  ['a SQLite file', () => [createSqliteStore(join(dir, 'shared.db'), { writerThread: false }), createSqliteStore(join(dir, 'shared.db'), { writerThread: false })]],
+  ['a PostgreSQL database', () => postgres.pair()],
+];
+
+describe.each(pairs)('approvals in %s are shared by the processes that open it', (_name, openPair) => {
   it('consumed through one connection, the approval is used for the other', async () => {
-    const path = join(dir, 'shared.db');
-    const one = createSqliteStore(path, { writerThread: false });
-    const two = createSqliteStore(path, { writerThread: false });
+    const [one, two] = openPair();
     const record = approval();
     await one.approvals!.createApproval(record, 1_000);
     await two.approvals!.decideApproval(record.id, { state: 'approved', by: 'cli', note: null, at: at(10) });

@@ -1,5 +1,5 @@
 /**
- * The budget-counter contract, against both built-in stores: a reservation takes every budget of
+ * The budget-counter contract, against the three built-in stores (memory, SQLite, PostgreSQL): a reservation takes every budget of
  * a request or none, settling keeps the real spend and gives the rest back, spend counts only from
  * a window's start, and two stores on one SQLite file share their counters (a reservation lapses
  * when nobody renews it).
@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BudgetCounter, BudgetReservation, Store } from '../types.js';
+import type { BudgetCounter, BudgetCounters, BudgetReservation, Store } from '../types.js';
 import { createMemoryStore } from './memory-store.js';
 import { createSqliteStore } from './sqlite-store.js';
+import { postgresStores } from '../../test/helpers/postgres.js';
 
 const T0 = 1_767_225_600_000;
 const MINUTE = 60_000;
@@ -24,9 +25,12 @@ function reservation(now: number, counters: BudgetCounter[], fields: Partial<Bud
   return { now, counters, id: `r${++serial}`, owner: 'proxy-a', until: now + MINUTE, ...fields };
 }
 
+const postgres = await postgresStores('budget', 16);
+
 const stores: [string, () => Store][] = [
   ['memory', () => createMemoryStore()],
   ['SQLite file', () => createSqliteStore(join(dir, `${++serial}.db`), { writerThread: false })],
+  ['PostgreSQL', () => postgres.open()],
 ];
 
 describe.each(stores)('budget counters in the %s store', (_name, open) => {
@@ -62,16 +66,25 @@ describe.each(stores)('budget counters in the %s store', (_name, open) => {
   });
 });
 
-describe('one SQLite file, two stores', () => {
+const pairs: [string, () => [Store, Store]][] = [
+  ['one SQLite file', () => [createSqliteStore(join(dir, 'shared.db'), { writerThread: false }), createSqliteStore(join(dir, 'shared.db'), { writerThread: false })]],
+  ['one PostgreSQL database', () => postgres.pair()],
+];
+
+describe.each(pairs)('%s, two stores', (_name, openPair) => {
   it('share spend and reservations; a reservation nobody renews lapses with its lease', async () => {
-    const path = join(dir, 'shared.db');
-    const a = createSqliteStore(path, { writerThread: false }).budgetCounters!;
-    const b = createSqliteStore(path, { writerThread: false }).budgetCounters!;
+    const [a, b] = openPair().map((store) => store.budgetCounters!) as [BudgetCounters, BudgetCounters];
     const held = reservation(T0, [counter('s', 10, 6)], { owner: 'a' });
     expect(await a.reserve(held)).toEqual({ reserved: true });
     expect(await b.reserve(reservation(T0, [counter('s', 10, 6)], { owner: 'b' }))).toMatchObject({ reserved: false, held: 6 });
     await b.renew('b', T0 + 2 * MINUTE, T0 + MINUTE);
     // `a` never renewed: its lease ran out at T0 + 1 min.
     expect(await b.reserve(reservation(T0 + MINUTE, [counter('s', 10, 6)], { owner: 'b' }))).toEqual({ reserved: true });
+  });
+
+  it('concurrent reservations through both never overshoot the budget', async () => {
+    const [a, b] = openPair().map((store) => store.budgetCounters!) as [BudgetCounters, BudgetCounters];
+    const verdicts = await Promise.all(Array.from({ length: 20 }, (_, n) => (n % 2 ? a : b).reserve(reservation(T0, [counter('race', 10, 2)]))));
+    expect(verdicts.filter((verdict) => verdict.reserved)).toHaveLength(5);
   });
 });

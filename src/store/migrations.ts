@@ -121,4 +121,15 @@ export const MIGRATIONS: readonly string[] = [
   // used), and the prompt tokens TOON saved.
   `ALTER TABLE interactions ADD COLUMN requested_model TEXT;
   ALTER TABLE interactions ADD COLUMN compressed_tokens_saved INTEGER;`,
+  // Proxy profiles created at run time (the admin API), and the indexes of its interaction filters.
+  `CREATE TABLE profiles (
+    id TEXT PRIMARY KEY,
+    description TEXT,
+    config TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX interactions_user ON interactions (user_id, created_at);
+  CREATE INDEX interactions_execution ON interactions (execution_id, created_at);
+  CREATE INDEX interactions_outcome ON interactions (outcome, created_at);`,
 ];

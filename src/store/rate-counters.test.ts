@@ -1,5 +1,5 @@
 /**
- * The rate-counter contract, against both built-in stores: token buckets refill by the clock
+ * The rate-counter contract, against the three built-in stores (memory, SQLite, PostgreSQL): token buckets refill by the clock
  * (given as arguments: no sleeps), an admission charges every limit or none, holds are given back,
  * and two stores on one SQLite file share their counters (a lease lapses when nobody renews it).
  */
@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { RateAdmission, RateBucket, Store } from '../types.js';
 import { createMemoryStore } from './memory-store.js';
 import { createSqliteStore } from './sqlite-store.js';
+import { postgresStores } from '../../test/helpers/postgres.js';
 
 const T0 = 1_767_225_600_000;
 const MINUTE = 60_000;
@@ -24,9 +25,12 @@ function admission(now: number, fields: Partial<RateAdmission> = {}): RateAdmiss
   return { now, buckets: [], holds: [], holdId: `h${++serial}`, owner: 'proxy-a', holdUntil: now + MINUTE, ...fields };
 }
 
+const postgres = await postgresStores('rate', 16);
+
 const stores: [string, () => Store][] = [
   ['memory', () => createMemoryStore()],
   ['SQLite file', () => createSqliteStore(join(dir, `${++serial}.db`), { writerThread: false })],
+  ['PostgreSQL', () => postgres.open()],
 ];
 
 describe.each(stores)('rate counters in the %s store', (_name, open) => {
@@ -91,25 +95,37 @@ describe.each(stores)('rate counters in the %s store', (_name, open) => {
   });
 });
 
-describe('two stores on one SQLite file', () => {
+const pairs: [string, () => [Store, Store]][] = [
+  ['one SQLite file', () => [createSqliteStore(join(dir, 'shared.db'), { writerThread: false }), createSqliteStore(join(dir, 'shared.db'), { writerThread: false })]],
+  ['one PostgreSQL database', () => postgres.pair()],
+];
+
+describe.each(pairs)('two stores on %s', (_name, openPair) => {
   it('share their buckets and holds; a hold whose owner stopped renewing lapses, a renewed one does not', async () => {
-    const file = join(dir, 'shared.db');
-    const a = createSqliteStore(file, { writerThread: false });
-    const b = createSqliteStore(file, { writerThread: false });
+    const [a, b] = openPair();
     const bucket = requests(2);
-    expect(a.rateCounters!.admit(admission(T0, { buckets: [bucket] }))).toEqual({ admitted: true });
-    expect(b.rateCounters!.admit(admission(T0, { buckets: [bucket] }))).toEqual({ admitted: true });
-    expect(a.rateCounters!.admit(admission(T0, { buckets: [bucket] }))).toMatchObject({ admitted: false, retryAfterMs: 30_000 });
-    expect(b.rateCounters!.admit(admission(T0, { buckets: [bucket] }))).toMatchObject({ admitted: false, retryAfterMs: 30_000 });
+    expect(await a.rateCounters!.admit(admission(T0, { buckets: [bucket] }))).toEqual({ admitted: true });
+    expect(await b.rateCounters!.admit(admission(T0, { buckets: [bucket] }))).toEqual({ admitted: true });
+    expect(await a.rateCounters!.admit(admission(T0, { buckets: [bucket] }))).toMatchObject({ admitted: false, retryAfterMs: 30_000 });
+    expect(await b.rateCounters!.admit(admission(T0, { buckets: [bucket] }))).toMatchObject({ admitted: false, retryAfterMs: 30_000 });
 
     const hold = { key: 'conc', max: 2 };
-    expect(a.rateCounters!.admit(admission(T0, { holds: [hold], owner: 'a', holdUntil: T0 + MINUTE }))).toEqual({ admitted: true });
-    expect(b.rateCounters!.admit(admission(T0, { holds: [hold], owner: 'b', holdUntil: T0 + MINUTE }))).toEqual({ admitted: true });
-    expect(a.rateCounters!.admit(admission(T0, { holds: [hold], owner: 'a' }))).toMatchObject({ admitted: false, kind: 'hold' });
+    expect(await a.rateCounters!.admit(admission(T0, { holds: [hold], owner: 'a', holdUntil: T0 + MINUTE }))).toEqual({ admitted: true });
+    expect(await b.rateCounters!.admit(admission(T0, { holds: [hold], owner: 'b', holdUntil: T0 + MINUTE }))).toEqual({ admitted: true });
+    expect(await a.rateCounters!.admit(admission(T0, { holds: [hold], owner: 'a' }))).toMatchObject({ admitted: false, kind: 'hold' });
     // `a` renews; `b` died: after its lease, its hold counts no more.
-    a.rateCounters!.renew('a', T0 + 2 * MINUTE, T0 + 30_000);
-    expect(b.rateCounters!.admit(admission(T0 + MINUTE, { holds: [hold], owner: 'b' }))).toEqual({ admitted: true });
-    expect(b.rateCounters!.admit(admission(T0 + MINUTE, { holds: [hold], owner: 'b' }))).toMatchObject({ admitted: false, kind: 'hold' });
+    await a.rateCounters!.renew('a', T0 + 2 * MINUTE, T0 + 30_000);
+    expect(await b.rateCounters!.admit(admission(T0 + MINUTE, { holds: [hold], owner: 'b' }))).toEqual({ admitted: true });
+    expect(await b.rateCounters!.admit(admission(T0 + MINUTE, { holds: [hold], owner: 'b' }))).toMatchObject({ admitted: false, kind: 'hold' });
+    await a.close();
+    await b.close();
+  });
+
+  it('concurrent admissions through both never take more than the limit', async () => {
+    const [a, b] = openPair();
+    const bucket = requests(5, 'race');
+    const verdicts = await Promise.all(Array.from({ length: 20 }, (_, n) => (n % 2 ? a : b).rateCounters!.admit(admission(T0, { buckets: [bucket] }))));
+    expect(verdicts.filter((verdict) => verdict.admitted)).toHaveLength(5);
     await a.close();
     await b.close();
   });

@@ -1,5 +1,5 @@
 /**
- * `Store.summarizeUsage`: the SQLite aggregate and the in-memory sum answer the same figures for
+ * `Store.summarizeUsage`: the SQLite and PostgreSQL aggregates and the in-memory sum answer the same figures for
  * the same rows: a window (since inclusive, until exclusive), groups, refusals, unknown costs
  * counted apart (never as 0), most spend first.
  */
@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { InteractionRecord, Store, UsageSummary } from '../types.js';
 import { createMemoryStore } from './memory-store.js';
 import { createSqliteStore } from './sqlite-store.js';
+import { postgresStores } from '../../test/helpers/postgres.js';
 
 let seq = 0;
 function row(createdAt: string, fields: Partial<InteractionRecord>): InteractionRecord {
@@ -36,16 +37,17 @@ const ROWS = [
 const WINDOW = { since: '2026-12-01T00:00:00.000Z', until: '2026-12-03T00:00:00.000Z' };
 const zero = { requests: 0, refusals: 0, costUsd: 0, unpriced: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, reasoningTokens: 0 };
 
-function stores(): [string, Store][] {
+async function stores(): Promise<[string, Store][]> {
   const memory = createMemoryStore();
   const sqlite = createSqliteStore(':memory:');
-  for (const store of [memory, sqlite]) void store.saveInteractions(ROWS);
-  return [['memory', memory], ['sqlite', sqlite]];
+  const postgres = (await postgresStores('usage', 1)).open();
+  for (const store of [memory, sqlite, postgres]) await store.saveInteractions(ROWS);
+  return [['memory', memory], ['sqlite', sqlite], ['PostgreSQL', postgres]];
 }
 
 const rounded = (summaries: UsageSummary[]) => summaries.map((summary) => ({ ...summary, costUsd: Math.round(summary.costUsd * 1e9) / 1e9 }));
 
-describe.each(stores())('summarizeUsage (%s store)', (_name, store) => {
+describe.each(await stores())('summarizeUsage (%s store)', (_name, store) => {
   it('groups by agent within the window, most spend first, refusals and unpriced requests apart', async () => {
     expect(rounded(await store.summarizeUsage!({ ...WINDOW, by: ['agent'] }))).toEqual([
       { ...zero, group: { agent: 'b' }, requests: 3, refusals: 1, costUsd: 2, unpriced: 1, inputTokens: 307, outputTokens: 33 },
