@@ -109,6 +109,9 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX budget_holds_key ON budget_holds (key, expires_at);
   CREATE INDEX budget_holds_owner ON budget_holds (owner);`,
+  // Model rules and tool-result compression: the model the client asked for (`model` is the one
+  // used), and the prompt tokens TOON saved.
+  `ALTER TABLE interactions ADD COLUMN requested_model TEXT, ADD COLUMN compressed_tokens_saved BIGINT;`,
 ];
 
 /** Any constant: the advisory lock every host starting at once queues on while one migrates. */
