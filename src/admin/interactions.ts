@@ -35,7 +35,7 @@ export async function handleInteractions(request: Request, segments: readonly st
 export function summary(row: InteractionRecord): InteractionSummary {
   return {
     id: row.id, startedAt: row.createdAt, durationMs: row.durationMs,
-    provider: row.provider, model: row.model, operation: row.operation, proxyId: row.proxyId,
+    provider: row.provider, model: row.model, requestedModel: row.requestedModel ?? null, operation: row.operation, proxyId: row.proxyId,
     agentId: row.agentId, userId: row.userId, sessionId: row.sessionId, executionId: row.executionId,
     outcome: row.outcome as InteractionSummary['outcome'], status: row.status, stream: row.stream,
     refused: isRefused(row), refusalReason: refusalReason(row),

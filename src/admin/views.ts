@@ -14,7 +14,10 @@ export const interactionSummary = z.object({
   startedAt: z.string(),
   durationMs: z.number(),
   provider: provider.nullable(),
+  /** The model used (a model rule may have chosen it). */
   model: z.string().nullable(),
+  /** The model the client asked for, where recorded (differs from `model` when a model rule rewrote it). */
+  requestedModel: z.string().nullable(),
   operation: z.string().nullable(),
   proxyId: z.string(),
   agentId: z.string().nullable(),

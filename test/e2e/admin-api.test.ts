@@ -214,7 +214,7 @@ for (const kind of ['memory', 'sqlite'] as const) {
 
       const summary = (await api(running, `interactions?${window}&outcome=rate_limited`)).json.interactions[0];
       expect(summary).toEqual({
-        id: 'seed-3', startedAt: at(3), durationMs: 5, provider: 'openai', model: 'gpt-4o-mini', operation: 'chat', proxyId: 'default',
+        id: 'seed-3', startedAt: at(3), durationMs: 5, provider: 'openai', model: 'gpt-4o-mini', requestedModel: null, operation: 'chat', proxyId: 'default',
         agentId: 'odd', userId: 'u0', sessionId: 's1', executionId: 'e3', outcome: 'rate_limited', status: 429, stream: false,
         refused: true, refusalReason: null, inputTokens: 3, outputTokens: 4, costUsd: 0.01,
       });
