@@ -40,6 +40,8 @@ export function outsideText(value: unknown): string {
   if (typeof value.text === 'string') return value.text;
   if (value.json !== undefined) return JSON.stringify(value.json);
   if (Array.isArray(value.content)) return value.content.map(outsideText).join('\n');
+  // A document's text source (`source: { text }` or `{ content: [{ text }] }`).
+  if (isRecord(value.source) && (typeof value.source.text === 'string' || Array.isArray(value.source.content))) return outsideText(value.source);
   const inner = Object.values(value);
   if (inner.length === 1 && isRecord(inner[0])) return outsideText(inner[0]);
   return JSON.stringify(value);
