@@ -22,6 +22,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Proxy, createProxy } from '../../src/index.js';
+import { openaiKey, seeded } from '../../src/policy/data-leak/__fixtures__/values.js';
 import { nodeProxy } from '../../src/ways-in/node.js';
 import { auditRows } from '../helpers/proxy.js';
 import { type Listening, listen } from '../helpers/way-in.js';
@@ -211,6 +212,20 @@ describe('InvokeModel for Anthropic models', () => {
     const error = await client().send(new InvokeModelCommand({ modelId: 'meta.llama3-70b-instruct-v1:0', body: new TextEncoder().encode(JSON.stringify({ prompt: 'hi' })) })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationException);
     expect(up.requests).toEqual([]);
+  });
+});
+
+describe('data-leak guard on streamed text', () => {
+  it('a secret split across ConverseStream deltas goes out redacted, not one piece of it, in the answer and the row', async () => {
+    const key = openaiKey(seeded(7));
+    const text = `Your key is ${key} so keep it safe.`;
+    const frames = [eventFrame('messageStart', { role: 'assistant' })];
+    for (let at = 0; at < text.length; at += 9) frames.push(eventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: text.slice(at, at + 9) } }));
+    frames.push(eventFrame('contentBlockStop', { contentBlockIndex: 0 }), eventFrame('messageStop', { stopReason: 'end_turn' }), eventFrame('metadata', { usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 }, metrics: { latencyMs: 1 } }));
+    up.reply({ kind: 'stream', frames });
+    const result = await streamed(ask());
+    expect(result.text).toBe('Your key is [REDACTED:openai_key] so keep it safe.');
+    expect(JSON.stringify(await lastRow())).not.toContain(key.slice(10, 22));
   });
 });
 

@@ -11,6 +11,7 @@ import { refuseConverseResponse, refuseConverseStream, replaceConverseToolResult
 import { bedrockErrorResponse } from './errors.js';
 import { bedrockStreamErrorEvent } from './event-names.js';
 import { eventStreamToSse, sseToEventStream } from './event-stream.js';
+import { encodeConverseStreamTails, redactConverseStreamEvent } from './redact-stream.js';
 import { decodeInvokeRequest, invokeStreamReader, refuseInvokeStream } from './invoke.js';
 import { CONVERSE, CONVERSE_STREAM, INVOKE, INVOKE_STREAM, bedrockAnswerFormat, bedrockRoutes, isStreamOperation } from './routes.js';
 
@@ -78,9 +79,8 @@ export const bedrockAdapter: ProviderAdapter = {
 
   stripTools: (operation, json) => (isInvoke(operation) ? forbidMessageToolCalls(json) : stripConverseTools(json)),
 
-  // Streamed text is redacted where the chunks are Anthropic's events; ConverseStream's text is not
-  // yet (a documented gap: its JSON answers are, by the answer stage).
-  redactStreamEvent: (operation, event, redact, end) => (operation === INVOKE_STREAM ? redactMessagesStreamEvent(event, redact, end) : event.encoded),
+  // Streamed text is redacted in either dialect: ConverseStream's deltas, or the Anthropic events in the chunks.
+  redactStreamEvent: (operation, event, redact, end) => (operation === INVOKE_STREAM ? redactMessagesStreamEvent(event, redact, end) : redactConverseStreamEvent(event, redact, end)),
 
-  encodeStreamTails: (operation, tails, like) => (operation === INVOKE_STREAM ? encodeMessagesStreamTails(tails, like) : ''),
+  encodeStreamTails: (operation, tails, like) => (operation === INVOKE_STREAM ? encodeMessagesStreamTails(tails, like) : encodeConverseStreamTails(tails)),
 };
