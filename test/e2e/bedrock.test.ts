@@ -230,6 +230,11 @@ describe('data-leak guard on streamed text', () => {
 });
 
 describe('keys and errors', () => {
+  it('the config names a bad region or credentials field', () => {
+    expect(() => createProxy({ providers: { bedrock: { region: 'mars' } } })).toThrow(/providers\.bedrock\.region/);
+    expect(() => createProxy({ providers: { bedrock: { credentials: { accessKeyId: 'AKIA EXAMPLE', secretAccessKey: 'x' } } } })).toThrow(/providers\.bedrock\.credentials\.accessKeyId/);
+  });
+
   it('a virtual key as the SDK bearer token (a Bedrock API key) works the same', async () => {
     const bearer = new BedrockRuntimeClient({ region: REGION, endpoint: `${server.origin}/v1/bedrock`, token: { token: virtualKey }, authSchemePreference: ['httpBearerAuth'], maxAttempts: 1, requestHandler: http1() });
     const answer = await bearer.send(new ConverseCommand(ask()));
