@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
-import { DEFAULT_BASE_URLS, type ProxyConfig } from './config/schema.js';
+import { DEFAULT_BASE_URLS, type ProxyConfig, bedrockBaseUrl } from './config/schema.js';
 import { createJwtVerifier } from './auth/jwks.js';
 import { createSecretBox } from './auth/secret-box.js';
 import { type VirtualKeys, createVirtualKeys } from './auth/virtual-key.js';
@@ -101,7 +101,7 @@ interface BaseUrlMatch {
  */
 export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {}): Proxy {
   const config = validateConfig(input);
-  const baseUrls = Object.fromEntries(PROVIDER_NAMES.map((name) => [name, config.providers[name]?.baseUrl ?? DEFAULT_BASE_URLS[name]])) as Record<ProviderName, string>;
+  const baseUrls = Object.fromEntries(PROVIDER_NAMES.map((name) => [name, name === 'bedrock' ? bedrockBaseUrl(config.providers.bedrock) : (config.providers[name]?.baseUrl ?? DEFAULT_BASE_URLS[name])])) as Record<ProviderName, string>;
   const store = typeof config.store === 'string' ? openStore(config.store, config.audit) : config.store;
   // A store that prepares itself in the background (PostgreSQL's migrations) says so at once when it cannot.
   store.ready?.catch((error: unknown) => console.error(`[archestra] the store could not be prepared: ${error instanceof Error ? error.message : String(error)}; requests that need it are refused (503) until it can be.`));

@@ -8,9 +8,9 @@ export type { ProfileRecord, ProfileStore } from './store-state-types.js';
 export type { ApprovalState, ApprovalRecord, ApprovalQuery, ApprovalDecisionResult, ApprovalDecisionInput, ApprovalStore, RateBucket, RateHold, RateAdmission, RateVerdict, RateCounters, BudgetCounter, BudgetReservation, BudgetVerdict, BudgetSpend, BudgetCounters, UsageDimension, UsageQuery, UsageSummary } from './store-state-types.js';
 export { USAGE_DIMENSIONS } from './store-state-types.js';
 
-export type ProviderName = 'openai' | 'anthropic' | 'gemini' | 'vllm' | 'ollama';
+export type ProviderName = 'openai' | 'anthropic' | 'gemini' | 'vllm' | 'ollama' | 'bedrock';
 
-export const PROVIDER_NAMES: readonly ProviderName[] = ['openai', 'anthropic', 'gemini', 'vllm', 'ollama'];
+export const PROVIDER_NAMES: readonly ProviderName[] = ['openai', 'anthropic', 'gemini', 'vllm', 'ollama', 'bedrock'];
 
 /** Who is calling, from the `X-Archestra-*` headers. Every field is optional. */
 export interface RequestContext {

@@ -6,7 +6,7 @@
  * npx archestra-proxy serve --config proxy.json --port 9000
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_BASE_URLS } from '../config/schema.js';
+import { DEFAULT_BASE_URLS, bedrockBaseUrl } from '../config/schema.js';
 import { closestName } from '../config/closest-name.js';
 import { loadConfig } from '../config/load-config.js';
 import { isArchestraError } from '../errors.js';
@@ -80,7 +80,9 @@ async function main(argv: string[]): Promise<number> {
   for (const proxyId of proxy.profileIds) {
     for (const provider of served) {
       const path = proxyId === 'default' ? `${MOUNT}/${provider}` : `${MOUNT}/${provider}/${proxyId}`;
-      const upstream = loaded.proxy.providers?.[provider]?.baseUrl ?? DEFAULT_BASE_URLS[provider];
+      const configured = loaded.proxy.providers?.[provider];
+      // Bedrock's upstream follows its region.
+      const upstream = provider === 'bedrock' ? bedrockBaseUrl({ baseUrl: configured?.baseUrl, region: loaded.proxy.providers?.bedrock?.region ?? 'us-east-1' }) : (configured?.baseUrl ?? DEFAULT_BASE_URLS[provider]);
       lines.push(`  ${proxyId.padEnd(14)} ${provider.padEnd(10)} ${`${running.url}${path}`.padEnd(48)} -> ${upstream}`);
     }
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-const PROVIDERS = ['openai', 'anthropic', 'gemini', 'vllm', 'ollama'] as const;
+const PROVIDERS = ['openai', 'anthropic', 'gemini', 'vllm', 'ollama', 'bedrock'] as const;
 
 /**
  * A model name the proxy may send upstream in a client's place: a plain name (`gpt-4o-mini`,

@@ -16,6 +16,8 @@ export const DEFAULT_BASE_URLS = {
   gemini: 'https://generativelanguage.googleapis.com',
   vllm: 'http://127.0.0.1:8000/v1',
   ollama: 'http://127.0.0.1:11434',
+  // The region's own endpoint when `providers.bedrock.region` is set (bedrockBaseUrl).
+  bedrock: 'https://bedrock-runtime.us-east-1.amazonaws.com',
 } as const;
 
 /**
@@ -38,13 +40,38 @@ export const providerSchema = z.strictObject({
   apiKey: z.string().min(1).optional(),
 });
 
+/** AWS credentials the proxy signs Bedrock requests with (SigV4), in place of the client's. */
+const awsCredentialsSchema = z.strictObject({
+  accessKeyId: z.string().regex(/^[A-Za-z0-9]{4,128}$/, 'expected an AWS access key id'),
+  secretAccessKey: z.string().min(1),
+  /** For temporary credentials (STS). */
+  sessionToken: z.string().min(1).optional(),
+});
+
+export const bedrockProviderSchema = providerSchema.extend({
+  /** The AWS region: the upstream is `https://bedrock-runtime.<region>.amazonaws.com` unless `baseUrl` says otherwise, and requests are signed for it. @default 'us-east-1' */
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'expected an AWS region such as us-east-1').default('us-east-1'),
+  /**
+   * The proxy's own AWS credentials: every Bedrock request goes upstream signed with them (SigV4),
+   * whoever the client is (a virtual key, a JWT, or no credential where `auth.providerKeys` allows).
+   * `apiKey` may instead hold a Bedrock API key (sent as a bearer token).
+   */
+  credentials: awsCredentialsSchema.optional(),
+});
+
 const providersSchema = z.strictObject({
   openai: providerSchema.optional(),
   anthropic: providerSchema.optional(),
   gemini: providerSchema.optional(),
   vllm: providerSchema.optional(),
   ollama: providerSchema.optional(),
+  bedrock: bedrockProviderSchema.optional(),
 });
+
+/** The Bedrock upstream: the configured `baseUrl`, else the region's runtime endpoint. */
+export function bedrockBaseUrl(config: { baseUrl?: string | undefined; region: string } | undefined): string {
+  return config?.baseUrl ?? `https://bedrock-runtime.${config?.region ?? 'us-east-1'}.amazonaws.com`;
+}
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 
@@ -86,7 +113,7 @@ export const profileSchema = z.strictObject({
   policies: policySchema.optional(),
   /** Per-profile provider keys; the upstream base URLs stay global. */
   providers: z
-    .partialRecord(z.enum(['openai', 'anthropic', 'gemini', 'vllm', 'ollama']), z.strictObject({ apiKey: z.string().min(1) }))
+    .partialRecord(z.enum(['openai', 'anthropic', 'gemini', 'vllm', 'ollama', 'bedrock']), z.strictObject({ apiKey: z.string().min(1) }))
     .optional(),
   /**
    * This profile's rate limits and budgets; the top-level `limits.rate` and `limits.budgets`

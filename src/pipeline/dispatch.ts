@@ -19,6 +19,7 @@ import { readBody } from './read-body.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { refuseModelName } from './model-name.js';
 import { forwardWithRetries } from './retry.js';
+import { configuredKey, keyParts, upstreamCredential } from './upstream-credential.js';
 import type { Recorder } from './record.js';
 import type { RouteResult } from './route.js';
 import { type AskThroughProxy, type SelfDispatch, selfCaller } from './self-call.js';
@@ -114,7 +115,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (auth.principal.userId !== undefined) recorder.context = { ...recorder.context, userId: auth.principal.userId };
   const key = auth.upstreamKey;
   // The keys never reach the audit trail, even where the client's body or an answer quotes them.
-  recorder.setSecrets(credential, key);
+  recorder.setSecrets(credential, key, ...keyParts(key));
 
   let body: Uint8Array | string | null = null;
   let nativePath = match.nativePath;
@@ -201,11 +202,8 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   const url = `${deps.baseUrls[adapter.name]}${nativePath}${upstreamSearch}`;
   recorder.startSpan(new URL(url).host);
   const headers = upstreamHeaders(request.headers, adapter.credentialHeaders);
-  if (key !== undefined) {
-    const [name, value] = adapter.credentialHeader(key);
-    headers[name] = value;
-  }
   if (body !== null) headers['content-type'] = 'application/json';
+  if (key !== undefined) Object.assign(headers, await upstreamCredential(adapter, key, { url, method: request.method, headers, body }, deps.config));
 
   // Only the requests made while the price table is still loading (just after start) wait for it,
   // before they go upstream: an answer held back meanwhile could be cut off by its upstream.
@@ -252,10 +250,6 @@ function readBackId(operation: string, nativePath: string): string | undefined {
   if (operation === 'responses.retrieve') return segments.at(-1);
   if (operation === 'responses.cancel') return segments.at(-2);
   return undefined;
-}
-
-function configuredKey(config: ResolvedConfig, provider: ProviderName, profileId: string): string | undefined {
-  return config.profiles[profileId]?.providers?.[provider]?.apiKey ?? config.providers[provider]?.apiKey;
 }
 
 function reject(recorder: Recorder, adapter: ProviderAdapter | null, status: number, message: string, type: string): Response {

@@ -52,10 +52,15 @@ export async function readAnswer(upstream: Upstream, input: AnswerInput): Promis
     const reader = adapter.streamReader({ operation, injectedUsage: input.injectedUsage, maxTextBytes: input.maxTextBytes });
     // Streamed text is redacted as it goes, where the adapter can re-encode its events.
     const dataLeak = input.scanForLeaks && adapter.redactStreamEvent && adapter.encodeStreamTails ? streamGuardOptions(policy, input.tainted) : null;
-    const stream = inspectStream({ body: upstream.body, format, operation, reader, adapter, recorder, status: upstream.status, signal: input.signal, guard: input.guard, keepAliveMs: policy.holdKeepAliveMs, dataLeak, maxHeldBytes: input.maxHeldStreamBytes });
+    // A provider with its own stream framing (Bedrock's event stream) is inspected as SSE in between.
+    const framing = adapter.streamFraming;
+    const body = framing ? unframed(upstream.body, framing.decode(operation, upstream.body)) : upstream.body;
+    const inspected = inspectStream({ body, format, operation, reader, adapter, recorder, status: upstream.status, signal: input.signal, guard: input.guard, keepAliveMs: policy.holdKeepAliveMs, dataLeak, maxHeldBytes: input.maxHeldStreamBytes });
+    const stream = framing ? framing.encode(operation, inspected) : inspected;
     // The body the client gets is the proxy's re-encoding: its length is not the upstream's.
     upstream.headers.delete('content-length');
-    labelAs(upstream.headers, format);
+    if (framing) upstream.headers.set('content-type', framing.mediaType);
+    else labelAs(upstream.headers, format);
     return new Response(stream, { status: upstream.status, headers: upstream.headers });
   }
 
@@ -98,6 +103,11 @@ function labelAs(headers: Headers, format: 'json' | 'sse' | 'ndjson'): void {
   const type = headers.get('content-type') ?? '';
   const fits = format === 'json' ? type.startsWith('application/json') : type.startsWith(MEDIA_TYPE[format]) || (format === 'ndjson' && type.startsWith('application/jsonl'));
   if (!fits) headers.set('content-type', MEDIA_TYPE[format]);
+}
+
+/** A decoded view of the upstream body that still closes the upstream connection when the stream ends early. */
+function unframed(body: Upstream['body'], decoded: AsyncIterable<Uint8Array>): AsyncIterable<Buffer> & { destroy(error?: Error): unknown } {
+  return { [Symbol.asyncIterator]: () => decoded[Symbol.asyncIterator]() as AsyncIterator<Buffer>, destroy: (error?: Error) => body.destroy(error) };
 }
 
 /** The body as text, or null (and the connection closed) once it passes `limit` bytes. */

@@ -38,4 +38,6 @@ export const TABLE_PROVIDER: Readonly<Record<ProviderName, string | null>> = {
   gemini: 'google',
   vllm: null,
   ollama: null,
+  // The table's `aws` provider knows Bedrock's model ids (`anthropic.claude-...`, `us.` profiles, ARNs).
+  bedrock: 'aws',
 };

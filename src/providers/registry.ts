@@ -1,5 +1,6 @@
 import type { ProviderName } from '../types.js';
 import { anthropicAdapter } from './anthropic/index.js';
+import { bedrockAdapter } from './bedrock/index.js';
 import { geminiAdapter } from './gemini/index.js';
 import { ollamaAdapter } from './ollama/index.js';
 import { openaiAdapter } from './openai/index.js';
@@ -16,4 +17,5 @@ export const providerAdapters: Partial<Record<ProviderName, ProviderAdapter>> = 
   // A self-hosted vLLM often runs without a key.
   vllm: { ...openaiAdapter, name: 'vllm', requiresCredential: false },
   ollama: ollamaAdapter,
+  bedrock: bedrockAdapter,
 };

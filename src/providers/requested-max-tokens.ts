@@ -3,7 +3,7 @@ import type { ProviderName } from '../types.js';
 /**
  * The most answer tokens a request asks for, in its own wire format's field: OpenAI Chat's
  * `max_completion_tokens` (or the older `max_tokens`), Responses' `max_output_tokens`,
- * Anthropic's `max_tokens`, Gemini's `generationConfig.maxOutputTokens`, Ollama's
+ * Anthropic's `max_tokens`, Bedrock Converse's `inferenceConfig.maxTokens`, Gemini's `generationConfig.maxOutputTokens`, Ollama's
  * `options.num_predict`. 0 for an operation that answers no tokens (embeddings); null when the
  * request sets none (or Ollama's -1 and -2: until the model stops, or the context is full).
  */
@@ -17,6 +17,11 @@ export function requestedMaxTokens(provider: ProviderName, operation: string, js
     case 'gemini': {
       const config = (body.generationConfig ?? body.generation_config) as Record<string, unknown> | undefined;
       return count(config?.maxOutputTokens ?? config?.max_output_tokens);
+    }
+    case 'bedrock': {
+      // Converse's `inferenceConfig.maxTokens`; InvokeModel's Anthropic body says `max_tokens`.
+      const config = body.inferenceConfig as Record<string, unknown> | undefined;
+      return count(config?.maxTokens ?? body.max_tokens);
     }
     case 'ollama':
       if (operation === 'chat' || operation === 'generate') return count((body.options as Record<string, unknown> | undefined)?.num_predict);

@@ -272,6 +272,13 @@ export interface ProviderAdapter {
    */
   readonly flagsToolCallEvents?: boolean;
   /**
+   * For a provider whose streams are not SSE or NDJSON on the wire (Bedrock's binary AWS
+   * event-stream): `decode` turns the upstream body into SSE text (one named event per message)
+   * that the stream reader and encoders work on; `encode` turns the inspected SSE back into the
+   * wire framing the client's SDK reads, labelled `mediaType`. Streams of such a provider answer as 'sse'.
+   */
+  readonly streamFraming?: StreamFraming;
+  /**
    * Removes refused tool calls from a JSON answer and says why in the assistant's text. Without
    * it, an answer with a refused call is replaced whole by a 403 in the provider's error shape.
    */
@@ -316,6 +323,13 @@ export interface ProviderAdapter {
    * event before the terminal one).
    */
   encodeStreamTails?(operation: string, tails: ReadonlyMap<string, string>, like: HeldEvent): string;
+}
+
+/** A stream framing other than SSE or NDJSON, undone before the stream inspection and redone after it. */
+export interface StreamFraming {
+  readonly mediaType: string;
+  decode(operation: string, body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array>;
+  encode(operation: string, sse: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
 }
 
 /** Redacts one text delta of one channel of a streamed answer; returns what is safe to send now. */
