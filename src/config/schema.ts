@@ -7,6 +7,8 @@ import { pricingSchema } from './pricing-schema.js';
 import { MEMORY_DEFAULTS } from '../store/memory-store.js';
 import { AUDIT_QUEUE_DEFAULTS } from '../store/audit-log.js';
 import type { Store } from '../types.js';
+import { httpUrl } from './http-url.js';
+import { azureProviderSchema, checkCompatibleProviders, compatibleProviderSchema } from './provider-schema.js';
 
 /** Upstream endpoints used when the configuration names none. vLLM and Ollama are self-hosted. */
 export const DEFAULT_BASE_URLS = {
@@ -23,12 +25,6 @@ export const DEFAULT_BASE_URLS = {
  */
 const RESERVED_PROFILE_IDS = new Set(['v1', 'v1beta', 'api', 'chat', 'models', 'responses', 'embeddings', 'completions']);
 
-const httpUrl = z
-  .string()
-  .refine((value) => /^https?:\/\/[^/?#]+/.test(value) && URL.canParse(value), {
-    message: 'expected an http(s) URL such as https://api.openai.com/v1',
-  })
-  .transform((value) => value.replace(/\/+$/, ''));
 
 export const providerSchema = z.strictObject({
   /** Upstream base URL; the client's native path is appended to it. */
@@ -37,13 +33,21 @@ export const providerSchema = z.strictObject({
   apiKey: z.string().min(1).optional(),
 });
 
-const providersSchema = z.strictObject({
-  openai: providerSchema.optional(),
-  anthropic: providerSchema.optional(),
-  gemini: providerSchema.optional(),
-  vllm: providerSchema.optional(),
-  ollama: providerSchema.optional(),
-});
+/**
+ * The built-in providers, and any other name as an OpenAI-compatible API (`groq: {}`, or
+ * `my-llm: { kind: 'openai-compatible', baseUrl }`), served at `/<name>`.
+ */
+const providersSchema = z
+  .object({
+    openai: providerSchema.optional(),
+    anthropic: providerSchema.optional(),
+    gemini: providerSchema.optional(),
+    vllm: providerSchema.optional(),
+    ollama: providerSchema.optional(),
+    azure: azureProviderSchema.optional(),
+  })
+  .catchall(compatibleProviderSchema.optional())
+  .superRefine(checkCompatibleProviders);
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 
@@ -85,7 +89,7 @@ const profileSchema = z.strictObject({
   policies: policySchema.optional(),
   /** Per-profile provider keys; the upstream base URLs stay global. */
   providers: z
-    .partialRecord(z.enum(['openai', 'anthropic', 'gemini', 'vllm', 'ollama']), z.strictObject({ apiKey: z.string().min(1) }))
+    .record(z.string(), z.strictObject({ apiKey: z.string().min(1) }))
     .optional(),
   /**
    * This profile's rate limits and budgets; the top-level `limits.rate` and `limits.budgets`

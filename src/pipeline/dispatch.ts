@@ -5,6 +5,7 @@ import type { SecretBox } from '../auth/secret-box.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { openaiAdapter } from '../providers/openai/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
+import type { ProviderSet } from '../providers/provider-set.js';
 import type { ProviderName, Store } from '../types.js';
 import { parseContext } from './context.js';
 import { type UpstreamClient, upstreamHeaders } from './forward.js';
@@ -44,8 +45,8 @@ export interface DispatchDeps {
   /** Prices each answer's usage; its table loads in the background when the proxy is built. */
   prices: PriceBook;
   upstream: UpstreamClient;
-  /** Upstream base URL per provider, from the configuration. */
-  baseUrls: Record<ProviderName, string>;
+  /** The providers served: upstream base URL and headers, from the configuration. */
+  providers: ProviderSet;
   /** Serves the proxy's own model calls (the dual-LLM quarantine) like a client's. */
   self: SelfDispatch;
   /** The dual-LLM quarantine's remembered results, per profile. */
@@ -185,10 +186,13 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   // the query are never forwarded, whatever the provider: the upstream gets only the chosen key.
   for (const name of adapter.credentialQueryParams) query.delete(name);
   for (const name of CREDENTIAL_QUERY_PARAMS) query.delete(name);
+  adapter.upstreamQuery?.(match, query);
   const upstreamSearch = query.size > 0 ? `?${query.toString()}` : '';
-  const url = `${deps.baseUrls[adapter.name]}${match.nativePath}${upstreamSearch}`;
+  // The route found the adapter among the served providers: it has an entry.
+  const served = deps.providers.get(adapter.name)!;
+  const url = `${served.baseUrl}${match.nativePath}${upstreamSearch}`;
   recorder.startSpan(new URL(url).host);
-  const headers = upstreamHeaders(request.headers, adapter.credentialHeaders);
+  const headers = { ...upstreamHeaders(request.headers, adapter.credentialHeaders), ...served.headers };
   if (key !== undefined) {
     const [name, value] = adapter.credentialHeader(key);
     headers[name] = value;
