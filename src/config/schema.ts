@@ -37,17 +37,22 @@ export const providerSchema = z.strictObject({
  * The built-in providers, and any other name as an OpenAI-compatible API (`groq: {}`, or
  * `my-llm: { kind: 'openai-compatible', baseUrl }`), served at `/<name>`.
  */
-const providersSchema = z
-  .object({
-    openai: providerSchema.optional(),
-    anthropic: providerSchema.optional(),
-    gemini: providerSchema.optional(),
-    vllm: providerSchema.optional(),
-    ollama: providerSchema.optional(),
-    azure: azureProviderSchema.optional(),
-  })
-  .catchall(compatibleProviderSchema.optional())
-  .superRefine(checkCompatibleProviders);
+const builtinProvidersSchema = z.object({
+  openai: providerSchema.optional(),
+  anthropic: providerSchema.optional(),
+  gemini: providerSchema.optional(),
+  vllm: providerSchema.optional(),
+  ollama: providerSchema.optional(),
+  azure: azureProviderSchema.optional(),
+});
+
+/** The built-ins' own shapes, and any other name's: TypeScript needs every shape in the index signature. */
+type WithCompatible<Builtin, Compatible> = Builtin & { [name: string]: Builtin[keyof Builtin] | Compatible };
+
+const providersSchema = builtinProvidersSchema.catchall(compatibleProviderSchema.optional()).superRefine(checkCompatibleProviders) as unknown as z.ZodType<
+  WithCompatible<z.output<typeof builtinProvidersSchema>, z.output<typeof compatibleProviderSchema>>,
+  WithCompatible<z.input<typeof builtinProvidersSchema>, z.input<typeof compatibleProviderSchema>>
+>;
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 
