@@ -1,4 +1,4 @@
-import { CREDENTIAL_QUERY_PARAMS, readAnyCredential } from '../auth/credential.js';
+import { CREDENTIAL_QUERY_PARAMS, presentedCredential, readAnyCredential } from '../auth/credential.js';
 import { authenticate } from '../auth/index.js';
 import type { JwtResult } from '../auth/jwks.js';
 import type { SecretBox } from '../auth/secret-box.js';
@@ -91,7 +91,9 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (!context.success) return reject(recorder, adapter, 400, context.message, 'invalid_request_error');
   recorder.context = context.context;
 
-  const credential = adapter.readCredential(request.headers, query) ?? readAnyCredential(request.headers);
+  const presented = presentedCredential(request.headers, adapter.readCredential(request.headers, query) ?? readAnyCredential(request.headers));
+  if (!presented.success) return reject(recorder, adapter, 401, presented.message, 'authentication_error');
+  const credential = presented.credential;
   const auth = await authenticate(
     {
       credential,
@@ -113,7 +115,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (auth.principal.userId !== undefined) recorder.context = { ...recorder.context, userId: auth.principal.userId };
   const key = auth.upstreamKey;
   // The keys never reach the audit trail, even where the client's body or an answer quotes them.
-  recorder.setSecrets(credential, key);
+  recorder.setSecrets(credential, key, presented.dropped);
 
   let body: Uint8Array | string | null = null;
   let injectedUsage = false;
