@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import OpenAI, { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Proxy, createProxy } from '../../src/index.js';
+import { type Proxy, createProxy, createProxyFetch } from '../../src/index.js';
 import { nodeProxy } from '../../src/ways-in/node.js';
 import { tableRates, usd } from '../helpers/prices.js';
 import { auditRows } from '../helpers/proxy.js';
@@ -178,6 +178,15 @@ describe('paths and errors', () => {
     const noKey = await fetch(`${server.origin}/v1/azure/openai/deployments/${DEPLOYMENT}/chat/completions?api-version=${API_VERSION}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"messages":[]}' });
     expect(noKey.status).toBe(401);
     expect(((await noKey.json()) as { error: { type: string } }).error.type).toBe('authentication_error');
+  });
+
+  it('in process (createProxyFetch): the resource endpoint identifies Azure', async () => {
+    up.reply({ kind: 'chat', content: 'in process', model: SERVED_MODEL });
+    const client = new AzureOpenAI({ endpoint: up.url, apiKey: API_KEY, apiVersion: API_VERSION, deployment: DEPLOYMENT, fetch: createProxyFetch(proxy), maxRetries: 0 });
+    const answer = await client.chat.completions.create({ model: DEPLOYMENT, messages: [{ role: 'user', content: 'hi' }] });
+    expect(answer.choices[0]?.message.content).toBe('in process');
+    expect(lastUpstream().path).toBe(`/openai/deployments/${DEPLOYMENT}/chat/completions?api-version=${API_VERSION}`);
+    expect(await lastRow()).toMatchObject({ provider: 'azure', model: DEPLOYMENT, outcome: 'ok' });
   });
 
   it('Azure is served only once its resource is configured', async () => {
