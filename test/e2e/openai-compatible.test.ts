@@ -182,6 +182,22 @@ describe('configuration', () => {
     expect(invalid({}, { team: { providers: { groq: { apiKey: 'gsk_x' } } } })).toMatch(/profiles\.team\.providers\.groq: no such provider is served/);
   });
 
+  it('a key is needed unless the API runs on this machine (a loopback base URL, LM Studio, llama.cpp)', async () => {
+    const own = createProxy({ providers: { local: { kind: 'openai-compatible', baseUrl: ownUp.baseUrl }, remote: { kind: 'openai-compatible', baseUrl: 'https://llm.example.test/v1' } } });
+    try {
+      const chat = (name: string) => own.handle(new Request(`http://proxy/${name}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) }));
+      expect((await chat('local')).status).toBe(200);
+      expect(ownUp.requests.at(-1)!.headers.authorization).toBeUndefined();
+      const refused = await chat('remote');
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { error: { type: string } }).error.type).toBe('authentication_error');
+      await own.flush();
+      expect((await own.store.listInteractions({ limit: 2 })).map((row) => [row.provider, row.authMethod, row.status])).toEqual([['remote', null, 401], ['local', 'none', 200]]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('`providers: { groq: {} }` is enough: served at its public base URL', async () => {
     const own = createProxy({ providers: { groq: {}, lmstudio: {} } });
     try {
