@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
-import { DEFAULT_BASE_URLS, type ProxyConfig, bedrockBaseUrl } from './config/schema.js';
+import type { ProxyConfig } from './config/schema.js';
 import { createJwtVerifier } from './auth/jwks.js';
 import { createSecretBox } from './auth/secret-box.js';
 import { type VirtualKeys, createVirtualKeys } from './auth/virtual-key.js';
@@ -23,11 +23,12 @@ import { AUDIT_FAILED, Recorder } from './pipeline/record.js';
 import { DEFAULT_PROFILE_ID, routeNative, routePath } from './pipeline/route.js';
 import { createPriceBook } from './pricing/price-book.js';
 import { providerAdapters } from './providers/registry.js';
+import { type ProviderSet, createProviderSet } from './providers/provider-set.js';
 import type { ProviderAdapter } from './providers/types.js';
 import { createAuditLog } from './store/audit-log.js';
 import { openStore } from './store/open-store.js';
 import { createProxyMetrics } from './telemetry/metrics.js';
-import { PROVIDER_NAMES, type ProviderName, type Store } from './types.js';
+import type { Store } from './types.js';
 
 /** Where a request that was addressed to the provider itself (in-process) should go. */
 export interface InProcessTarget {
@@ -101,7 +102,7 @@ interface BaseUrlMatch {
  */
 export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {}): Proxy {
   const config = validateConfig(input);
-  const baseUrls = Object.fromEntries(PROVIDER_NAMES.map((name) => [name, name === 'bedrock' ? bedrockBaseUrl(config.providers.bedrock) : (config.providers[name]?.baseUrl ?? DEFAULT_BASE_URLS[name])])) as Record<ProviderName, string>;
+  const providers = createProviderSet(config.providers);
   const store = typeof config.store === 'string' ? openStore(config.store, config.audit) : config.store;
   // A store that prepares itself in the background (PostgreSQL's migrations) says so at once when it cannot.
   store.ready?.catch((error: unknown) => console.error(`[archestra] the store could not be prepared: ${error instanceof Error ? error.message : String(error)}; requests that need it are refused (503) until it can be.`));
@@ -116,7 +117,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
   metrics.watchAuditQueue(() => auditLog.queuedRows);
   const upstream = createUpstreamClient(config.upstream);
   // The price table loads now, in the background: the first answer waits for it only if it comes first.
-  const prices = createPriceBook(config.pricing);
+  const prices = createPriceBook(config.pricing, providers.keys());
   const recorderDeps = { metrics, auditLog, keepBodies: config.audit.bodies, maxBodyBytes: config.audit.maxBodyBytes, onAuditFailure: config.audit.onFailure, prices };
   const secretBox = createSecretBox(config.masterKey ?? process.env.ARCHESTRA_MASTER_KEY);
   const jwtVerifiers = new Map<string, ReturnType<typeof createJwtVerifier>>();
@@ -145,7 +146,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
   const deps: DispatchDeps = {
     config,
     upstream,
-    baseUrls,
+    providers,
     store,
     secretBox,
     jwtVerifiers,
@@ -181,7 +182,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
   };
   const keys = createVirtualKeys(store, secretBox);
   const admin = createAdminApi({ config, store, approvals, keys, profiles, jwt: jwtVerifiers.get(DEFAULT_PROFILE_ID) });
-  const baseUrlMatches = upstreamBaseUrls(baseUrls);
+  const baseUrlMatches = upstreamBaseUrls(providers);
   const inFlight = createInFlight(config.limits.maxInFlight);
   let closing: Promise<void> | null = null;
   let closed = false;
@@ -245,7 +246,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
         });
       }
       const recorder = new Recorder(recorderDeps, performance.now());
-      const serve = () => admit(request, url.search, routePath(request.method, url.pathname, profileIds), recorder);
+      const serve = () => admit(request, url.search, routePath(request.method, url.pathname, profileIds, providers), recorder);
       // Stored profiles are reloaded at most every `admin.profileRefreshMs`; most requests wait for nothing.
       const loading = closing ? null : profiles.refreshIfStale();
       return loading ? loading.then(serve) : serve();
@@ -269,7 +270,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
     },
     [BODY_LIMIT]: config.limits.maxRequestBodyBytes,
     [REFUSE](method, path, message) {
-      return refuseForLackOfRoom(routePath(method, path.split('?')[0]!, profileIds), new Recorder(recorderDeps, performance.now()), message);
+      return refuseForLackOfRoom(routePath(method, path.split('?')[0]!, profileIds, providers), new Recorder(recorderDeps, performance.now()), message);
     },
     flush: () => auditLog.flush(),
     close({ drainMs = 0 } = {}) {
@@ -293,13 +294,10 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
 }
 
 /** Each provider is recognised by its configured base URL and by its public default. */
-function upstreamBaseUrls(baseUrls: Record<ProviderName, string>): BaseUrlMatch[] {
+function upstreamBaseUrls(providers: ProviderSet): BaseUrlMatch[] {
   const matches: BaseUrlMatch[] = [];
-  for (const name of PROVIDER_NAMES) {
-    const adapter = providerAdapters[name];
-    if (!adapter) continue;
-    const candidates = new Set([baseUrls[name], DEFAULT_BASE_URLS[name]]);
-    for (const candidate of candidates) {
+  for (const { adapter, knownBaseUrls } of providers.values()) {
+    for (const candidate of knownBaseUrls) {
       const url = new URL(candidate);
       matches.push({ adapter, origin: url.origin, pathPrefix: url.pathname.replace(/\/+$/, '') });
     }

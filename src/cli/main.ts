@@ -6,14 +6,15 @@
  * npx archestra-proxy serve --config proxy.json --port 9000
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_BASE_URLS, bedrockBaseUrl } from '../config/schema.js';
 import { closestName } from '../config/closest-name.js';
 import { loadConfig } from '../config/load-config.js';
 import { isArchestraError } from '../errors.js';
 import { withoutPassword } from '../store/pg-client.js';
 import { createProxy } from '../proxy.js';
-import { providerAdapters } from '../providers/registry.js';
+import { createProviderSet } from '../providers/provider-set.js';
+import { validateConfig } from '../config/validate-config.js';
 import { PROVIDER_NAMES } from '../types.js';
+import { KNOWN_COMPATIBLE_APIS } from '../providers/known-compatible.js';
 import { VERSION } from '../version.js';
 import { flagError } from './flag-error.js';
 import { APPROVALS_FLAGS, APPROVALS_USAGE, approvalsCommand } from './approvals.js';
@@ -28,7 +29,7 @@ ${USAGE_USAGE.replace('Usage: ', '       ')}
 
 Environment: ARCHESTRA_PORT, ARCHESTRA_HOST, ARCHESTRA_DB, ARCHESTRA_MASTER_KEY, ARCHESTRA_METRICS_TOKEN, ARCHESTRA_ADMIN_TOKEN,
              ARCHESTRA_<PROVIDER>_BASE_URL, ARCHESTRA_<PROVIDER>_API_KEY
-             (PROVIDER: ${PROVIDER_NAMES.map((name) => name.toUpperCase()).join(', ')})`;
+             (PROVIDER: ${[...PROVIDER_NAMES, ...KNOWN_COMPATIBLE_APIS.keys()].map((name) => name.toUpperCase()).join(', ')})`;
 
 const SERVE_FLAGS = {
   config: { type: 'string', short: 'c' },
@@ -70,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   });
 
-  const served = PROVIDER_NAMES.filter((name) => providerAdapters[name] !== undefined);
+  const served = createProviderSet(validateConfig(loaded.proxy).providers);
   const lines = [
     `Archestra LLM proxy ${VERSION} listening on ${running.url}`,
     `  store: ${typeof loaded.proxy.store === 'string' ? withoutPassword(loaded.proxy.store) : 'custom'}   metrics: ${running.metricsUrl}${loaded.server.metrics.token ? ' (token required)' : ''}   health: ${running.url}/healthz`,
@@ -78,11 +79,8 @@ async function main(argv: string[]): Promise<number> {
     'Point your SDK at these URLs (what the "Connect" button shows):',
   ];
   for (const proxyId of proxy.profileIds) {
-    for (const provider of served) {
+    for (const [provider, { baseUrl: upstream }] of served) {
       const path = proxyId === 'default' ? `${MOUNT}/${provider}` : `${MOUNT}/${provider}/${proxyId}`;
-      const configured = loaded.proxy.providers?.[provider];
-      // Bedrock's upstream follows its region.
-      const upstream = provider === 'bedrock' ? bedrockBaseUrl({ baseUrl: configured?.baseUrl, region: loaded.proxy.providers?.bedrock?.region ?? 'us-east-1' }) : (configured?.baseUrl ?? DEFAULT_BASE_URLS[provider]);
       lines.push(`  ${proxyId.padEnd(14)} ${provider.padEnd(10)} ${`${running.url}${path}`.padEnd(48)} -> ${upstream}`);
     }
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-const PROVIDERS = ['openai', 'anthropic', 'gemini', 'vllm', 'ollama', 'bedrock'] as const;
+/** A provider as the config names it: a built-in, or an OpenAI-compatible API's name (`groq`). */
+const providerName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected a provider name such as "openai" or "groq"');
 
 /**
  * A model name the proxy may send upstream in a client's place: a plain name (`gpt-4o-mini`,
@@ -23,7 +24,7 @@ export const modelRuleSchema = z.strictObject({
   when: z
     .strictObject({
       /** Only requests to this provider (or one of these). @default every provider */
-      provider: z.union([z.enum(PROVIDERS), z.array(z.enum(PROVIDERS)).min(1)]).optional(),
+      provider: z.union([providerName, z.array(providerName).min(1)]).optional(),
       /** Only requests for a model matching this glob (`*` any run of characters), or one of these. @default every model */
       model: z.union([glob, z.array(glob).min(1)]).optional(),
       /**

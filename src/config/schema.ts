@@ -8,6 +8,8 @@ import { compressionSchema, modelRulesSchema } from './model-rules-schema.js';
 import { MEMORY_DEFAULTS } from '../store/memory-store.js';
 import { AUDIT_QUEUE_DEFAULTS } from '../store/audit-log.js';
 import type { Store } from '../types.js';
+import { httpUrl } from './http-url.js';
+import { azureProviderSchema, checkCompatibleProviders, compatibleProviderSchema } from './provider-schema.js';
 
 /** Upstream endpoints used when the configuration names none. vLLM and Ollama are self-hosted. */
 export const DEFAULT_BASE_URLS = {
@@ -26,12 +28,6 @@ export const DEFAULT_BASE_URLS = {
  */
 const RESERVED_PROFILE_IDS = new Set(['v1', 'v1beta', 'api', 'chat', 'models', 'responses', 'embeddings', 'completions']);
 
-const httpUrl = z
-  .string()
-  .refine((value) => /^https?:\/\/[^/?#]+/.test(value) && URL.canParse(value), {
-    message: 'expected an http(s) URL such as https://api.openai.com/v1',
-  })
-  .transform((value) => value.replace(/\/+$/, ''));
 
 export const providerSchema = z.strictObject({
   /** Upstream base URL; the client's native path is appended to it. */
@@ -59,14 +55,27 @@ export const bedrockProviderSchema = providerSchema.extend({
   credentials: awsCredentialsSchema.optional(),
 });
 
-const providersSchema = z.strictObject({
+/**
+ * The built-in providers, and any other name as an OpenAI-compatible API (`groq: {}`, or
+ * `my-llm: { kind: 'openai-compatible', baseUrl }`), served at `/<name>`.
+ */
+const builtinProvidersSchema = z.object({
   openai: providerSchema.optional(),
   anthropic: providerSchema.optional(),
   gemini: providerSchema.optional(),
   vllm: providerSchema.optional(),
   ollama: providerSchema.optional(),
   bedrock: bedrockProviderSchema.optional(),
+  azure: azureProviderSchema.optional(),
 });
+
+/** The built-ins' own shapes, and any other name's: TypeScript needs every shape in the index signature. */
+type WithCompatible<Builtin, Compatible> = Builtin & { [name: string]: Builtin[keyof Builtin] | Compatible };
+
+const providersSchema = builtinProvidersSchema.catchall(compatibleProviderSchema.optional()).superRefine(checkCompatibleProviders) as unknown as z.ZodType<
+  WithCompatible<z.output<typeof builtinProvidersSchema>, z.output<typeof compatibleProviderSchema>>,
+  WithCompatible<z.input<typeof builtinProvidersSchema>, z.input<typeof compatibleProviderSchema>>
+>;
 
 /** The Bedrock upstream: the configured `baseUrl`, else the region's runtime endpoint. */
 export function bedrockBaseUrl(config: { baseUrl?: string | undefined; region: string } | undefined): string {
@@ -113,7 +122,7 @@ export const profileSchema = z.strictObject({
   policies: policySchema.optional(),
   /** Per-profile provider keys; the upstream base URLs stay global. */
   providers: z
-    .partialRecord(z.enum(['openai', 'anthropic', 'gemini', 'vllm', 'ollama', 'bedrock']), z.strictObject({ apiKey: z.string().min(1) }))
+    .record(z.string(), z.strictObject({ apiKey: z.string().min(1) }))
     .optional(),
   /**
    * This profile's rate limits and budgets; the top-level `limits.rate` and `limits.budgets`
