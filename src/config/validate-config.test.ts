@@ -29,7 +29,7 @@ describe('validateConfig (createProxy): unknown fields are errors naming the fie
 
   it('still names a bad value and what was expected', () => {
     expect(refusal({ providers: { openai: { baseUrl: 'not a url' } } })).toContain('  - providers.openai.baseUrl: expected an http(s) URL such as https://api.openai.com/v1');
-    expect(refusal({ store: 5 })).toContain('  - store: expected a SQLite file path, ":memory:", or a Store');
+    expect(refusal({ store: 5 })).toContain('  - store: expected a SQLite file path, ":memory:", a postgres:// URL, or a Store');
   });
 
   it('accepts a valid configuration and fills in the defaults', () => {

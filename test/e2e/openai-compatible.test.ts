@@ -170,7 +170,7 @@ describe('configuration', () => {
 
   it('a name must be a lower-case id, and not a built-in or reserved path word', () => {
     expect(invalid({ MyLLM: { kind: 'openai-compatible', baseUrl: 'https://llm.example/v1' } })).toMatch(/providers\.MyLLM: a provider name is/);
-    for (const name of ['router', 'admin', 'bedrock']) {
+    for (const name of ['router', 'admin']) {
       expect(invalid({ [name]: { kind: 'openai-compatible', baseUrl: 'https://llm.example/v1' } })).toMatch(new RegExp(`providers\\.${name}: "${name}" is reserved`));
     }
     // A built-in keeps its own schema: it takes no kind.
