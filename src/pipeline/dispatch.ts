@@ -110,6 +110,8 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   );
   if (!auth.success) {
     const type = auth.status === 403 ? 'permission_error' : auth.status === 503 ? 'upstream_error' : 'authentication_error';
+    // A credential that could not be checked (the store or the identity provider failed) may be tried again shortly.
+    if (auth.status === 503) return finishWith(recorder, adapter.errorResponse(503, auth.message, type, { 'retry-after': '1' }), 'rejected', auth.message);
     return reject(recorder, adapter, auth.status, auth.message, type);
   }
   recorder.authMethod = auth.principal.method;

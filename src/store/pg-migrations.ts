@@ -109,6 +109,18 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX budget_holds_key ON budget_holds (key, expires_at);
   CREATE INDEX budget_holds_owner ON budget_holds (owner);`,
+  // Proxy profiles created at run time (the admin API), and the indexes of its interaction filters.
+  `CREATE TABLE profiles (
+    seq BIGSERIAL NOT NULL,
+    id TEXT PRIMARY KEY,
+    description TEXT,
+    config TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX interactions_user ON interactions (user_id, created_at);
+  CREATE INDEX interactions_execution ON interactions (execution_id, created_at);
+  CREATE INDEX interactions_outcome ON interactions (outcome, created_at);`,
   // Model rules and tool-result compression: the model the client asked for (`model` is the one
   // used), and the prompt tokens TOON saved.
   `ALTER TABLE interactions ADD COLUMN requested_model TEXT, ADD COLUMN compressed_tokens_saved BIGINT;`,

@@ -2,6 +2,8 @@ import type { AnswerContextRecord, InteractionQuery, InteractionRecord, Store, U
 import { type PgRunner, connectPg } from './pg-client.js';
 import { pgApprovals } from './pg-approvals.js';
 import { pgBudgetCounters } from './pg-budget-counters.js';
+import { pgInteractionSelect } from './pg-interactions.js';
+import { pgProfiles } from './pg-profiles.js';
 import { INTERACTION_COLUMNS, KEY_COLUMNS, type KeyRow, type Row, fromKeyRow, fromRow, pgKey, pgText, toKeyRow, toRow } from './pg-rows.js';
 import { pgRateCounters } from './pg-rate-counters.js';
 import { pgSummarizeUsage } from './pg-usage.js';
@@ -13,7 +15,7 @@ export interface PgStoreOptions {
 }
 
 /** A PostgreSQL store; `ready` settles once its schema is migrated. Every optional part of a `Store` is there. */
-export type PgStore = Store & Required<Pick<Store, 'approvals' | 'rateCounters' | 'budgetCounters' | 'markSessionTainted' | 'isSessionTainted' | 'findAnswerContext'>> & PgStoreExtras;
+export type PgStore = Store & Required<Pick<Store, 'approvals' | 'rateCounters' | 'budgetCounters' | 'profiles' | 'markSessionTainted' | 'isSessionTainted' | 'findAnswerContext'>> & PgStoreExtras;
 
 interface PgStoreExtras {
   readonly ready: Promise<void>;
@@ -53,6 +55,7 @@ export function createPgStore(url: string, options: PgStoreOptions = {}): PgStor
     approvals: pgApprovals(db),
     rateCounters: pgRateCounters(db),
     budgetCounters: pgBudgetCounters(db),
+    profiles: pgProfiles(db),
     async saveInteractions(rows) {
       const unique = oneRowPerId(rows);
       if (unique.length === 0) return;
@@ -64,19 +67,9 @@ export function createPgStore(url: string, options: PgStoreOptions = {}): PgStor
       });
     },
     async listInteractions(query: InteractionQuery = {}) {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      const filter = (column: string, value: string | undefined) => {
-        if (value === undefined) return;
-        params.push(pgText(value));
-        where.push(`${column} = $${params.length}`);
-      };
-      filter('agent_id', query.agentId);
-      filter('session_id', query.sessionId);
-      filter('proxy_id', query.proxyId);
-      params.push(query.limit ?? 100);
-      const sql = `SELECT * FROM interactions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, seq DESC LIMIT $${params.length}`;
-      return (await db.query<Row>(sql, params)).rows.map(fromRow);
+      const select = await pgInteractionSelect(db, query);
+      if (!select) return [];
+      return (await db.query<Row>(select.sql, select.params)).rows.map(fromRow);
     },
     async saveVirtualKey(record) {
       const values = toKeyRow(record);

@@ -1,6 +1,6 @@
 /**
  * The stored-profile contract and the interaction query's filters and paging anchors, against
- * both built-in stores (the page and the admin API rely on them behaving the same).
+ * the three built-in stores (memory, SQLite, PostgreSQL) (the page and the admin API rely on them behaving the same).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,14 +9,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { InteractionRecord, Store } from '../types.js';
 import { createMemoryStore } from './memory-store.js';
 import { createSqliteStore } from './sqlite-store.js';
+import { postgresStores } from '../../test/helpers/postgres.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'archestra-profiles-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let serial = 0;
 
+const postgres = await postgresStores('profiles', 4);
+
 const stores: [string, () => Store][] = [
   ['memory', () => createMemoryStore()],
   ['SQLite file', () => createSqliteStore(join(dir, `${++serial}.db`), { writerThread: false })],
+  ['PostgreSQL', () => postgres.open()],
 ];
 
 function row(id: string, createdAt: string, extra: Partial<InteractionRecord> = {}): InteractionRecord {

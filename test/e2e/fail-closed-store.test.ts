@@ -71,6 +71,7 @@ describe('the PostgreSQL store unreachable: decisions that need it fail closed',
     // A virtual key that cannot be checked (OpenAI's error shape).
     const byKey = await failure(chat(openai(virtualKey)));
     expect(byKey.status).toBe(503);
+    expect(byKey.headers.get('retry-after')).toBe('1');
     expect(byKey.error).toMatchObject({ type: 'upstream_error', message: expect.stringContaining('could not check the credential') });
 
     // A session whose taint cannot be read: JSON and stream (OpenAI), and Anthropic's shape.

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliServer, cleanCliEnv, runCli, startCli } from '../helpers/cli-server.js';
+import { type CliServer, cleanCliEnv, refusedCli, runCli, startCli } from '../helpers/cli-server.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { type ScriptedOpenAI, startOpenAIUpstream } from '../upstream/openai.js';
 
@@ -152,4 +152,20 @@ describe('two processes on one PostgreSQL database', () => {
     expect(rows[0]!.spent).toBeLessThanOrEqual(BUDGET_TOKENS);
     up.reply({ kind: 'chat', content: 'Hello from the scripted upstream.' });
   });
+});
+
+describe('the CLI on a PostgreSQL database', () => {
+  it('`usage --db postgres://...` sums what both hosts served', async () => {
+    const usage = await runCli(['usage', '--db', db, '--by', 'provider', '--json']);
+    expect(usage.code, usage.stderr).toBe(0);
+    const { groups } = JSON.parse(usage.stdout) as { groups: { group: { provider: string | null }; requests: number }[] };
+    expect(groups.find((group) => group.group.provider === 'openai')?.requests).toBeGreaterThan(20);
+  }, 60_000);
+
+  it('`serve` on a database it cannot reach does not start, says why, and never prints the password', async () => {
+    const refused = await refusedCli(['--port', '0', '--db', 'postgres://postgres:s3cret-pw@127.0.0.1:1/none']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('The store could not be prepared');
+    expect(refused.stderr).not.toContain('s3cret-pw');
+  }, 60_000);
 });
