@@ -107,6 +107,11 @@ export interface InteractionRecord {
   decisions: PolicyDecision[] | null;
   /** Requests sent upstream for it (more than 1 when retried: `upstream.retries`); null when never forwarded. */
   upstreamAttempts?: number | null;
+  /**
+   * Set on the row of a model router's deployment that failed before answering (connection,
+   * 429, 5xx) when the next one was tried: the id of the request's own row.
+   */
+  attemptOf?: string | null;
 }
 
 export interface InteractionQuery {

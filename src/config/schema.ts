@@ -4,6 +4,7 @@ import { policySchema } from '../policy/schema.js';
 import { budgetsSchema } from './budget-schema.js';
 import { rateLimitsSchema } from './rate-limit-schema.js';
 import { pricingSchema } from './pricing-schema.js';
+import { modelAliasesSchema } from './router-schema.js';
 import { MEMORY_DEFAULTS } from '../store/memory-store.js';
 import { AUDIT_QUEUE_DEFAULTS } from '../store/audit-log.js';
 import type { Store } from '../types.js';
@@ -92,6 +93,8 @@ const profileSchema = z.strictObject({
    * when absent (the other limits are global).
    */
   limits: z.strictObject({ rate: rateLimitsSchema.optional(), budgets: budgetsSchema.optional() }).optional(),
+  /** This profile's model router aliases, over the top-level `models` (same name: this one wins). */
+  models: modelAliasesSchema.optional(),
 });
 
 const profileId = z
@@ -296,6 +299,12 @@ export const proxyConfigSchema = z.strictObject({
       maxLabelValues: z.number().int().positive().default(1_000),
     })
     .prefault({}),
+  /**
+   * Model aliases of the model router (`/router`): `{ fast: 'groq:llama-3.3-70b', smart:
+   * ['openai:gpt-4o', 'anthropic:claude-sonnet-4-6'] }`; a list is tried in order (fallbacks).
+   * @default {}
+   */
+  models: modelAliasesSchema.default({}),
 });
 
 function isStore(value: unknown): value is Store {

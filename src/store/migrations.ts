@@ -117,4 +117,6 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX budget_holds_owner ON budget_holds (owner);`,
   // A virtual key's own budgets (`keys create --budget`), as JSON.
   `ALTER TABLE virtual_keys ADD COLUMN budgets TEXT;`,
+  // A fallback attempt's row names the request it was made for (the model router).
+  `ALTER TABLE interactions ADD COLUMN attempt_of TEXT;`,
 ];

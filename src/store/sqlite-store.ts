@@ -14,6 +14,7 @@ const COLUMNS = [
   'session_id', 'execution_id', 'status', 'outcome', 'error', 'stream', 'duration_ms', 'ttft_ms',
   'input_tokens', 'output_tokens', 'request_body', 'response_body', 'auth_method', 'virtual_key_id', 'decisions',
   'answer_id', 'answer_context', 'upstream_attempts', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_usd',
+  'attempt_of',
 ] as const;
 
 const KEY_COLUMNS = ['id', 'name', 'key_hash', 'key_prefix', 'providers', 'proxy_ids', 'sealed_secrets', 'created_at', 'expires_at', 'revoked_at', 'budgets'] as const;
@@ -216,6 +217,7 @@ function toRow(record: InteractionRecord): Row {
     upstream_attempts: record.upstreamAttempts ?? null,
     cache_read_tokens: record.cacheReadTokens ?? null, cache_write_tokens: record.cacheWriteTokens ?? null,
     reasoning_tokens: record.reasoningTokens ?? null, cost_usd: record.costUsd ?? null,
+    attempt_of: record.attemptOf ?? null,
   };
 }
 
@@ -256,5 +258,6 @@ function fromRow(row: Row): InteractionRecord {
     upstreamAttempts: row.upstream_attempts as number | null,
     cacheReadTokens: row.cache_read_tokens as number | null, cacheWriteTokens: row.cache_write_tokens as number | null,
     reasoningTokens: row.reasoning_tokens as number | null, costUsd: row.cost_usd as number | null,
+    attemptOf: row.attempt_of as string | null,
   };
 }
