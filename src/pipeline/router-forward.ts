@@ -63,6 +63,7 @@ export async function forwardWithFallbacks(attempts: readonly PreparedAttempt[],
     // The next deployment is tried while there is one and time is left (`upstream.retries.deadlineMs`).
     if (failure !== null && next && Date.now() - startedAt < retries.deadlineMs) {
       if (result.success) result.body.destroy();
+      recorder.countRetry('fallback');
       const row = recorder.attempt(attemptStart);
       row.provider = attempt.deployment.provider;
       row.model = attempt.deployment.model;
