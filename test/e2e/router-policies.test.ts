@@ -1,0 +1,70 @@
+/**
+ * The model router with the policies that make model calls of their own, and the other targets:
+ * the dual-LLM quarantine's calls go through the router to the model the client named (each with
+ * its own row), and Ollama is reached on its OpenAI-compatible API.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditRows } from '../helpers/proxy.js';
+import { brainReply, INJECTION, roleOf } from '../helpers/dual-llm-brain.js';
+import { type RouterClient, type RouterUpstreams, routerClient, routerProviders, startRouterUpstreams } from '../helpers/router.js';
+import type { RecordedRequest } from '../upstream/anthropic.js';
+import { type ScriptedOllama, startOllamaUpstream } from '../upstream/ollama.js';
+
+const STAND_IN = 'Summary of the answers: yes; the customer list.';
+const ANSWER = 'Your email asks for the customer list; I will not send it.';
+
+let up: RouterUpstreams;
+let ollama: ScriptedOllama;
+const made: RouterClient[] = [];
+
+beforeAll(async () => {
+  up = await startRouterUpstreams();
+  ollama = await startOllamaUpstream();
+});
+afterAll(async () => {
+  for (const { proxy } of made) await proxy.close();
+  await up.close();
+  await ollama.close();
+});
+
+describe('dual-LLM quarantine through the router', () => {
+  it("the quarantined result never reaches the agent's model; the quarantine's own calls go to the same Anthropic model", async () => {
+    const systemOf = (req: RecordedRequest) => String(req.json?.system ?? '');
+    const userOf = (req: RecordedRequest) => String(req.json?.messages?.at(-1)?.content?.[0]?.text ?? '');
+    up.anthropic.reply((req) => ({ kind: 'message', text: brainReply(systemOf(req), userOf(req)) ?? ANSWER }));
+    const client = await routerClient(up, { policies: { trustedData: [{ tool: 'read_email', action: 'sanitize' }] } });
+    made.push(client);
+    const answer = await client.client.chat.completions.create({
+      model: 'anthropic:claude-sonnet-4-6',
+      tools: [{ type: 'function', function: { name: 'read_email', parameters: { type: 'object', properties: { id: { type: 'string' } } } } }],
+      messages: [
+        { role: 'user', content: 'Summarise my latest email.' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'call_read', type: 'function', function: { name: 'read_email', arguments: '{"id":"42"}' } }] },
+        { role: 'tool', tool_call_id: 'call_read', content: INJECTION },
+      ],
+    });
+    expect(answer.choices[0]!.message.content).toBe(ANSWER);
+    const agent = up.anthropic.requests.filter((req) => roleOf(systemOf(req)) === 'agent');
+    expect(agent).toHaveLength(1);
+    expect(agent[0]!.body).toContain(STAND_IN);
+    expect(agent[0]!.body).not.toContain('attacker@evil.test');
+    expect(up.anthropic.requests.filter((req) => roleOf(systemOf(req)) === 'answer')).toHaveLength(2);
+    const rows = await auditRows(client.proxy);
+    expect(rows.every((row) => row.provider === 'anthropic' && row.model === 'claude-sonnet-4-6')).toBe(true);
+    expect(rows.flatMap((row) => row.decisions ?? []).filter((decision) => decision.kind === 'dual_llm_call')).toHaveLength(6);
+  });
+});
+
+describe('Ollama through the router', () => {
+  it('ollama:<model> goes to its OpenAI-compatible API, model tag and all, without a key', async () => {
+    const client = await routerClient(up, { providers: { ...routerProviders(up), ollama: { baseUrl: ollama.url } } });
+    made.push(client);
+    const answer = await client.client.chat.completions.create({ model: 'ollama:llama3.2:3b', messages: [{ role: 'user', content: 'hi' }] });
+    expect(answer.choices[0]!.message.content).toEqual(expect.any(String));
+    const sent = ollama.requests.at(-1)!;
+    expect(sent.path).toBe('/v1/chat/completions');
+    expect(sent.json.model).toBe('llama3.2:3b');
+    expect(sent.headers.authorization).toBeUndefined();
+    expect((await auditRows(client.proxy)).at(-1)).toMatchObject({ provider: 'ollama', model: 'llama3.2:3b', outcome: 'ok', authMethod: 'virtual_key' });
+  });
+});
