@@ -20,6 +20,7 @@ import { createRateLimiter } from './pipeline/rate-limit-stage.js';
 import { createBudgeter } from './pipeline/budget-stage.js';
 import { AUDIT_FAILED, Recorder } from './pipeline/record.js';
 import { DEFAULT_PROFILE_ID, routeNative, routePath } from './pipeline/route.js';
+import { routeRouter } from './pipeline/route-router.js';
 import { createPriceBook } from './pricing/price-book.js';
 import { providerAdapters } from './providers/registry.js';
 import type { ProviderAdapter } from './providers/types.js';
@@ -220,7 +221,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
         });
       }
       const recorder = new Recorder(recorderDeps, performance.now());
-      return admit(request, url.search, routePath(request.method, url.pathname, profileIds), recorder);
+      return admit(request, url.search, routeRouter(request.method, url.pathname, profileIds) ?? routePath(request.method, url.pathname, profileIds), recorder);
     },
     [IN_PROCESS](request, target) {
       const recorder = new Recorder(recorderDeps, performance.now());
@@ -240,7 +241,8 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
     },
     [BODY_LIMIT]: config.limits.maxRequestBodyBytes,
     [REFUSE](method, path, message) {
-      return refuseForLackOfRoom(routePath(method, path.split('?')[0]!, profileIds), new Recorder(recorderDeps, performance.now()), message);
+      const pathname = path.split('?')[0]!;
+      return refuseForLackOfRoom(routeRouter(method, pathname, profileIds) ?? routePath(method, pathname, profileIds), new Recorder(recorderDeps, performance.now()), message);
     },
     flush: () => auditLog.flush(),
     close({ drainMs = 0 } = {}) {

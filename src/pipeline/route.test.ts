@@ -127,16 +127,3 @@ describe('routeNative (in-process: a path relative to the upstream base URL)', (
     expect(routeNative(openaiAdapter, 'GET', segments, DEFAULT_PROFILE_ID).kind).toBe('unknown-path');
   });
 });
-
-describe('routePath: the model router', () => {
-  it.each(['/router/chat/completions', '/model-router/chat/completions'])('%s is the router, in the default profile', (path) => {
-    expect(summary(routePath('POST', path, PROFILES))).toMatchObject({ kind: 'router', profileId: DEFAULT_PROFILE_ID, operation: 'chat', nativePath: '/chat/completions' });
-  });
-  it('/router/<proxyId>/chat/completions is the router in that profile', () => {
-    expect(summary(routePath('POST', '/router/billing/chat/completions', PROFILES))).toMatchObject({ kind: 'router', profileId: 'billing' });
-  });
-  it('any other router path is unknown, naming the one it serves', () => {
-    const result = routePath('POST', '/router/responses', PROFILES);
-    expect(result).toMatchObject({ kind: 'unknown-path', message: expect.stringContaining('POST /chat/completions') });
-  });
-});

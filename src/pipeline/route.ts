@@ -1,5 +1,4 @@
 import { providerAdapters } from '../providers/registry.js';
-import { ROUTER_PATHS, routerAdapter } from '../router/router-adapter.js';
 import type { OperationRoute, ProviderAdapter, RouteMatch } from '../providers/types.js';
 import { PROVIDER_NAMES, type ProviderName } from '../types.js';
 
@@ -7,7 +6,7 @@ export const DEFAULT_PROFILE_ID = 'default';
 
 export type RouteResult =
   | { kind: 'match'; adapter: ProviderAdapter; profileId: string; match: RouteMatch }
-  /** The model router (`/router/...`): OpenAI's format in, the provider the body's `model` names behind. */
+  /** The model router (`/router/...`, route-router.ts): OpenAI's format in, the provider the body's `model` names behind. */
   | { kind: 'router'; adapter: ProviderAdapter; profileId: string; match: RouteMatch }
   | { kind: 'unknown-path'; adapter: ProviderAdapter; profileId: string; message: string }
   | { kind: 'unknown-provider'; message: string };
@@ -21,8 +20,7 @@ export function routePath(method: string, pathname: string, profileIds: Readonly
   // A leading "/" gives an empty first segment; any other empty segment ("//") is refused.
   if (segments[0] !== '' || segments.length < 2) return unknownProvider(pathname);
   const providerName = segments[1] as ProviderName;
-  const router = ROUTER_PATHS.has(segments[1]!);
-  const adapter = router ? routerAdapter : PROVIDER_NAMES.includes(providerName) ? providerAdapters[providerName] : undefined;
+  const adapter = PROVIDER_NAMES.includes(providerName) ? providerAdapters[providerName] : undefined;
   if (!adapter) return unknownProvider(pathname);
   let rest = segments.slice(2);
   let profileId = DEFAULT_PROFILE_ID;
@@ -30,9 +28,7 @@ export function routePath(method: string, pathname: string, profileIds: Readonly
     profileId = rest[0];
     rest = rest.slice(1);
   }
-  const routed = routeNative(adapter, method, rest, profileId);
-  if (!router) return routed;
-  return routed.kind === 'match' ? { ...routed, kind: 'router' } : { kind: 'unknown-path', adapter, profileId, message: `Unknown request URL: ${method} ${truncate(`/${rest.join('/')}`)}. The router serves only POST /chat/completions.` };
+  return routeNative(adapter, method, rest, profileId);
 }
 
 /** Routes a path relative to the provider's base URL, given as segments. */
@@ -65,7 +61,7 @@ function matchSegments(route: OperationRoute, method: string, segments: readonly
 function unknownProvider(pathname: string): RouteResult {
   return {
     kind: 'unknown-provider',
-    message: `No provider at ${truncate(pathname)}. Point your SDK at <mount>/<provider>[/<proxyId>], where provider is one of: ${PROVIDER_NAMES.join(', ')}; or at <mount>/router for the model router.`,
+    message: `No provider at ${truncate(pathname)}. Point your SDK at <mount>/<provider>[/<proxyId>], where provider is one of: ${PROVIDER_NAMES.join(', ')}.`,
   };
 }
 
