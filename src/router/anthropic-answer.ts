@@ -48,8 +48,9 @@ function usageCounts(usage: unknown, before?: UsageCounts): UsageCounts | null {
   if (!isRecord(usage)) return before ?? null;
   const count = (value: unknown, fallback = 0) => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
   const cached = count(usage.cache_read_input_tokens, before?.cached ?? 0);
-  const prompt = usage.input_tokens === undefined && before ? before.prompt : count(usage.input_tokens) + cached + count(usage.cache_creation_input_tokens);
-  return { prompt, completion: count(usage.output_tokens, before?.completion ?? 0), cached };
+  const cacheWrite = count(usage.cache_creation_input_tokens, before?.cacheWrite ?? 0);
+  const prompt = usage.input_tokens === undefined && before ? before.prompt : count(usage.input_tokens) + cached + cacheWrite;
+  return { prompt, completion: count(usage.output_tokens, before?.completion ?? 0), cached, cacheWrite };
 }
 
 /** Translates an Anthropic Messages stream (named SSE events) into Chat Completions chunks. */

@@ -143,12 +143,14 @@ export interface UsageCounts {
   prompt: number;
   completion: number;
   cached?: number;
+  /** Prompt-cache writes (Anthropic), reported as OpenRouter does: `prompt_tokens_details.cache_write_tokens`. */
+  cacheWrite?: number;
   reasoning?: number;
 }
 
 export function openaiUsage(counts: UsageCounts): Record<string, unknown> {
   const usage: Record<string, unknown> = { prompt_tokens: counts.prompt, completion_tokens: counts.completion, total_tokens: counts.prompt + counts.completion };
-  if (counts.cached) usage.prompt_tokens_details = { cached_tokens: counts.cached };
+  if (counts.cached || counts.cacheWrite) usage.prompt_tokens_details = { cached_tokens: counts.cached ?? 0, ...(counts.cacheWrite ? { cache_write_tokens: counts.cacheWrite } : {}) };
   if (counts.reasoning) usage.completion_tokens_details = { reasoning_tokens: counts.reasoning };
   return usage;
 }

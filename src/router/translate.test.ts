@@ -65,7 +65,7 @@ describe('Anthropic -> OpenAI answer', () => {
       content: [{ type: 'thinking', thinking: 'hmm', signature: 's' }, { type: 'text', text: 'On it.' }, { type: 'tool_use', id: 't1', name: 'f', input: { a: 1 } }],
       usage: { input_tokens: 5, output_tokens: 7, cache_read_input_tokens: 3, cache_creation_input_tokens: 2 },
     });
-    expect(answer).toMatchObject({ id: 'msg_1', model: 'claude-x', choices: [{ finish_reason: 'tool_calls', message: { content: 'On it.', tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] } }], usage: { prompt_tokens: 10, completion_tokens: 7, prompt_tokens_details: { cached_tokens: 3 } } });
+    expect(answer).toMatchObject({ id: 'msg_1', model: 'claude-x', choices: [{ finish_reason: 'tool_calls', message: { content: 'On it.', tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] } }], usage: { prompt_tokens: 10, completion_tokens: 7, prompt_tokens_details: { cached_tokens: 3, cache_write_tokens: 2 } } });
   });
   it('a stream: tool input pieces land on the call by its block index; usage and [DONE] at message_stop', () => {
     const translator = anthropicStreamTranslator();

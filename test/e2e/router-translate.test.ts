@@ -8,7 +8,7 @@
 import type OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Proxy } from '../../src/index.js';
-import { auditRows } from '../helpers/proxy.js';
+import { auditRows, rawRequest } from '../helpers/proxy.js';
 import { ANTHROPIC_KEY, GEMINI_KEY, type RouterUpstreams, routerClient, startRouterUpstreams } from '../helpers/router.js';
 
 const PIXEL = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -25,10 +25,11 @@ const CONVERSATION: OpenAI.ChatCompletionMessageParam[] = [
 let up: RouterUpstreams;
 let client: OpenAI;
 let proxy: Proxy;
+let key: string;
 
 beforeAll(async () => {
   up = await startRouterUpstreams();
-  ({ client, proxy } = await routerClient(up, { models: { smart: 'anthropic:claude-sonnet-4-6', quick: 'gemini:gemini-2.5-flash' } }));
+  ({ client, proxy, key } = await routerClient(up, { models: { smart: 'anthropic:claude-sonnet-4-6', quick: 'gemini:gemini-2.5-flash' } }));
 });
 afterAll(async () => {
   await proxy.close();
@@ -44,7 +45,7 @@ const lastRow = async () => (await auditRows(proxy)).at(-1)!;
 
 describe('OpenAI -> Anthropic Messages', () => {
   it('translates system, image, tool call and result, tools and tool choice; the answer text and usage come back as OpenAI', async () => {
-    up.anthropic.reply({ kind: 'message', text: 'A pixel. Sunny in Paris.', usage: { input_tokens: 30, output_tokens: 8, cache_read_input_tokens: 10 } });
+    up.anthropic.reply({ kind: 'message', text: 'A pixel. Sunny in Paris.', usage: { input_tokens: 30, output_tokens: 8, cache_read_input_tokens: 10, cache_creation_input_tokens: 5 } });
     const completion = await client.chat.completions.create({ model: 'anthropic:claude-sonnet-4-6', messages: CONVERSATION, tools: [WEATHER], tool_choice: 'auto', max_tokens: 100, stop: 'END' });
     const sent = up.anthropic.requests[0]!;
     expect(sent.path).toBe('/v1/messages');
@@ -67,8 +68,22 @@ describe('OpenAI -> Anthropic Messages', () => {
     expect(completion.object).toBe('chat.completion');
     expect(completion.choices[0]!.message.content).toBe('A pixel. Sunny in Paris.');
     expect(completion.choices[0]!.finish_reason).toBe('stop');
-    expect(completion.usage).toMatchObject({ prompt_tokens: 40, completion_tokens: 8, total_tokens: 48, prompt_tokens_details: { cached_tokens: 10 } });
-    expect(await lastRow()).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-6', operation: 'chat', status: 200, outcome: 'ok', inputTokens: 40, outputTokens: 8, cacheReadTokens: 10, attemptOf: null });
+    expect(completion.usage).toMatchObject({ prompt_tokens: 45, completion_tokens: 8, total_tokens: 53, prompt_tokens_details: { cached_tokens: 10, cache_write_tokens: 5 } });
+    expect(await lastRow()).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-6', operation: 'chat', status: 200, outcome: 'ok', inputTokens: 45, outputTokens: 8, cacheReadTokens: 10, cacheWriteTokens: 5, costUsd: expect.any(Number), attemptOf: null });
+  });
+
+  it('usage costs what the same usage costs when Anthropic is called directly (cache reads and writes priced as such)', async () => {
+    const usage = { input_tokens: 1000, output_tokens: 200, cache_read_input_tokens: 4000, cache_creation_input_tokens: 3000 };
+    up.anthropic.reply({ kind: 'message', text: 'ok', usage });
+    await client.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: 'hi' }] });
+    const routed = await lastRow();
+    const direct = await proxy.handle(rawRequest('/anthropic/v1/messages', { body: { model: 'claude-sonnet-4-6', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01' } }));
+    expect(direct.status).toBe(200);
+    await direct.text();
+    const native = await lastRow();
+    expect(native.provider).toBe('anthropic');
+    expect(routed.costUsd).toEqual(expect.any(Number));
+    expect(routed.costUsd).toBeCloseTo(native.costUsd!, 12);
   });
 
   it('a tool call comes back as an OpenAI tool call, JSON and stream', async () => {
