@@ -54,6 +54,7 @@ export function toAnthropicRequest(json: Record<string, unknown>, model: string)
   const body: Record<string, unknown> = { model, max_tokens: maxTokens(json) ?? ANTHROPIC_DEFAULT_MAX_TOKENS, messages };
   if (system.length > 0) body.system = system.join('\n\n');
   if (json.stream === true) body.stream = true;
+  // OpenAI's scale runs to 2, Anthropic's to 1: above it, the most Anthropic allows.
   if (typeof json.temperature === 'number') body.temperature = Math.min(json.temperature, 1);
   if (typeof json.top_p === 'number') body.top_p = json.top_p;
   const stop = stopSequences(json.stop);

@@ -50,7 +50,8 @@ export const ROUTER_TARGETS: Partial<Record<ProviderName, RouterTarget>> = {
     errorMessage: (text) => nestedMessage(text),
   },
   gemini: {
-    path: (model, stream) => `/v1beta/models/${encodeURIComponent(model)}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
+    // `gemini:models/gemini-2.5-flash` and `gemini:gemini-2.5-flash` name the same model.
+    path: (model, stream) => `/v1beta/models/${encodeURIComponent(model.replace(/^models\//, ''))}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
     headers: {},
     body: (json) => toGeminiRequest(json),
     answer: fromGeminiResponse,

@@ -132,3 +132,12 @@ describe('OpenAI <-> Gemini', () => {
     expect(() => cut.end()).toThrow(/without saying why it finished/);
   });
 });
+
+describe('ROUTER_TARGETS', () => {
+  it('Gemini: the model in the path, with or without its models/ prefix; alt=sse for a stream', async () => {
+    const { ROUTER_TARGETS } = await import('./targets.js');
+    expect(ROUTER_TARGETS.gemini!.path('models/gemini-2.5-flash', true)).toBe('/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
+    expect(ROUTER_TARGETS.gemini!.path('gemini-2.5-flash', false)).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
+    expect(ROUTER_TARGETS.ollama!.path('llama3.2:3b', false)).toBe('/v1/chat/completions');
+  });
+});
