@@ -84,7 +84,7 @@ export async function dispatchRouter(request: Request, search: string, route: Ro
       { credential, provider: deployment.provider, proxyId: profileId, auth: deps.config.profiles[profileId]?.auth ?? deps.config.auth, configuredKey: configuredKey(deps.config, deployment.provider, profileId), requiresCredential: providerAdapters[deployment.provider]?.requiresCredential ?? true },
       { store: deps.store, secretBox: deps.secretBox, verifyJwt: deps.jwtVerifiers.get(profileId) },
     );
-    if (!auth.success) return reject(auth.status, auth.message, auth.status === 403 ? 'permission_error' : auth.status === 503 ? 'upstream_error' : 'authentication_error');
+    if (!auth.success) return reject(auth.status, `The router cannot call ${deployment.provider}:${deployment.model}: ${auth.message}`, auth.status === 403 ? 'permission_error' : auth.status === 503 ? 'upstream_error' : 'authentication_error');
     if (auth.principal.method === 'provider_key') return reject(401, ROUTER_PROVIDER_KEY, 'authentication_error');
     recorder.authMethod = auth.principal.method;
     recorder.virtualKeyId = auth.principal.virtualKeyId ?? null;

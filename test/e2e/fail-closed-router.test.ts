@@ -154,6 +154,14 @@ describe('requests the router cannot route are refused with a clear error in Ope
     expect(JSON.stringify(await lastRow())).not.toContain('sk-ant-api03-clients-own-key');
   });
 
+  it('a virtual key that may not call a deployment\'s provider is refused before anything goes out, naming it', async () => {
+    const { key } = await proxy.keys.create({ name: 'anthropic-only', providers: ['anthropic'] });
+    const limited = new OpenAI({ apiKey: key, baseURL: 'http://proxy/router', maxRetries: 0, fetch: (input, init) => proxy.handle(new Request(String(input), init)) });
+    const error = await limited.chat.completions.create({ model: 'gemini:gemini-2.5-flash', messages: clean }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ status: 403, message: expect.stringContaining('The router cannot call gemini:gemini-2.5-flash: The virtual key may not call gemini.') });
+    expect(up.gemini.requests).toHaveLength(0);
+  });
+
   it.each([
     ['no provider', 'gpt-4o', 'neither "<provider>:<model>"'],
     ['an unknown provider', 'mystery:model-1', 'cannot reach the provider "mystery"'],
