@@ -5,7 +5,7 @@
  * and the answer translated back is judged as OpenAI's. Usage and cost are recorded under the
  * provider and model that answered.
  */
-import { authenticate } from '../auth/index.js';
+import { type Principal, authenticate } from '../auth/index.js';
 import { readAnyCredential } from '../auth/credential.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { keyBudgetRules } from '../policy/key-budgets.js';
@@ -56,6 +56,8 @@ export async function dispatchRouter(request: Request, search: string, route: Ro
   } catch {
     return reject(400, 'The request body is not valid UTF-8.', 'invalid_request_error');
   }
+  recorder.setSecrets(credential);
+  recorder.setRequestBody(text);
   if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return reject(400, `The request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`, 'invalid_request_error');
   let json: unknown;
   try {
@@ -76,24 +78,17 @@ export async function dispatchRouter(request: Request, search: string, route: Ro
   recorder.model = first!.model;
   recorder.stream = view.stream;
 
-  // Each deployment's key, by the same rules as a call to its provider: all settled before any goes out.
-  const keys: (string | undefined)[] = [];
-  let keyBudgets: ReturnType<typeof keyBudgetRules> = [];
-  for (const deployment of resolved.deployments) {
-    const auth = await authenticate(
-      { credential, provider: deployment.provider, proxyId: profileId, auth: deps.config.profiles[profileId]?.auth ?? deps.config.auth, configuredKey: configuredKey(deps.config, deployment.provider, profileId), requiresCredential: providerAdapters[deployment.provider]?.requiresCredential ?? true },
-      { store: deps.store, secretBox: deps.secretBox, verifyJwt: deps.jwtVerifiers.get(profileId) },
-    );
-    if (!auth.success) return reject(auth.status, `The router cannot call ${deployment.provider}:${deployment.model}: ${auth.message}`, auth.status === 403 ? 'permission_error' : auth.status === 503 ? 'upstream_error' : 'authentication_error');
-    if (auth.principal.method === 'provider_key') return reject(401, ROUTER_PROVIDER_KEY, 'authentication_error');
-    recorder.authMethod = auth.principal.method;
-    recorder.virtualKeyId = auth.principal.virtualKeyId ?? null;
-    if (auth.principal.userId !== undefined) recorder.context = { ...recorder.context, userId: auth.principal.userId };
-    keys.push(auth.upstreamKey);
-    if (keys.length === 1 && auth.principal.keyBudgets) keyBudgets = keyBudgetRules(auth.principal.keyBudgets);
-  }
+  const authorized = await authorize(resolved.deployments, credential, profileId, deps);
+  if (!authorized.success) return reject(authorized.status, authorized.message, authorized.type);
+  const { keys, principal } = authorized;
+  recorder.authMethod = principal.method;
+  recorder.virtualKeyId = principal.virtualKeyId ?? null;
+  // An identity the token proves wins over one the headers merely claim.
+  if (principal.userId !== undefined) recorder.context = { ...recorder.context, userId: principal.userId };
+  // The keys never reach the audit trail, even where the client's body quotes them.
   recorder.setSecrets(credential, ...keys);
   recorder.setRequestBody(text);
+  const keyBudgets = principal.keyBudgets ? keyBudgetRules(principal.keyBudgets) : [];
 
   const profile = deps.config.profiles[profileId];
   const policy = profile?.policies ?? deps.config.policies;
@@ -126,6 +121,32 @@ export async function dispatchRouter(request: Request, search: string, route: Ro
     signal: request.signal,
     answer: { adapter, operation, policy, guard: stage.guard, tainted: stage.tainted, injectedUsage },
   });
+}
+
+type Authorized = { success: true; keys: (string | undefined)[]; principal: Principal } | { success: false; status: number; message: string; type: string };
+
+/**
+ * Each deployment's upstream key, by the same rules as a call to its provider (a virtual key's
+ * scope and secrets, a token, the configured keys), all settled before anything goes out. A
+ * client's own provider key is refused: it belongs to one provider, the router may pick another.
+ */
+async function authorize(deployments: readonly Deployment[], credential: string | undefined, profileId: string, deps: DispatchDeps): Promise<Authorized> {
+  const keys: (string | undefined)[] = [];
+  let principal: Principal | undefined;
+  for (const deployment of deployments) {
+    const auth = await authenticate(
+      { credential, provider: deployment.provider, proxyId: profileId, auth: deps.config.profiles[profileId]?.auth ?? deps.config.auth, configuredKey: configuredKey(deps.config, deployment.provider, profileId), requiresCredential: providerAdapters[deployment.provider]?.requiresCredential ?? true },
+      { store: deps.store, secretBox: deps.secretBox, verifyJwt: deps.jwtVerifiers.get(profileId) },
+    );
+    if (!auth.success) {
+      const type = auth.status === 403 ? 'permission_error' : auth.status === 503 ? 'upstream_error' : 'authentication_error';
+      return { success: false, status: auth.status, message: `The router cannot call ${deployment.provider}:${deployment.model}: ${auth.message}`, type };
+    }
+    if (auth.principal.method === 'provider_key') return { success: false, status: 401, message: ROUTER_PROVIDER_KEY, type: 'authentication_error' };
+    principal ??= auth.principal;
+    keys.push(auth.upstreamKey);
+  }
+  return { success: true, keys, principal: principal! };
 }
 
 /** The request in the deployment's format, for its upstream; throws TranslateError. */
