@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { openaiErrorBody } from '../providers/openai/index.js';
 import type { StreamEvent } from '../providers/types.js';
-import { errorEvent } from '../router/openai-shapes.js';
+import { errorEvent } from '../router/openai-answer.js';
 import type { StreamTranslator } from '../router/stream-translator.js';
 import { TranslateError } from '../router/translate-error.js';
 import type { ForwardResult } from './forward.js';

@@ -4,7 +4,7 @@
  */
 import { isRecord } from '../providers/shared/json.js';
 import type { StreamEvent } from '../providers/types.js';
-import { ChunkWriter, DONE_EVENT, type UsageCounts, errorEvent, openaiCompletion, openaiToolCall } from './openai-shapes.js';
+import { ChunkWriter, DONE_EVENT, type UsageCounts, errorEvent, openaiCompletion, openaiToolCall } from './openai-answer.js';
 import type { StreamTranslator } from './stream-translator.js';
 import { TranslateError, demand } from './translate-error.js';
 

@@ -1,6 +1,6 @@
 /** OpenAI Chat Completions request -> Anthropic Messages request. Pure. */
 import { isRecord } from '../providers/shared/json.js';
-import { type ContentPiece, assistantCalls, contentPieces, contentText, functionTools, maxTokens, refuseUntranslatable, stopSequences, toolChoice } from './openai-shapes.js';
+import { type ContentPiece, assistantCalls, contentPieces, contentText, functionTools, maxTokens, refuseUntranslatable, stopSequences, toolChoice } from './openai-request.js';
 import { TranslateError, demand } from './translate-error.js';
 
 /** Anthropic requires `max_tokens`; this is used when the client set none. */

@@ -1,6 +1,6 @@
 /** OpenAI Chat Completions request -> Gemini `generateContent` request. Pure. */
 import { isRecord } from '../providers/shared/json.js';
-import { type ContentPiece, assistantCalls, contentPieces, contentText, functionTools, maxTokens, refuseUntranslatable, stopSequences, toolChoice } from './openai-shapes.js';
+import { type ContentPiece, assistantCalls, contentPieces, contentText, functionTools, maxTokens, refuseUntranslatable, stopSequences, toolChoice } from './openai-request.js';
 import { TranslateError, demand } from './translate-error.js';
 
 type Part = Record<string, unknown>;
