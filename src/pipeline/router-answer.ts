@@ -15,6 +15,9 @@ import { sseSplitter } from './stream-splitters.js';
 
 type Upstream = Extract<ForwardResult, { success: true }>;
 
+/** OpenAI's error types by status, for an upstream's error retold in OpenAI's shape. */
+const ERROR_TYPES: Readonly<Record<number, string>> = { 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error', 429: 'rate_limit_error' };
+
 export type TranslatedAnswer =
   | { success: true; upstream: Upstream }
   | { success: false; status: number; message: string; outcome: 'upstream_error' | 'client_aborted' };
@@ -54,7 +57,7 @@ export async function translateAnswer(result: Upstream, attempt: PreparedAttempt
   } else {
     // An error in OpenAI's shape, so the openai SDK raises its own error class for the status.
     const message = target.errorMessage(text) ?? `The ${deployment.provider} upstream answered ${result.status}.`;
-    translated = openaiErrorBody(`${deployment.provider}: ${message}`, result.status === 429 ? 'rate_limit_error' : result.status >= 500 ? 'upstream_error' : 'invalid_request_error');
+    translated = openaiErrorBody(`${deployment.provider}: ${message}`, ERROR_TYPES[result.status] ?? (result.status >= 500 ? 'upstream_error' : 'invalid_request_error'));
   }
   const headers = new Headers(result.headers);
   headers.set('content-type', 'application/json');

@@ -9,7 +9,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Proxy } from '../../src/index.js';
 import { auditRows, rawRequest } from '../helpers/proxy.js';
-import { type RouterUpstreams, routerClient, startRouterUpstreams } from '../helpers/router.js';
+import { ANTHROPIC_KEY, GEMINI_KEY, type RouterUpstreams, routerClient, startRouterUpstreams } from '../helpers/router.js';
 import { sseEvent } from '../upstream/anthropic.js';
 import { googleJson } from '../upstream/gemini.js';
 
@@ -142,6 +142,22 @@ describe('an answer the translator cannot read is refused, not passed through', 
     up.anthropic.reply({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: sseEvent('message_start', { type: 'message_start', message: { id: 'm', model: 'c', content: [], usage: { input_tokens: 1, output_tokens: 1 } } }) });
     const { error } = await drain(await client.chat.completions.create({ model: 'anthropic:claude-sonnet-4-6', messages: clean, stream: true }));
     expect(error).toMatchObject({ message: expect.stringContaining('ended before its message_stop') });
+  });
+});
+
+describe('keys', () => {
+  it('an upstream error quoting the configured key never passes it on, nor does any row hold a key', async () => {
+    up.anthropic.reply({ kind: 'error', status: 401, body: { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key: ${ANTHROPIC_KEY}` } } });
+    up.gemini.reply({ kind: 'error', status: 400, body: { error: { code: 400, message: `API key not valid: ${GEMINI_KEY}`, status: 'INVALID_ARGUMENT' } } });
+    for (const model of ['anthropic:claude-sonnet-4-6', 'gemini:gemini-2.5-flash']) {
+      const error = await client.chat.completions.create({ model, messages: clean }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(model.startsWith('anthropic') ? OpenAI.AuthenticationError : OpenAI.BadRequestError);
+      expect((error as Error).message).toContain('[REDACTED:upstream_key]');
+      expect(JSON.stringify((error as InstanceType<typeof OpenAI.APIError>).error)).not.toMatch(/sk-ant-api03-router|AIzaSy-router/);
+    }
+    const rows = JSON.stringify(await auditRows(proxy));
+    expect(rows).not.toContain(ANTHROPIC_KEY);
+    expect(rows).not.toContain(GEMINI_KEY);
   });
 });
 
