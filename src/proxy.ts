@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Registry } from 'prom-client';
-import { DEFAULT_BASE_URLS, type ProxyConfig } from './config/schema.js';
+import type { ProxyConfig } from './config/schema.js';
 import { createJwtVerifier } from './auth/jwks.js';
 import { createSecretBox } from './auth/secret-box.js';
 import { type VirtualKeys, createVirtualKeys } from './auth/virtual-key.js';
@@ -23,11 +23,12 @@ import { DEFAULT_PROFILE_ID, routeNative, routePath } from './pipeline/route.js'
 import { routeRouter } from './pipeline/route-router.js';
 import { createPriceBook } from './pricing/price-book.js';
 import { providerAdapters } from './providers/registry.js';
+import { type ProviderSet, createProviderSet } from './providers/provider-set.js';
 import type { ProviderAdapter } from './providers/types.js';
 import { createAuditLog } from './store/audit-log.js';
 import { openStore } from './store/open-store.js';
 import { createProxyMetrics } from './telemetry/metrics.js';
-import { PROVIDER_NAMES, type ProviderName, type Store } from './types.js';
+import type { Store } from './types.js';
 
 /** Where a request that was addressed to the provider itself (in-process) should go. */
 export interface InProcessTarget {
@@ -99,7 +100,7 @@ interface BaseUrlMatch {
  */
 export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {}): Proxy {
   const config = validateConfig(input);
-  const baseUrls = Object.fromEntries(PROVIDER_NAMES.map((name) => [name, config.providers[name]?.baseUrl ?? DEFAULT_BASE_URLS[name]])) as Record<ProviderName, string>;
+  const providers = createProviderSet(config.providers);
   const store = typeof config.store === 'string' ? openStore(config.store, config.audit) : config.store;
   const metrics = createProxyMetrics(config.metrics.registry, config.metrics.maxLabelValues);
   const alerts = createAuditAlerts(metrics, config.audit.onFailure);
@@ -113,7 +114,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
   const upstream = createUpstreamClient(config.upstream);
   const profileIds = new Set(Object.keys(config.profiles));
   // The price table loads now, in the background: the first answer waits for it only if it comes first.
-  const prices = createPriceBook(config.pricing);
+  const prices = createPriceBook(config.pricing, providers.keys());
   const recorderDeps = { metrics, auditLog, keepBodies: config.audit.bodies, maxBodyBytes: config.audit.maxBodyBytes, onAuditFailure: config.audit.onFailure, prices };
   const secretBox = createSecretBox(config.masterKey ?? process.env.ARCHESTRA_MASTER_KEY);
   const jwtVerifiers = new Map<string, ReturnType<typeof createJwtVerifier>>();
@@ -131,7 +132,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
   const deps: DispatchDeps = {
     config,
     upstream,
-    baseUrls,
+    providers,
     store,
     secretBox,
     jwtVerifiers,
@@ -166,7 +167,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
     },
   };
   const keys = createVirtualKeys(store, secretBox);
-  const baseUrlMatches = upstreamBaseUrls(baseUrls);
+  const baseUrlMatches = upstreamBaseUrls(providers);
   const inFlight = createInFlight(config.limits.maxInFlight);
   let closing: Promise<void> | null = null;
   let closed = false;
@@ -221,7 +222,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
         });
       }
       const recorder = new Recorder(recorderDeps, performance.now());
-      return admit(request, url.search, routeRouter(request.method, url.pathname, profileIds) ?? routePath(request.method, url.pathname, profileIds), recorder);
+      return admit(request, url.search, routeRouter(request.method, url.pathname, profileIds) ?? routePath(request.method, url.pathname, profileIds, providers), recorder);
     },
     [IN_PROCESS](request, target) {
       const recorder = new Recorder(recorderDeps, performance.now());
@@ -242,7 +243,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
     [BODY_LIMIT]: config.limits.maxRequestBodyBytes,
     [REFUSE](method, path, message) {
       const pathname = path.split('?')[0]!;
-      return refuseForLackOfRoom(routeRouter(method, pathname, profileIds) ?? routePath(method, pathname, profileIds), new Recorder(recorderDeps, performance.now()), message);
+      return refuseForLackOfRoom(routeRouter(method, pathname, profileIds) ?? routePath(method, pathname, profileIds, providers), new Recorder(recorderDeps, performance.now()), message);
     },
     flush: () => auditLog.flush(),
     close({ drainMs = 0 } = {}) {
@@ -266,13 +267,10 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
 }
 
 /** Each provider is recognised by its configured base URL and by its public default. */
-function upstreamBaseUrls(baseUrls: Record<ProviderName, string>): BaseUrlMatch[] {
+function upstreamBaseUrls(providers: ProviderSet): BaseUrlMatch[] {
   const matches: BaseUrlMatch[] = [];
-  for (const name of PROVIDER_NAMES) {
-    const adapter = providerAdapters[name];
-    if (!adapter) continue;
-    const candidates = new Set([baseUrls[name], DEFAULT_BASE_URLS[name]]);
-    for (const candidate of candidates) {
+  for (const { adapter, knownBaseUrls } of providers.values()) {
+    for (const candidate of knownBaseUrls) {
       const url = new URL(candidate);
       matches.push({ adapter, origin: url.origin, pathPrefix: url.pathname.replace(/\/+$/, '') });
     }

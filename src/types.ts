@@ -7,9 +7,16 @@ import type { ApprovalStore, BudgetCounters, RateCounters, UsageQuery, UsageSumm
 export type { ApprovalState, ApprovalRecord, ApprovalQuery, ApprovalDecisionResult, ApprovalDecisionInput, ApprovalStore, RateBucket, RateHold, RateAdmission, RateVerdict, RateCounters, BudgetCounter, BudgetReservation, BudgetVerdict, BudgetSpend, BudgetCounters, UsageDimension, UsageQuery, UsageSummary } from './store-state-types.js';
 export { USAGE_DIMENSIONS } from './store-state-types.js';
 
-export type ProviderName = 'openai' | 'anthropic' | 'gemini' | 'vllm' | 'ollama';
+/** The providers built in, each with a wire format (or, for vLLM, a base URL) of its own. */
+export type BuiltinProviderName = 'openai' | 'anthropic' | 'gemini' | 'vllm' | 'ollama' | 'azure';
 
-export const PROVIDER_NAMES: readonly ProviderName[] = ['openai', 'anthropic', 'gemini', 'vllm', 'ollama'];
+/**
+ * A built-in provider, or an OpenAI-compatible API by the name the configuration gives it
+ * (`providers.groq`, `providers.my-llm`): lower-case letters, digits and `-`.
+ */
+export type ProviderName = BuiltinProviderName | (string & {});
+
+export const PROVIDER_NAMES: readonly BuiltinProviderName[] = ['openai', 'anthropic', 'gemini', 'vllm', 'ollama', 'azure'];
 
 /** Who is calling, from the `X-Archestra-*` headers. Every field is optional. */
 export interface RequestContext {

@@ -6,6 +6,8 @@ import { ConfigError } from '../errors.js';
 import { parseKeyBudget, showKeyBudget } from '../policy/key-budgets.js';
 import { createSqliteStore } from '../store/sqlite-store.js';
 import { PROVIDER_NAMES, type ProviderName } from '../types.js';
+import { createProviderSet } from '../providers/provider-set.js';
+import { validateConfig } from '../config/validate-config.js';
 
 export const KEYS_USAGE = `Usage: archestra-proxy keys create --name NAME [--provider openai ...] [--proxy-id ID ...]
                                   [--secret-env VAR] [--expires 2027-01-01T00:00:00Z] [--budget 50usd/month ...]
@@ -45,7 +47,9 @@ export async function keysCommand(argv: string[]): Promise<number> {
   try {
     if (action === 'create') {
       if (!values.name) throw new ConfigError('keys create needs --name.');
-      const providers = (values.provider ?? []).map(parseProvider);
+      // The built-in providers, and the OpenAI-compatible APIs the configuration serves.
+      const known = new Set<string>([...PROVIDER_NAMES, ...createProviderSet(validateConfig(loaded.proxy).providers).keys()]);
+      const providers = (values.provider ?? []).map((name) => parseProvider(name, known));
       const secrets: Partial<Record<ProviderName, string>> = {};
       if (values['secret-env']) {
         const secret = process.env[values['secret-env']];
@@ -93,7 +97,7 @@ export async function keysCommand(argv: string[]): Promise<number> {
   }
 }
 
-function parseProvider(name: string): ProviderName {
-  if ((PROVIDER_NAMES as readonly string[]).includes(name)) return name as ProviderName;
-  throw new ConfigError(`--provider must be one of ${PROVIDER_NAMES.join(', ')}; got "${name}".`);
+function parseProvider(name: string, known: ReadonlySet<string>): ProviderName {
+  if (known.has(name)) return name;
+  throw new ConfigError(`--provider must be one of ${[...known].join(', ')}; got "${name}".`);
 }

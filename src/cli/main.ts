@@ -6,12 +6,12 @@
  * npx archestra-proxy serve --config proxy.json --port 9000
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_BASE_URLS } from '../config/schema.js';
 import { closestName } from '../config/closest-name.js';
 import { loadConfig } from '../config/load-config.js';
 import { isArchestraError } from '../errors.js';
 import { createProxy } from '../proxy.js';
-import { providerAdapters } from '../providers/registry.js';
+import { createProviderSet } from '../providers/provider-set.js';
+import { validateConfig } from '../config/validate-config.js';
 import { PROVIDER_NAMES } from '../types.js';
 import { VERSION } from '../version.js';
 import { flagError } from './flag-error.js';
@@ -62,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   });
 
-  const served = PROVIDER_NAMES.filter((name) => providerAdapters[name] !== undefined);
+  const served = createProviderSet(validateConfig(loaded.proxy).providers);
   const lines = [
     `Archestra LLM proxy ${VERSION} listening on ${running.url}`,
     `  store: ${typeof loaded.proxy.store === 'string' ? loaded.proxy.store : 'custom'}   metrics: ${running.metricsUrl}${loaded.server.metrics.token ? ' (token required)' : ''}   health: ${running.url}/healthz`,
@@ -70,9 +70,8 @@ async function main(argv: string[]): Promise<number> {
     'Point your SDK at these URLs (what the "Connect" button shows):',
   ];
   for (const proxyId of proxy.profileIds) {
-    for (const provider of served) {
+    for (const [provider, { baseUrl: upstream }] of served) {
       const path = proxyId === 'default' ? `${MOUNT}/${provider}` : `${MOUNT}/${provider}/${proxyId}`;
-      const upstream = loaded.proxy.providers?.[provider]?.baseUrl ?? DEFAULT_BASE_URLS[provider];
       lines.push(`  ${proxyId.padEnd(14)} ${provider.padEnd(10)} ${`${running.url}${path}`.padEnd(48)} -> ${upstream}`);
     }
   }

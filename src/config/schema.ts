@@ -8,6 +8,8 @@ import { modelAliasesSchema } from './router-schema.js';
 import { MEMORY_DEFAULTS } from '../store/memory-store.js';
 import { AUDIT_QUEUE_DEFAULTS } from '../store/audit-log.js';
 import type { Store } from '../types.js';
+import { httpUrl } from './http-url.js';
+import { azureProviderSchema, checkCompatibleProviders, compatibleProviderSchema } from './provider-schema.js';
 
 /** Upstream endpoints used when the configuration names none. vLLM and Ollama are self-hosted. */
 export const DEFAULT_BASE_URLS = {
@@ -24,12 +26,6 @@ export const DEFAULT_BASE_URLS = {
  */
 const RESERVED_PROFILE_IDS = new Set(['v1', 'v1beta', 'api', 'chat', 'models', 'responses', 'embeddings', 'completions']);
 
-const httpUrl = z
-  .string()
-  .refine((value) => /^https?:\/\/[^/?#]+/.test(value) && URL.canParse(value), {
-    message: 'expected an http(s) URL such as https://api.openai.com/v1',
-  })
-  .transform((value) => value.replace(/\/+$/, ''));
 
 export const providerSchema = z.strictObject({
   /** Upstream base URL; the client's native path is appended to it. */
@@ -38,13 +34,26 @@ export const providerSchema = z.strictObject({
   apiKey: z.string().min(1).optional(),
 });
 
-const providersSchema = z.strictObject({
+/**
+ * The built-in providers, and any other name as an OpenAI-compatible API (`groq: {}`, or
+ * `my-llm: { kind: 'openai-compatible', baseUrl }`), served at `/<name>`.
+ */
+const builtinProvidersSchema = z.object({
   openai: providerSchema.optional(),
   anthropic: providerSchema.optional(),
   gemini: providerSchema.optional(),
   vllm: providerSchema.optional(),
   ollama: providerSchema.optional(),
+  azure: azureProviderSchema.optional(),
 });
+
+/** The built-ins' own shapes, and any other name's: TypeScript needs every shape in the index signature. */
+type WithCompatible<Builtin, Compatible> = Builtin & { [name: string]: Builtin[keyof Builtin] | Compatible };
+
+const providersSchema = builtinProvidersSchema.catchall(compatibleProviderSchema.optional()).superRefine(checkCompatibleProviders) as unknown as z.ZodType<
+  WithCompatible<z.output<typeof builtinProvidersSchema>, z.output<typeof compatibleProviderSchema>>,
+  WithCompatible<z.input<typeof builtinProvidersSchema>, z.input<typeof compatibleProviderSchema>>
+>;
 
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 
@@ -86,7 +95,7 @@ const profileSchema = z.strictObject({
   policies: policySchema.optional(),
   /** Per-profile provider keys; the upstream base URLs stay global. */
   providers: z
-    .partialRecord(z.enum(['openai', 'anthropic', 'gemini', 'vllm', 'ollama']), z.strictObject({ apiKey: z.string().min(1) }))
+    .record(z.string(), z.strictObject({ apiKey: z.string().min(1) }))
     .optional(),
   /**
    * This profile's rate limits and budgets; the top-level `limits.rate` and `limits.budgets`

@@ -108,3 +108,28 @@ describe('parseContext: malformed values are refused, naming the header', () => 
     expect(result).toEqual({ success: false, message: expect.stringMatching(/X-Archestra-Meta.*executionId/) });
   });
 });
+
+describe('parseContext: X-Archestra-Run-Id, the execution id by its newer name', () => {
+  const RUN = 'X-Archestra-Run-Id';
+
+  it.each<[string, [string, string][], RequestContext]>([
+    ['alone', [[RUN, 'run-7']], { executionId: 'run-7' }],
+    ['with the same value in X-Archestra-Execution-Id', [[RUN, 'run-7'], [EXECUTION, 'run-7']], { executionId: 'run-7' }],
+    ['over the Meta header, as the individual header does', [[META, 'agent/exec-from-meta/s'], [RUN, 'run-7']], { agentId: 'agent', executionId: 'run-7', sessionId: 's' }],
+    ['empty: absent', [[RUN, ''], [EXECUTION, 'e1']], { executionId: 'e1' }],
+  ])('%s', (_label, pairs, context) => {
+    expect(parseContext(headers(...pairs))).toEqual({ success: true, context });
+  });
+
+  it('both, differing: refused, naming both headers', () => {
+    const result = parseContext(headers([RUN, 'run-7'], [EXECUTION, 'exec-8']));
+    expect(result.success).toBe(false);
+    if (!result.success) expect(result.message).toMatch(/X-Archestra-Run-Id and X-Archestra-Execution-Id/);
+  });
+
+  it('a malformed run id is named by its own header', () => {
+    const result = parseContext(headers([RUN, 'run/7']));
+    expect(result.success).toBe(false);
+    if (!result.success) expect(result.message).toMatch(/^Invalid X-Archestra-Run-Id \(executionId\)/);
+  });
+});

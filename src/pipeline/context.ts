@@ -12,10 +12,13 @@ const HEADERS = {
 
 export const META_HEADER = 'x-archestra-meta';
 
+/** The product's newer name for the execution id header: accepted as its alias. */
+const RUN_ID_HEADER = 'x-archestra-run-id';
+
 export type ContextResult = { success: true; context: RequestContext } | { success: false; message: string };
 
 /**
- * Reads the `X-Archestra-*` headers. `X-Archestra-Meta: <agent-id>/<execution-id>/<session-id>`
+ * Reads the `X-Archestra-*` headers (`X-Archestra-Run-Id` as an alias of `X-Archestra-Execution-Id`). `X-Archestra-Meta: <agent-id>/<execution-id>/<session-id>`
  * fills what the individual headers leave out; individual headers win. A malformed value is an
  * error, never silently dropped, so a typo cannot split an agent's audit trail.
  */
@@ -35,10 +38,17 @@ export function parseContext(headers: Headers): ContextResult {
       context[field] = value;
     }
   }
+  const execution = headers.get(HEADERS.executionId) || null;
+  const run = headers.get(RUN_ID_HEADER) || null;
+  if (execution !== null && run !== null && execution !== run) {
+    return { success: false, message: 'X-Archestra-Run-Id and X-Archestra-Execution-Id name the same id and differ; send one of them (or the same value in both).' };
+  }
   for (const [field, name] of Object.entries(HEADERS) as [keyof RequestContext, string][]) {
-    const value = headers.get(name);
+    // An alias counts as its header, and its errors name it.
+    const alias = field === 'executionId' && execution === null && run !== null;
+    const value = alias ? run : headers.get(name);
     if (value === null || value === '') continue;
-    if (!ID_PATTERN.test(value)) return { success: false, message: invalidMessage(displayName(name), field) };
+    if (!ID_PATTERN.test(value)) return { success: false, message: invalidMessage(displayName(alias ? RUN_ID_HEADER : name), field) };
     context[field] = value;
   }
   return { success: true, context };

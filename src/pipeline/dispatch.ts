@@ -1,10 +1,11 @@
-import { CREDENTIAL_QUERY_PARAMS, readAnyCredential } from '../auth/credential.js';
+import { CREDENTIAL_QUERY_PARAMS, presentedCredential, readAnyCredential } from '../auth/credential.js';
 import { authenticate } from '../auth/index.js';
 import type { JwtResult } from '../auth/jwks.js';
 import type { SecretBox } from '../auth/secret-box.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { openaiAdapter } from '../providers/openai/index.js';
 import type { ProviderAdapter } from '../providers/types.js';
+import type { ProviderSet } from '../providers/provider-set.js';
 import type { ProviderName, Store } from '../types.js';
 import { parseContext } from './context.js';
 import { type UpstreamClient, upstreamHeaders } from './forward.js';
@@ -45,8 +46,8 @@ export interface DispatchDeps {
   /** Prices each answer's usage; its table loads in the background when the proxy is built. */
   prices: PriceBook;
   upstream: UpstreamClient;
-  /** Upstream base URL per provider, from the configuration. */
-  baseUrls: Record<ProviderName, string>;
+  /** The providers served: upstream base URL and headers, from the configuration. */
+  providers: ProviderSet;
   /** Serves the proxy's own model calls (the dual-LLM quarantine) like a client's. */
   self: SelfDispatch;
   /** The dual-LLM quarantine's remembered results, per profile. */
@@ -92,7 +93,9 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (!context.success) return reject(recorder, adapter, 400, context.message, 'invalid_request_error');
   recorder.context = context.context;
 
-  const credential = adapter.readCredential(request.headers, query) ?? readAnyCredential(request.headers);
+  const presented = presentedCredential(request.headers, adapter.readCredential(request.headers, query) ?? readAnyCredential(request.headers));
+  if (!presented.success) return reject(recorder, adapter, 401, presented.message, 'authentication_error');
+  const credential = presented.credential;
   const auth = await authenticate(
     {
       credential,
@@ -114,7 +117,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (auth.principal.userId !== undefined) recorder.context = { ...recorder.context, userId: auth.principal.userId };
   const key = auth.upstreamKey;
   // The keys never reach the audit trail, even where the client's body or an answer quotes them.
-  recorder.setSecrets(credential, key);
+  recorder.setSecrets(credential, key, presented.dropped);
 
   let body: Uint8Array | string | null = null;
   let injectedUsage = false;
@@ -187,10 +190,13 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   // the query are never forwarded, whatever the provider: the upstream gets only the chosen key.
   for (const name of adapter.credentialQueryParams) query.delete(name);
   for (const name of CREDENTIAL_QUERY_PARAMS) query.delete(name);
+  adapter.upstreamQuery?.(match, query);
   const upstreamSearch = query.size > 0 ? `?${query.toString()}` : '';
-  const url = `${deps.baseUrls[adapter.name]}${match.nativePath}${upstreamSearch}`;
+  // The route found the adapter among the served providers: it has an entry.
+  const served = deps.providers.get(adapter.name)!;
+  const url = `${served.baseUrl}${match.nativePath}${upstreamSearch}`;
   recorder.startSpan(new URL(url).host);
-  const headers = upstreamHeaders(request.headers, adapter.credentialHeaders);
+  const headers = { ...upstreamHeaders(request.headers, adapter.credentialHeaders), ...served.headers };
   if (key !== undefined) {
     const [name, value] = adapter.credentialHeader(key);
     headers[name] = value;

@@ -1,6 +1,5 @@
 import { providerAdapters } from '../providers/registry.js';
 import type { OperationRoute, ProviderAdapter, RouteMatch } from '../providers/types.js';
-import { PROVIDER_NAMES, type ProviderName } from '../types.js';
 
 export const DEFAULT_PROFILE_ID = 'default';
 
@@ -11,24 +10,30 @@ export type RouteResult =
   | { kind: 'unknown-path'; adapter: ProviderAdapter; profileId: string; message: string }
   | { kind: 'unknown-provider'; message: string };
 
+/** The adapters a proxy serves, by the name in the path (a Map: `/__proto__/...` finds nothing). */
+export type AdapterLookup = ReadonlyMap<string, { adapter: ProviderAdapter }>;
+
+/** The built-in adapters, for a caller that serves nothing else. */
+const BUILT_IN: AdapterLookup = new Map(Object.entries(providerAdapters).flatMap(([name, adapter]) => (adapter ? [[name, { adapter }] as const] : [])));
+
 /**
  * Routes a mount-relative path `/<provider>[/<profileId>]/<native path>`. The native path must be
  * one the provider's adapter lists: everything else is a 404, never a pass-through.
  */
-export function routePath(method: string, pathname: string, profileIds: ReadonlySet<string>): RouteResult {
+export function routePath(method: string, pathname: string, profileIds: ReadonlySet<string>, providers: AdapterLookup = BUILT_IN): RouteResult {
   const segments = pathname.split('/');
   // A leading "/" gives an empty first segment; any other empty segment ("//") is refused.
-  if (segments[0] !== '' || segments.length < 2) return unknownProvider(pathname);
-  const providerName = segments[1] as ProviderName;
-  const adapter = PROVIDER_NAMES.includes(providerName) ? providerAdapters[providerName] : undefined;
-  if (!adapter) return unknownProvider(pathname);
-  let rest = segments.slice(2);
-  let profileId = DEFAULT_PROFILE_ID;
-  if (rest[0] !== undefined && profileIds.has(rest[0])) {
-    profileId = rest[0];
-    rest = rest.slice(1);
-  }
-  return routeNative(adapter, method, rest, profileId);
+  if (segments[0] !== '' || segments.length < 2) return unknownProvider(pathname, providers);
+  const adapter = providers.get(segments[1]!)?.adapter;
+  if (!adapter) return unknownProvider(pathname, providers);
+  const rest = segments.slice(2);
+  if (rest[0] === undefined || !profileIds.has(rest[0])) return routeNative(adapter, method, rest, DEFAULT_PROFILE_ID);
+  const profiled = routeNative(adapter, method, rest.slice(1), rest[0]);
+  if (profiled.kind === 'match') return profiled;
+  // A profile named like the start of a native path (`openai` in Azure's `/openai/...`): the
+  // path is read as native when it is one, and as the profile's otherwise.
+  const native = routeNative(adapter, method, rest, DEFAULT_PROFILE_ID);
+  return native.kind === 'match' ? native : profiled;
 }
 
 /** Routes a path relative to the provider's base URL, given as segments. */
@@ -58,10 +63,10 @@ function matchSegments(route: OperationRoute, method: string, segments: readonly
   return params;
 }
 
-function unknownProvider(pathname: string): RouteResult {
+function unknownProvider(pathname: string, providers: AdapterLookup): RouteResult {
   return {
     kind: 'unknown-provider',
-    message: `No provider at ${truncate(pathname)}. Point your SDK at <mount>/<provider>[/<proxyId>], where provider is one of: ${PROVIDER_NAMES.join(', ')}.`,
+    message: `No provider at ${truncate(pathname)}. Point your SDK at <mount>/<provider>[/<proxyId>], where provider is one of: ${[...providers.keys()].join(', ')}.`,
   };
 }
 

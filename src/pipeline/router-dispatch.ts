@@ -6,14 +6,13 @@
  * provider and model that answered.
  */
 import { type Principal, authenticate } from '../auth/index.js';
-import { readAnyCredential } from '../auth/credential.js';
+import { presentedCredential, readAnyCredential } from '../auth/credential.js';
 import type { ResolvedConfig } from '../config/schema.js';
 import { keyBudgetRules } from '../policy/key-budgets.js';
-import { providerAdapters } from '../providers/registry.js';
 import { requestedMaxTokens } from '../providers/requested-max-tokens.js';
 import { readBearer } from '../providers/openai/index.js';
 import { type Deployment, resolveModel } from '../router/deployments.js';
-import { ROUTABLE_PROVIDERS, ROUTER_TARGETS } from '../router/targets.js';
+import { routableProviders, routerTarget } from '../router/targets.js';
 import { TranslateError } from '../router/translate-error.js';
 import type { ProviderName } from '../types.js';
 import { applyBodyPolicies } from './body-policies.js';
@@ -46,7 +45,10 @@ export async function dispatchRouter(request: Request, search: string, route: Ro
   const context = parseContext(request.headers);
   if (!context.success) return reject(400, context.message, 'invalid_request_error');
   recorder.context = context.context;
-  const credential = readBearer(request.headers) ?? readAnyCredential(request.headers);
+  // `X-Archestra-Virtual-Key` may carry the virtual key while the SDK sends a key of its own: that one is dropped.
+  const presented = presentedCredential(request.headers, readBearer(request.headers) ?? readAnyCredential(request.headers));
+  if (!presented.success) return reject(401, presented.message, 'authentication_error');
+  const { credential, dropped } = presented;
 
   const read = await readBody(request, deps.config.limits.maxRequestBodyBytes);
   if (!read.success) return reject(read.status, read.message, 'invalid_request_error');
@@ -56,7 +58,7 @@ export async function dispatchRouter(request: Request, search: string, route: Ro
   } catch {
     return reject(400, 'The request body is not valid UTF-8.', 'invalid_request_error');
   }
-  recorder.setSecrets(credential);
+  recorder.setSecrets(credential, dropped);
   recorder.setRequestBody(text);
   if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return reject(400, `The request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`, 'invalid_request_error');
   let json: unknown;
@@ -71,7 +73,8 @@ export async function dispatchRouter(request: Request, search: string, route: Ro
   const badModel = refuseModelName(view.model);
   if (badModel) return reject(400, badModel, 'invalid_request_error');
   const aliases = { ...deps.config.models, ...deps.config.profiles[profileId]?.models };
-  const resolved = resolveModel(view.model!, aliases, ROUTABLE_PROVIDERS);
+  const served = new Set(deps.providers.keys());
+  const resolved = resolveModel(view.model!, aliases, routableProviders(served));
   if (!resolved.success) return reject(400, resolved.message, 'invalid_request_error');
   const [first] = resolved.deployments;
   recorder.provider = first!.provider;
@@ -86,7 +89,7 @@ export async function dispatchRouter(request: Request, search: string, route: Ro
   // An identity the token proves wins over one the headers merely claim.
   if (principal.userId !== undefined) recorder.context = { ...recorder.context, userId: principal.userId };
   // The keys never reach the audit trail, even where the client's body quotes them.
-  recorder.setSecrets(credential, ...keys);
+  recorder.setSecrets(credential, dropped, ...keys);
   recorder.setRequestBody(text);
   const keyBudgets = principal.keyBudgets ? keyBudgetRules(principal.keyBudgets) : [];
 
@@ -135,7 +138,7 @@ async function authorize(deployments: readonly Deployment[], credential: string 
   let principal: Principal | undefined;
   for (const deployment of deployments) {
     const auth = await authenticate(
-      { credential, provider: deployment.provider, proxyId: profileId, auth: deps.config.profiles[profileId]?.auth ?? deps.config.auth, configuredKey: configuredKey(deps.config, deployment.provider, profileId), requiresCredential: providerAdapters[deployment.provider]?.requiresCredential ?? true },
+      { credential, provider: deployment.provider, proxyId: profileId, auth: deps.config.profiles[profileId]?.auth ?? deps.config.auth, configuredKey: configuredKey(deps.config, deployment.provider, profileId), requiresCredential: deps.providers.get(deployment.provider)?.adapter.requiresCredential ?? true },
       { store: deps.store, secretBox: deps.secretBox, verifyJwt: deps.jwtVerifiers.get(profileId) },
     );
     if (!auth.success) {
@@ -151,16 +154,17 @@ async function authorize(deployments: readonly Deployment[], credential: string 
 
 /** The request in the deployment's format, for its upstream; throws TranslateError. */
 function prepare(request: Request, deployment: Deployment, key: string | undefined, json: Record<string, unknown>, stream: boolean, deps: DispatchDeps): PreparedAttempt {
-  const target = ROUTER_TARGETS[deployment.provider]!;
-  const provider = providerAdapters[deployment.provider]!;
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'accept-encoding': 'identity', accept: stream ? 'text/event-stream' : 'application/json', ...target.headers };
+  // resolveModel took only the providers the router reaches.
+  const served = deps.providers.get(deployment.provider)!;
+  const target = routerTarget(deployment.provider, new Set(deps.providers.keys()))!;
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'accept-encoding': 'identity', accept: stream ? 'text/event-stream' : 'application/json', ...served.headers, ...target.headers };
   const userAgent = request.headers.get('user-agent');
   if (userAgent) headers['user-agent'] = userAgent;
   if (key !== undefined) {
-    const [name, value] = provider.credentialHeader(key);
+    const [name, value] = served.adapter.credentialHeader(key);
     headers[name] = value;
   }
-  return { deployment, target, key, url: `${deps.baseUrls[deployment.provider]}${target.path(deployment.model, stream)}`, headers, body: JSON.stringify(target.body(json, deployment.model)) };
+  return { deployment, target, key, url: `${served.baseUrl}${target.path(deployment.model, stream)}`, headers, body: JSON.stringify(target.body(json, deployment.model)) };
 }
 
 function configuredKey(config: ResolvedConfig, provider: ProviderName, profileId: string): string | undefined {

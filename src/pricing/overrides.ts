@@ -14,8 +14,9 @@ interface Override {
  * The configured prices (`pricing.models`) as a lookup. Exact names first (`provider:model`, then
  * a bare `model`), then globs (the provider's, then bare ones), each in the order written.
  */
-export function compileOverrides(models: Readonly<Record<string, ModelPrice>>): (provider: ProviderName, model: string) => ModelPrice | undefined {
-  const overrides = Object.entries(models).map(([key, price]) => parseKey(key, price));
+export function compileOverrides(models: Readonly<Record<string, ModelPrice>>, providerNames: Iterable<string> = PROVIDER_NAMES): (provider: ProviderName, model: string) => ModelPrice | undefined {
+  const names = new Set(providerNames);
+  const overrides = Object.entries(models).map(([key, price]) => parseKey(key, price, names));
   const exact = new Map<string, ModelPrice>();
   for (const override of overrides) {
     const key = `${override.provider ?? ''}:${override.model}`;
@@ -35,10 +36,10 @@ export function compileOverrides(models: Readonly<Record<string, ModelPrice>>): 
   };
 }
 
-function parseKey(key: string, price: ModelPrice): Override {
+function parseKey(key: string, price: ModelPrice, providerNames: ReadonlySet<string>): Override {
   const colon = key.indexOf(':');
   const prefix = colon > 0 ? key.slice(0, colon) : '';
-  const provider = (PROVIDER_NAMES as readonly string[]).includes(prefix) ? (prefix as ProviderName) : null;
+  const provider = providerNames.has(prefix) ? prefix : null;
   const model = (provider ? key.slice(colon + 1) : key).toLowerCase();
   return { provider, model, glob: model.includes('*'), price };
 }

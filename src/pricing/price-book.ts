@@ -3,7 +3,7 @@ import type { ModelPrice, PricingConfig } from '../config/pricing-schema.js';
 import type { Usage } from '../providers/types.js';
 import type { ProviderName } from '../types.js';
 import { compileOverrides } from './overrides.js';
-import { type PriceTable, TABLE_PROVIDER, loadPriceTable } from './price-table.js';
+import { type PriceTable, loadPriceTable, tableProviderId } from './price-table.js';
 
 /** What a model costs: the configured prices, or the bundled table's. */
 export interface PriceBook {
@@ -25,8 +25,9 @@ const MAX_REMEMBERED_MODELS = 1_000;
 /** A resolved model matches whatever name it is asked with: the lookup was done once. */
 const ANY_NAME = { starts_with: '' } as const;
 
-export function createPriceBook(config: PricingConfig): PriceBook {
-  const override = compileOverrides(config.models);
+/** `providerNames`: the names a `pricing.models` key may start with (`groq:llama-3.3-70b`). */
+export function createPriceBook(config: PricingConfig, providerNames?: Iterable<string>): PriceBook {
+  const override = compileOverrides(config.models, providerNames);
   let table: PriceTable | null = null;
   let loaded = false;
   const loading = loadPriceTable().then((loadedTable) => {
@@ -74,7 +75,7 @@ function price(table: PriceTable, provider: Provider, model: string, usage: Usag
 
 /** The table's model for `model`, as a one-model provider; null when the table has none. */
 function tableProvider(table: PriceTable, provider: ProviderName, model: string): Provider | null {
-  const providerId = TABLE_PROVIDER[provider];
+  const providerId = tableProviderId(provider);
   if (providerId === null) return null;
   const found = table.calcPrice({}, model, { providerId });
   if (!found) return null;

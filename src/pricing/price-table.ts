@@ -1,5 +1,6 @@
 import type { Provider, calcPrice } from '@pydantic/genai-prices';
-import type { ProviderName } from '../types.js';
+import type { BuiltinProviderName, ProviderName } from '../types.js';
+import { KNOWN_COMPATIBLE_APIS } from '../providers/known-compatible.js';
 
 /**
  * The bundled price table, `@pydantic/genai-prices`: its data ships in the package (no network;
@@ -32,10 +33,20 @@ export function loadPriceTable(): Promise<PriceTable | null> {
  * the table's price for the same model at a cloud host would be wrong, so they are priced only
  * from `pricing.models`.
  */
-export const TABLE_PROVIDER: Readonly<Record<ProviderName, string | null>> = {
+const TABLE_PROVIDER: Readonly<Record<BuiltinProviderName, string | null>> = {
   openai: 'openai',
   anthropic: 'anthropic',
   gemini: 'google',
   vllm: null,
   ollama: null,
+  azure: 'azure',
 };
+
+/**
+ * The table's provider id for one of ours: a built-in's, or a well-known OpenAI-compatible API's
+ * (`groq`, `xai` as `x-ai`, ...); null for any other name (priced only from `pricing.models`).
+ */
+export function tableProviderId(provider: ProviderName): string | null {
+  if (Object.hasOwn(TABLE_PROVIDER, provider)) return TABLE_PROVIDER[provider as BuiltinProviderName];
+  return KNOWN_COMPATIBLE_APIS.get(provider)?.pricesAs ?? null;
+}

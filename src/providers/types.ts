@@ -244,6 +244,11 @@ export interface ProviderAdapter {
   errorResponse(status: number, message: string, type: string, headers?: Record<string, string>): Response;
   /** An error event in the provider's own stream dialect, for a stream that breaks after it began. */
   streamErrorEvent(message: string, format: 'sse' | 'ndjson'): string;
+  /**
+   * Adds to the forwarded query string what the upstream needs and the client left out (Azure's
+   * configured `api-version`); in place.
+   */
+  upstreamQuery?(match: RouteMatch, query: URLSearchParams): void;
   /** Decodes a request body; `match` carries the path parameters, `query` the query string. */
   decodeRequest(match: RouteMatch, json: unknown, query: URLSearchParams): DecodeResult;
   /**

@@ -5,7 +5,7 @@
  * To route to another provider, add its entry here.
  */
 import { isRecord, safeParseJson } from '../providers/shared/json.js';
-import type { ProviderName } from '../types.js';
+import { PROVIDER_NAMES, type ProviderName } from '../types.js';
 import { fromAnthropicMessage, anthropicStreamTranslator } from './anthropic-answer.js';
 import { toAnthropicRequest } from './anthropic-request.js';
 import { fromGeminiResponse, geminiStreamTranslator } from './gemini-answer.js';
@@ -60,8 +60,23 @@ export const ROUTER_TARGETS: Partial<Record<ProviderName, RouterTarget>> = {
   },
 };
 
-/** The providers the router reaches. */
-export const ROUTABLE_PROVIDERS = Object.keys(ROUTER_TARGETS) as ProviderName[];
+/**
+ * How the router reaches a served provider: its own entry above, or, for a provider configured by
+ * name that is not built in (an OpenAI-compatible API: Groq, Mistral, OpenRouter, ...), OpenAI's
+ * format at its base URL. Undefined for one it cannot reach (Azure's deployment paths).
+ */
+export function routerTarget(name: ProviderName, served: ReadonlySet<string>): RouterTarget | undefined {
+  if (!served.has(name)) return undefined;
+  if (Object.hasOwn(ROUTER_TARGETS, name)) return ROUTER_TARGETS[name];
+  return (PROVIDER_NAMES as readonly string[]).includes(name) ? undefined : OPENAI_COMPATIBLE;
+}
+
+const OPENAI_COMPATIBLE = openaiFormat('');
+
+/** The served providers the router reaches, for its messages. */
+export function routableProviders(served: ReadonlySet<string>): ProviderName[] {
+  return [...served].filter((name) => routerTarget(name, served) !== undefined);
+}
 
 /** `error.message` of an error body (OpenAI, Anthropic and Google all nest it so). */
 function nestedMessage(text: string): string | undefined {

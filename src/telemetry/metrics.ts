@@ -102,6 +102,13 @@ export function createProxyMetrics(registry: Registry = new Registry(), maxLabel
     labelNames: ['external_agent_id'],
     registers: [registry],
   });
+  // The product's newer name for the same count: both series, same labels and values, so dashboards can switch.
+  const runs = existing<Counter>(registry, 'agent_runs_total') ?? new Counter({
+    name: 'agent_runs_total',
+    help: 'Total unique agent runs (agent_executions_total by its newer name)',
+    labelNames: ['external_agent_id'],
+    registers: [registry],
+  });
   const blockedTools = existing<Counter>(registry, 'llm_blocked_tools_total') ?? new Counter({
     name: 'llm_blocked_tools_total',
     help: 'Blocked tool count',
@@ -174,7 +181,10 @@ export function createProxyMetrics(registry: Registry = new Registry(), maxLabel
         if (oldest !== undefined) seenExecutions.delete(oldest);
       }
       seenExecutions.add(key);
-      executions.inc(cap('agent_executions_total', { external_agent_id: externalAgentId }));
+      // Capped once: both series carry the very same label values.
+      const labels = cap('agent_executions_total', { external_agent_id: externalAgentId });
+      executions.inc(labels);
+      runs.inc(labels);
     },
   };
 }

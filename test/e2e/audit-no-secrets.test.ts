@@ -1,12 +1,13 @@
 /**
  * Checklist D5: no key in any sink. Canary keys in Authorization (OpenAI), x-api-key (Anthropic),
- * x-goog-api-key and `?key=` (Gemini), a provider key from the configuration (Ollama), the
+ * x-goog-api-key and `?key=` (Gemini), a provider key from the configuration (Ollama), an
+ * OpenAI-compatible API's (groq), Azure's `api-key` and an Entra ID bearer token, the
  * request body (the client quoting its own key), and upstream error messages that echo the key
  * they got. None may show in the bundled server's stdout and stderr, the audit file (its raw
  * bytes, and its WAL while the server runs), `/metrics`, the spans (an in-memory exporter, in
  * process), or the bodies the clients get back.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
@@ -17,7 +18,7 @@ import { startCli } from '../helpers/cli-server.js';
 import { anthropicError, type ScriptedAnthropic, startAnthropicUpstream } from '../upstream/anthropic.js';
 import { geminiError, type ScriptedGemini, startGeminiUpstream } from '../upstream/gemini.js';
 import { ollamaError, type ScriptedOllama, startOllamaUpstream } from '../upstream/ollama.js';
-import { openAIError, type ScriptedOpenAI, startOpenAIUpstream } from '../upstream/openai.js';
+import { azurePathToOpenAI, openAIError, type ScriptedOpenAI, startOpenAIUpstream } from '../upstream/openai.js';
 
 /** Every canary holds this, so one search finds any of them. */
 const MARK = 'CANARY';
@@ -26,6 +27,10 @@ const ANTHROPIC_KEY = 'sk-ant-api03-CANARYanthropic0123456789';
 const GEMINI_HEADER_KEY = 'AIzaSyCANARYgeminiHeader0123456789ab';
 const GEMINI_QUERY_KEY = 'AIzaSyCANARYgeminiQuery01234567890ab';
 const OLLAMA_CONFIG_KEY = 'ollama-CANARYconfigured0123456789';
+const GROQ_KEY = 'gsk_CANARYgroq0123456789abcdefghij';
+const AZURE_KEY = 'CANARYazure0123456789abcdef012345';
+/** An Entra ID token, passed through to Azure as a bearer token. */
+const ENTRA_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJhenVyZSJ9.CANARYentraSignature0123456789';
 
 let openai: ScriptedOpenAI;
 let anthropic: ScriptedAnthropic;
@@ -34,7 +39,8 @@ let ollama: ScriptedOllama;
 let dir: string;
 
 beforeAll(async () => {
-  [openai, anthropic, gemini, ollama] = await Promise.all([startOpenAIUpstream(), startAnthropicUpstream(), startGeminiUpstream(), startOllamaUpstream()]);
+  // One OpenAI-format upstream serves OpenAI, an OpenAI-compatible API (groq) and Azure's paths.
+  [openai, anthropic, gemini, ollama] = await Promise.all([startOpenAIUpstream({ mapPath: azurePathToOpenAI }), startAnthropicUpstream(), startGeminiUpstream(), startOllamaUpstream()]);
   dir = mkdtempSync(join(tmpdir(), 'archestra-no-secrets-'));
 });
 afterAll(async () => {
@@ -86,6 +92,24 @@ function requests(): { path: string; headers: Record<string, string>; body: unkn
       echo: () => ollama.replyOnce({ kind: 'error', status: 401, body: ollamaError(`unauthorized: ${OLLAMA_CONFIG_KEY}`) }),
     },
     {
+      path: '/groq/chat/completions',
+      headers: { ...json, authorization: `Bearer ${GROQ_KEY}` },
+      body: chat(`my groq key is ${GROQ_KEY}`),
+      echo: () => openai.replyOnce({ kind: 'error', status: 401, body: openAIError(`Invalid API Key ${GROQ_KEY}`, 'invalid_request_error', 'invalid_api_key') }),
+    },
+    {
+      path: '/azure/openai/deployments/gpt4o/chat/completions?api-version=2024-10-21',
+      headers: { ...json, 'api-key': AZURE_KEY },
+      body: chat(`streamed, azure key ${AZURE_KEY}`, { stream: true }),
+      echo: () => openai.replyOnce({ kind: 'error', status: 401, body: { error: { code: '401', message: `Access denied due to invalid subscription key ${AZURE_KEY}.` } } }),
+    },
+    {
+      path: '/azure/openai/v1/chat/completions',
+      headers: { ...json, authorization: `Bearer ${ENTRA_TOKEN}` },
+      body: chat('hi'),
+      echo: () => openai.replyOnce({ kind: 'error', status: 401, body: { error: { code: 'InvalidAuthenticationToken', message: `The access token ${ENTRA_TOKEN} is invalid.` } } }),
+    },
+    {
       // Malformed: the proxy refuses it before any upstream.
       path: '/openai/chat/completions',
       headers: { ...json, authorization: `Bearer ${OPENAI_KEY} trailing` },
@@ -108,13 +132,16 @@ async function sendAll(send: (path: string, init: RequestInit) => Promise<Respon
   return got;
 }
 
-const baseUrls = () => ({ openai: openai.baseUrl, anthropic: anthropic.url, gemini: gemini.url, ollama: ollama.url });
+const baseUrls = () => ({ openai: openai.baseUrl, anthropic: anthropic.url, gemini: gemini.url, ollama: ollama.url, azure: openai.url });
 
 describe('no canary key in any sink', () => {
   it('the bundled server: stdout and stderr, the audit file and its WAL, /metrics, the bodies clients got', async () => {
     const db = join(dir, 'audit.db');
     const urls = baseUrls();
-    const server = await startCli(['--port', '0', '--db', db], {
+    // The OpenAI-compatible API and Azure come from a config file (they have no environment variables of their own beyond Azure's).
+    const config = join(dir, 'proxy.json');
+    writeFileSync(config, JSON.stringify({ providers: { groq: { baseUrl: urls.openai }, azure: { baseUrl: urls.azure } } }));
+    const server = await startCli(['--port', '0', '--db', db, '--config', config], {
       ARCHESTRA_OPENAI_BASE_URL: urls.openai,
       ARCHESTRA_ANTHROPIC_BASE_URL: urls.anthropic,
       ARCHESTRA_GEMINI_BASE_URL: urls.gemini,
@@ -136,8 +163,11 @@ describe('no canary key in any sink', () => {
     expect(openai.requests.map((r) => r.headers.authorization)).toContain(`Bearer ${OPENAI_KEY}`);
     expect(ollama.requests.map((r) => r.headers.authorization)).toContain(`Bearer ${OLLAMA_CONFIG_KEY}`);
     expect(gemini.requests.map((r) => r.headers['x-goog-api-key'])).toContain(GEMINI_QUERY_KEY);
+    expect(openai.requests.map((r) => r.headers['api-key'])).toContain(AZURE_KEY);
+    expect(openai.requests.map((r) => r.headers.authorization)).toContain(`Bearer ${ENTRA_TOKEN}`);
+    expect(openai.requests.map((r) => r.headers.authorization)).toContain(`Bearer ${GROQ_KEY}`);
     expect(wal.length + readFileSync(db).length).toBeGreaterThan(0);
-    expect(got).toHaveLength(14);
+    expect(got).toHaveLength(20);
     const file = readFileSync(db).toString('latin1');
     expect(file).toContain('streamed, key [REDACTED:credential]');
     const sinks = { output: server.output(), wal, file, metrics, bodies: got.join('\n') };
@@ -150,7 +180,7 @@ describe('no canary key in any sink', () => {
     trace.setGlobalTracerProvider(provider);
     const urls = baseUrls();
     const proxy = createProxy({
-      providers: { openai: { baseUrl: urls.openai }, anthropic: { baseUrl: urls.anthropic }, gemini: { baseUrl: urls.gemini }, ollama: { baseUrl: urls.ollama, apiKey: OLLAMA_CONFIG_KEY } },
+      providers: { openai: { baseUrl: urls.openai }, anthropic: { baseUrl: urls.anthropic }, gemini: { baseUrl: urls.gemini }, ollama: { baseUrl: urls.ollama, apiKey: OLLAMA_CONFIG_KEY }, groq: { baseUrl: urls.openai }, azure: { baseUrl: urls.azure } },
     });
     try {
       const got = await sendAll((path, init) => proxy.handle(new Request(`http://proxy${path}`, init)));
@@ -158,7 +188,7 @@ describe('no canary key in any sink', () => {
       const spans = exporter.getFinishedSpans();
       expect(spans.length).toBeGreaterThanOrEqual(12);
       const rows = await proxy.store.listInteractions({ limit: 100 });
-      expect(rows).toHaveLength(14);
+      expect(rows).toHaveLength(20);
       const sinks = {
         spans: JSON.stringify(spans.map((span) => ({ name: span.name, attributes: span.attributes, status: span.status, events: span.events }))),
         rows: JSON.stringify(rows),

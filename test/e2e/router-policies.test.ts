@@ -68,3 +68,22 @@ describe('Ollama through the router', () => {
     expect((await auditRows(client.proxy)).at(-1)).toMatchObject({ provider: 'ollama', model: 'llama3.2:3b', outcome: 'ok', authMethod: 'virtual_key' });
   });
 });
+
+describe('OpenAI-compatible providers configured by name', () => {
+  it('groq:<model> goes to the configured API in OpenAI format, with its key and headers; X-Archestra-Virtual-Key works beside an SDK key', async () => {
+    const client = await routerClient(up, { providers: { ...routerProviders(up), groq: { baseUrl: `${up.openai.url}/v1`, apiKey: 'gsk_router_groq_key', headers: { 'x-team': 'router' } } }, models: { fast: 'groq:llama-3.3-70b-versatile' } });
+    made.push(client);
+    up.openai.reply({ kind: 'chat', content: 'from groq' });
+    const OpenAI = (await import('openai')).default;
+    const sdk = new OpenAI({ apiKey: 'sdk-placeholder-key', baseURL: 'http://proxy/router', maxRetries: 0, defaultHeaders: { 'x-archestra-virtual-key': client.key }, fetch: (input, init) => client.proxy.handle(new Request(String(input), init)) });
+    const answer = await sdk.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] });
+    expect(answer.choices[0]!.message.content).toBe('from groq');
+    const sent = up.openai.requests.at(-1)!;
+    expect(sent.json.model).toBe('llama-3.3-70b-versatile');
+    expect(sent.headers.authorization).toBe('Bearer gsk_router_groq_key');
+    expect(sent.headers['x-team']).toBe('router');
+    const row = (await auditRows(client.proxy)).at(-1)!;
+    expect(row).toMatchObject({ provider: 'groq', model: 'llama-3.3-70b-versatile', outcome: 'ok', authMethod: 'virtual_key' });
+    expect(JSON.stringify(row)).not.toContain('sdk-placeholder-key');
+  });
+});

@@ -41,7 +41,21 @@ export interface ScriptedOpenAI extends ScriptedUpstream<OpenAIReply, StreamOpti
   baseUrl: string;
 }
 
-export async function startOpenAIUpstream(): Promise<ScriptedOpenAI> {
+export interface OpenAIUpstreamOptions {
+  /**
+   * Maps the request path to OpenAI's own before it is served (an API that serves OpenAI's
+   * format under other paths, such as Azure's `/openai/deployments/{d}/chat/completions`); the
+   * recorded request keeps the path as it came.
+   */
+  mapPath?: (path: string) => string;
+}
+
+/** Azure OpenAI's paths (deployment, dated and v1 API) to OpenAI's: `upstream.mapPath`. */
+export function azurePathToOpenAI(path: string): string {
+  return path.replace(/^\/openai\/deployments\/[^/]+\//, '/v1/').replace(/^\/openai\/v1\//, '/v1/').replace(/^\/openai\//, '/v1/');
+}
+
+export async function startOpenAIUpstream(options: OpenAIUpstreamOptions = {}): Promise<ScriptedOpenAI> {
   const replies = createReplies<OpenAIReply, StreamOptions>(DEFAULT_CHAT_REPLY);
 
   /** Write `parts` with pacing; stop early if the client went away. Returns true when all were written. */
@@ -102,7 +116,8 @@ export async function startOpenAIUpstream(): Promise<ScriptedOpenAI> {
 
   const server = await startScriptedServer(
     'OpenAI',
-    async (rec, res) => {
+    async (recorded, res) => {
+      const rec = options.mapPath ? { ...recorded, path: options.mapPath(recorded.path) } : recorded;
       const started = Date.now();
       const replyHeaders = {
         'x-request-id': `req_${hex(16)}`,
