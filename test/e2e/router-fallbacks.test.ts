@@ -142,6 +142,23 @@ describe('what is not retried elsewhere', () => {
   });
 });
 
+describe('limits count the request once', () => {
+  it('a request that fell back counts once against requestsPerMinute; its usage once, as the answering deployment reported it', async () => {
+    const client = await router({ limits: { rate: [{ scope: 'profile', requestsPerMinute: 2 }], budgets: [{ id: 'tokens', scope: 'profile', tokens: 100_000, window: { rolling: '1h' } }] } });
+    up.anthropic.reply({ kind: 'error', status: 503, body: anthropicError('overloaded_error', 'busy') });
+    up.gemini.reply({ kind: 'generate', text: 'ok', usage: { prompt: 40, candidates: 2 } });
+    await client.client.chat.completions.create(ask);
+    await client.client.chat.completions.create(ask);
+    const third = await client.client.chat.completions.create(ask).catch((caught: unknown) => caught);
+    expect(third).toMatchObject({ status: 429 });
+    const rows = await auditRows(client.proxy);
+    expect(rows.filter((row) => row.attemptOf === null && row.status === 200).map((row) => [row.provider, row.inputTokens, row.outputTokens])).toEqual([['gemini', 40, 2], ['gemini', 40, 2]]);
+    // The attempts given up on report no usage: nothing is counted twice.
+    expect(rows.filter((row) => row.attemptOf !== null).map((row) => [row.provider, row.inputTokens, row.costUsd ?? null])).toEqual([['anthropic', null, null], ['anthropic', null, null]]);
+    expect(up.anthropic.requests).toHaveLength(2);
+  });
+});
+
 describe('metrics', () => {
   it('a fallback is counted under the provider given up on', async () => {
     const client = await router();
