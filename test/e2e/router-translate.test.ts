@@ -113,6 +113,18 @@ describe('OpenAI -> Anthropic Messages', () => {
     expect(await lastRow()).toMatchObject({ provider: 'anthropic', inputTokens: 14, outputTokens: 9, outcome: 'ok' });
   });
 
+  it("a client that goes away mid-stream ends the upstream's stream too, and the row says so", async () => {
+    up.anthropic.reply({ kind: 'message', text: 'one two three four five six' }, { hangAfterEvents: 4 });
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: 'count' }], stream: true }, { signal: controller.signal });
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta.content) break;
+    }
+    controller.abort();
+    await up.anthropic.waitForAbort(5_000);
+    await expect.poll(async () => (await lastRow()).outcome).toBe('client_aborted');
+  });
+
   it("an Anthropic error comes back in OpenAI's shape with its status", async () => {
     up.anthropic.reply({ kind: 'error', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: too large' } } });
     const error = await client.chat.completions.create({ model: 'smart', messages: [{ role: 'user', content: 'x' }] }).catch((caught: unknown) => caught);
