@@ -13,6 +13,7 @@ import { createProxy } from '../proxy.js';
 import { createProviderSet } from '../providers/provider-set.js';
 import { validateConfig } from '../config/validate-config.js';
 import { PROVIDER_NAMES } from '../types.js';
+import { KNOWN_COMPATIBLE_APIS } from '../providers/known-compatible.js';
 import { VERSION } from '../version.js';
 import { flagError } from './flag-error.js';
 import { APPROVALS_FLAGS, APPROVALS_USAGE, approvalsCommand } from './approvals.js';
@@ -27,7 +28,7 @@ ${USAGE_USAGE.replace('Usage: ', '       ')}
 
 Environment: ARCHESTRA_PORT, ARCHESTRA_HOST, ARCHESTRA_DB, ARCHESTRA_MASTER_KEY, ARCHESTRA_METRICS_TOKEN, ARCHESTRA_ADMIN_TOKEN,
              ARCHESTRA_<PROVIDER>_BASE_URL, ARCHESTRA_<PROVIDER>_API_KEY
-             (PROVIDER: ${PROVIDER_NAMES.map((name) => name.toUpperCase()).join(', ')})`;
+             (PROVIDER: ${[...PROVIDER_NAMES, ...KNOWN_COMPATIBLE_APIS.keys()].map((name) => name.toUpperCase()).join(', ')})`;
 
 const SERVE_FLAGS = {
   config: { type: 'string', short: 'c' },

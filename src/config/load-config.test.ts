@@ -148,6 +148,11 @@ describe('loadConfig: environment variables and flags', () => {
 
   it('reads the admin token from ARCHESTRA_ADMIN_TOKEN, and never quotes a bad one', async () => {
     expect((await loadConfig({ env: { ARCHESTRA_ADMIN_TOKEN: 'admin-token-0123456789' } })).proxy.admin).toEqual({ token: 'admin-token-0123456789' });
+  });
+
+  it('a well-known OpenAI-compatible API and Azure from the environment alone', async () => {
+    const env = { ARCHESTRA_GROQ_API_KEY: 'gsk_from_env_0123456789', ARCHESTRA_AZURE_BASE_URL: 'https://res.openai.azure.com', ARCHESTRA_AZURE_API_KEY: 'azure-from-env' };
+    expect((await loadConfig({ env })).proxy.providers).toEqual({ groq: { apiKey: 'gsk_from_env_0123456789' }, azure: { baseUrl: 'https://res.openai.azure.com', apiKey: 'azure-from-env' } });
     const message = await refusal({ env: { ARCHESTRA_ADMIN_TOKEN: 'short-secret' } });
     expect(message).toBe('Invalid configuration:\n  - ARCHESTRA_ADMIN_TOKEN: expected at least 16 printable ASCII characters without spaces (make one with: openssl rand -hex 32)');
     expect(message).not.toContain('short-secret');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { PROVIDER_NAMES } from '../types.js';
+import { KNOWN_COMPATIBLE_APIS } from '../providers/known-compatible.js';
 import { readConfigFile } from './read-config-file.js';
 import { type ProxyConfig, adminTokenSchema, providerSchema, proxyConfigSchema } from './schema.js';
 import { type ServerSettings, configFileSchema, hostSchema, metricsTokenSchema, portSchema } from './server-schema.js';
@@ -50,7 +51,8 @@ const ENVIRONMENT: readonly TextSetting[] = [
   { name: 'ARCHESTRA_DB', path: ['store'], schema: proxyConfigSchema.shape.store },
   { name: 'ARCHESTRA_METRICS_TOKEN', path: ['server', 'metrics', 'token'], schema: metricsTokenSchema, secret: true },
   { name: 'ARCHESTRA_ADMIN_TOKEN', path: ['admin', 'token'], schema: adminTokenSchema, secret: true },
-  ...PROVIDER_NAMES.flatMap((provider) => [
+  // The built-in providers, and the well-known OpenAI-compatible APIs (ARCHESTRA_GROQ_API_KEY serves groq).
+  ...[...PROVIDER_NAMES, ...KNOWN_COMPATIBLE_APIS.keys()].flatMap((provider) => [
     { name: `ARCHESTRA_${provider.toUpperCase()}_BASE_URL`, path: ['providers', provider, 'baseUrl'], schema: providerSchema.shape.baseUrl },
     { name: `ARCHESTRA_${provider.toUpperCase()}_API_KEY`, path: ['providers', provider, 'apiKey'], schema: providerSchema.shape.apiKey, secret: true },
   ]),

@@ -23,7 +23,8 @@ export const modelPriceSchema = z.strictObject({
 /**
  * A key of `pricing.models`: a model name or glob (`*` is any run of characters), optionally
  * after a provider (`ollama:*`, `openai:gpt-4o*`). Ollama's tags hold a colon too
- * (`llama3.2:3b`): only a known provider name before the first colon makes it a provider.
+ * (`llama3.2:3b`): only a served provider's name before the first colon (a built-in, or an
+ * OpenAI-compatible API in `providers`: `groq:*`) makes it a provider.
  */
 const modelKey = z.string().refine((key) => !/^(openai|anthropic|gemini|vllm|ollama):$/.test(key) && key.trim() !== '', {
   message: 'expected a model name or glob, optionally after a provider: "gpt-4o", "claude-*", "ollama:*"',

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PROFILE_ID, type RouteResult, routeNative, routePath } from './route.js';
 import { openaiAdapter } from '../providers/openai/index.js';
+import { azureAdapter } from '../providers/azure/index.js';
+import { openaiCompatibleAdapter } from '../providers/openai-compatible.js';
 
 const PROFILES: ReadonlySet<string> = new Set(['support-bot', 'billing']);
 
@@ -125,5 +127,35 @@ describe('routeNative (in-process: a path relative to the upstream base URL)', (
 
   it.each([[['chat', '', 'completions']], [['models', '..']], [['models', '%2e%2e']], [[]], [['']]])('refuses %j', (segments) => {
     expect(routeNative(openaiAdapter, 'GET', segments, DEFAULT_PROFILE_ID).kind).toBe('unknown-path');
+  });
+});
+
+describe('routePath: the providers a configuration serves', () => {
+  const served = new Map([
+    ['openai', { adapter: openaiAdapter }],
+    ['azure', { adapter: azureAdapter() }],
+    ['groq', { adapter: openaiCompatibleAdapter('groq', true) }],
+  ]);
+  const profiles: ReadonlySet<string> = new Set(['openai', 'support-bot']);
+
+  it.each([
+    ['POST', '/groq/chat/completions', { kind: 'match', provider: 'groq', profileId: DEFAULT_PROFILE_ID, operation: 'chat', nativePath: '/chat/completions', params: [] }],
+    ['POST', '/groq/support-bot/responses', { kind: 'match', provider: 'groq', profileId: 'support-bot', operation: 'responses', nativePath: '/responses', params: [] }],
+    // A profile named like the start of Azure's paths: the native reading wins when it is one.
+    ['POST', '/azure/openai/deployments/prod/chat/completions', { kind: 'match', provider: 'azure', profileId: DEFAULT_PROFILE_ID, operation: 'chat', nativePath: '/openai/deployments/prod/chat/completions', params: ['prod'] }],
+    ['POST', '/azure/openai/openai/deployments/prod/chat/completions', { kind: 'match', provider: 'azure', profileId: 'openai', operation: 'chat', nativePath: '/openai/deployments/prod/chat/completions', params: ['prod'] }],
+    ['POST', '/azure/openai/v1/responses', { kind: 'match', provider: 'azure', profileId: DEFAULT_PROFILE_ID, operation: 'responses', nativePath: '/openai/v1/responses', params: [] }],
+    ['GET', '/azure/openai/responses/resp_1', { kind: 'match', provider: 'azure', profileId: DEFAULT_PROFILE_ID, operation: 'responses.retrieve', nativePath: '/openai/responses/resp_1', params: [''] }],
+    // Neither reading matches: the profile's, as for any path under a profile id.
+    ['POST', '/azure/openai/deployments/prod/images/generations', { kind: 'unknown-path', provider: 'azure', profileId: 'openai' }],
+    ['POST', '/groq/support-bot/nope', { kind: 'unknown-path', provider: 'groq', profileId: 'support-bot' }],
+  ] as const)('%s %s', (method, path, expected) => {
+    expect(summary(routePath(method, path, profiles, served))).toEqual(expected);
+  });
+
+  it.each(['/mistral/chat/completions', '/__proto__/chat/completions', '/hasOwnProperty/models'])('%s: no such provider, the served ones named', (path) => {
+    const result = routePath('POST', path, profiles, served);
+    expect(result.kind).toBe('unknown-provider');
+    if (result.kind === 'unknown-provider') expect(result.message).toMatch(/one of: openai, azure, groq\.$/);
   });
 });

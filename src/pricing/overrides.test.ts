@@ -36,3 +36,15 @@ describe('pricing.models: which configured price a model gets', () => {
     expect(compileOverrides({ 'claude-*': price(1) })('openai', 'gpt-4o')).toBeUndefined();
   });
 });
+
+describe('compileOverrides: a configured provider name as the prefix', () => {
+  it('an OpenAI-compatible API named in the configuration prices its own models (`my-llm:house-*`)', () => {
+    const models = { 'my-llm:house-*': price(2), 'groq:llama-3.3-70b-versatile': price(3) };
+    const lookup = compileOverrides(models, ['openai', 'groq', 'my-llm']);
+    expect(lookup('my-llm', 'house-7b')).toEqual(price(2));
+    expect(lookup('groq', 'llama-3.3-70b-versatile')).toEqual(price(3));
+    expect(lookup('openai', 'house-7b')).toBeUndefined();
+    // Without the name served, the prefix is part of a model name (as in `qwen3:8b`).
+    expect(compileOverrides(models)('my-llm', 'house-7b')).toBeUndefined();
+  });
+});

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { routeNative } from '../pipeline/route.js';
 import { providerAdapters } from './registry.js';
+import { azureAdapter } from './azure/index.js';
+import { openaiCompatibleAdapter } from './openai-compatible.js';
+
+/** The built-in adapters, and those a configuration makes (Azure, an OpenAI-compatible API). */
+const adapters = [...Object.values(providerAdapters).map((adapter) => adapter!), azureAdapter({ apiVersion: '2024-10-21' }), openaiCompatibleAdapter('groq', true)];
 
 describe('every adapter\'s text request (the dual-LLM quarantine\'s own calls)', () => {
-  it.each(Object.values(providerAdapters).map((adapter) => [adapter!.name, adapter!] as const))('%s: a non-streaming request on a route the adapter serves, read back by readResponse', (_, adapter) => {
+  it.each(adapters.map((adapter) => [adapter.name, adapter] as const))('%s: a non-streaming request on a route the adapter serves, read back by readResponse', (_, adapter) => {
     const call = adapter.encodeTextRequest!({ model: 'some-model', system: 'the rules', user: 'the question', answerSchema: { type: 'object' } });
     const route = routeNative(adapter, 'POST', call.nativePath.split('/').slice(1), 'default');
     expect(route.kind).toBe('match');

