@@ -41,6 +41,8 @@ export const ROUTER_TARGETS: Partial<Record<ProviderName, RouterTarget>> = {
   vllm: openaiFormat(''),
   // Ollama's base URL is its root; its OpenAI-compatible API is under /v1.
   ollama: openaiFormat('/v1'),
+  // Azure OpenAI's v1 API (no api-version): the deployment is the body's model.
+  azure: openaiFormat('/openai/v1'),
   anthropic: {
     path: () => '/v1/messages',
     headers: { 'anthropic-version': '2023-06-01' },
@@ -63,7 +65,7 @@ export const ROUTER_TARGETS: Partial<Record<ProviderName, RouterTarget>> = {
 /**
  * How the router reaches a served provider: its own entry above, or, for a provider configured by
  * name that is not built in (an OpenAI-compatible API: Groq, Mistral, OpenRouter, ...), OpenAI's
- * format at its base URL. Undefined for one it cannot reach (Azure's deployment paths).
+ * format at its base URL. Undefined for one it cannot reach or that is not configured.
  */
 export function routerTarget(name: ProviderName, served: ReadonlySet<string>): RouterTarget | undefined {
   if (!served.has(name)) return undefined;

@@ -87,3 +87,24 @@ describe('OpenAI-compatible providers configured by name', () => {
     expect(JSON.stringify(row)).not.toContain('sdk-placeholder-key');
   });
 });
+
+describe('Azure OpenAI through the router', () => {
+  it('azure:<deployment> goes to the v1 API with the api-key header, the deployment as the model', async () => {
+    const { startOpenAIUpstream, azurePathToOpenAI } = await import('../upstream/openai.js');
+    const azure = await startOpenAIUpstream({ mapPath: azurePathToOpenAI });
+    try {
+      const client = await routerClient(up, { providers: { ...routerProviders(up), azure: { baseUrl: azure.url, apiKey: 'azure-router-key-0123456789' } } });
+      made.push(client);
+      azure.reply({ kind: 'chat', content: 'from azure' });
+      const answer = await client.client.chat.completions.create({ model: 'azure:my-gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+      expect(answer.choices[0]!.message.content).toBe('from azure');
+      const sent = azure.requests.at(-1)!;
+      expect(sent.path).toBe('/openai/v1/chat/completions');
+      expect(sent.headers['api-key']).toBe('azure-router-key-0123456789');
+      expect(sent.json.model).toBe('my-gpt-4o');
+      expect((await auditRows(client.proxy)).at(-1)).toMatchObject({ provider: 'azure', model: 'my-gpt-4o', outcome: 'ok' });
+    } finally {
+      await azure.close();
+    }
+  });
+});
