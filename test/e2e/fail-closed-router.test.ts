@@ -145,6 +145,29 @@ describe('an answer the translator cannot read is refused, not passed through', 
   });
 });
 
+describe('OpenAI-format targets (openai, groq and any OpenAI-compatible API, azure) keep the OpenAI guards', () => {
+  it.each(['openai:gpt-4o-mini', 'groq:llama-3.3-70b-versatile'])('%s: a call entry of an unknown type is refused, JSON and stream', async (model) => {
+    const own = await routerClient(up, { providers: { openai: { baseUrl: `${up.openai.url}/v1`, apiKey: 'sk-proj-router-fc' }, groq: { baseUrl: `${up.openai.url}/v1`, apiKey: 'gsk_router_fc' } } });
+    try {
+      const mystery = { id: 'call_m', type: 'computer_use', computer_use: { action: 'type', text: ATTACKER } };
+      const completion = { id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [mystery] }, finish_reason: 'tool_calls', logprobs: null }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
+      const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      up.openai.reply((req) => (req.json?.stream
+        ? { kind: 'raw', status: 200, headers: { 'content-type': 'text/event-stream' }, body: chunk({ role: 'assistant' }) + chunk({ tool_calls: [{ index: 0, ...mystery }] }) + chunk({}, 'tool_calls') + 'data: [DONE]\n\n' }
+        : { kind: 'raw', status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(completion) }));
+      const json = await own.client.chat.completions.create({ model, messages: clean, tools });
+      expect(json.choices[0]!.message.tool_calls).toBeUndefined();
+      expect(json.choices[0]!.message.content).toContain('computer_use');
+      const { chunks } = await drain(await own.client.chat.completions.create({ model, messages: clean, tools, stream: true }));
+      expect(JSON.stringify(chunks)).not.toContain(ATTACKER);
+      expect((await auditRows(own.proxy)).at(-1)!.decisions).toEqual(expect.arrayContaining([expect.objectContaining({ tool: 'computer_use', ruleId: 'unknown_shape', action: 'block' })]));
+    } finally {
+      up.openai.reset();
+      await own.proxy.close();
+    }
+  });
+});
+
 describe('keys', () => {
   it('an upstream error quoting the configured key never passes it on, nor does any row hold a key', async () => {
     up.anthropic.reply({ kind: 'error', status: 401, body: { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key: ${ANTHROPIC_KEY}` } } });
