@@ -21,6 +21,7 @@ import { createRateLimiter } from './pipeline/rate-limit-stage.js';
 import { createBudgeter } from './pipeline/budget-stage.js';
 import { AUDIT_FAILED, Recorder } from './pipeline/record.js';
 import { DEFAULT_PROFILE_ID, routeNative, routePath } from './pipeline/route.js';
+import { routeRouter } from './pipeline/route-router.js';
 import { createPriceBook } from './pricing/price-book.js';
 import { providerAdapters } from './providers/registry.js';
 import { type ProviderSet, createProviderSet } from './providers/provider-set.js';
@@ -246,7 +247,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
         });
       }
       const recorder = new Recorder(recorderDeps, performance.now());
-      const serve = () => admit(request, url.search, routePath(request.method, url.pathname, profileIds, providers), recorder);
+      const serve = () => admit(request, url.search, routeRouter(request.method, url.pathname, profileIds) ?? routePath(request.method, url.pathname, profileIds, providers), recorder);
       // Stored profiles are reloaded at most every `admin.profileRefreshMs`; most requests wait for nothing.
       const loading = closing ? null : profiles.refreshIfStale();
       return loading ? loading.then(serve) : serve();
@@ -270,7 +271,8 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
     },
     [BODY_LIMIT]: config.limits.maxRequestBodyBytes,
     [REFUSE](method, path, message) {
-      return refuseForLackOfRoom(routePath(method, path.split('?')[0]!, profileIds, providers), new Recorder(recorderDeps, performance.now()), message);
+      const pathname = path.split('?')[0]!;
+      return refuseForLackOfRoom(routeRouter(method, pathname, profileIds) ?? routePath(method, pathname, profileIds, providers), new Recorder(recorderDeps, performance.now()), message);
     },
     flush: () => auditLog.flush(),
     close({ drainMs = 0 } = {}) {

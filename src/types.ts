@@ -122,6 +122,11 @@ export interface InteractionRecord {
    * as one per 4 characters of the difference; null when nothing was compressed.
    */
   compressedTokensSaved?: number | null;
+  /**
+   * Set on the row of a model router's deployment that failed before answering (connection,
+   * 429, 5xx) when the next one was tried: the id of the request's own row.
+   */
+  attemptOf?: string | null;
 }
 
 /**

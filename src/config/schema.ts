@@ -5,6 +5,7 @@ import { budgetsSchema } from './budget-schema.js';
 import { rateLimitsSchema } from './rate-limit-schema.js';
 import { pricingSchema } from './pricing-schema.js';
 import { compressionSchema, modelRulesSchema } from './model-rules-schema.js';
+import { modelAliasesSchema } from './router-schema.js';
 import { MEMORY_DEFAULTS } from '../store/memory-store.js';
 import { AUDIT_QUEUE_DEFAULTS } from '../store/audit-log.js';
 import type { Store } from '../types.js';
@@ -133,6 +134,8 @@ export const profileSchema = z.strictObject({
   modelRules: modelRulesSchema.optional(),
   /** This profile's tool-result compression; the top-level `compression` when absent. */
   compression: compressionSchema.optional(),
+  /** This profile's model router aliases, over the top-level `models` (same name: this one wins). */
+  models: modelAliasesSchema.optional(),
 });
 
 export const profileId = z
@@ -374,6 +377,12 @@ export const proxyConfigSchema = z.strictObject({
       maxLabelValues: z.number().int().positive().default(1_000),
     })
     .prefault({}),
+  /**
+   * Model aliases of the model router (`/router`): `{ fast: 'groq:llama-3.3-70b', smart:
+   * ['openai:gpt-4o', 'anthropic:claude-sonnet-4-6'] }`; a list is tried in order (fallbacks).
+   * @default {}
+   */
+  models: modelAliasesSchema.default({}),
 });
 
 function isStore(value: unknown): value is Store {

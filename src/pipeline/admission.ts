@@ -70,9 +70,10 @@ export function createInFlight(max: number): InFlight {
 export function refuseForLackOfRoom(route: RouteResult, recorder: Recorder, message: string): Response {
   const adapter = route.kind === 'unknown-provider' ? openaiAdapter : route.adapter;
   if (route.kind !== 'unknown-provider') {
-    recorder.provider = adapter.name;
+    // The router's provider is named in the body, which is not read here.
+    recorder.provider = route.kind === 'router' ? null : adapter.name;
     recorder.proxyId = route.profileId;
-    if (route.kind === 'match') recorder.operation = route.match.route.operation;
+    if (route.kind === 'match' || route.kind === 'router') recorder.operation = route.match.route.operation;
   }
   const response = adapter.errorResponse(503, message, 'overloaded_error', { 'retry-after': String(RETRY_AFTER_SECONDS) });
   return finishWith(recorder, response, 'rejected', message);

@@ -19,6 +19,7 @@ import type { TaintTracker } from './taint-tracker.js';
 import { readBody } from './read-body.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import { refuseModelName } from './model-name.js';
+import { dispatchRouter } from './router-dispatch.js';
 import { forwardWithRetries } from './retry.js';
 import { configuredKey, keyParts, upstreamCredential } from './upstream-credential.js';
 import type { Recorder } from './record.js';
@@ -81,6 +82,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     // No provider, so no dialect: OpenAI's error shape is the one most clients parse.
     return reject(recorder, null, 404, route.message, 'not_found_error');
   }
+  if (route.kind === 'router') return dispatchRouter(request, search, route, recorder, deps);
   const { adapter } = route;
   recorder.provider = adapter.name;
   recorder.proxyId = route.profileId;

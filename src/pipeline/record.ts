@@ -79,6 +79,8 @@ export class Recorder {
   upstreamAttempts: number | null = null;
   /** Prompt tokens saved by TOON tool results (estimated); null when none were compressed. */
   compressedTokensSaved: number | null = null;
+  /** The request's own row, when this one records a failed attempt of it (the model router's fallbacks). */
+  attemptOf: string | null = null;
   /** The cost of the usage reported, in US dollars, once finished: null when none was reported or its price is not known. */
   costUsd: number | null = null;
   private priced = false;
@@ -89,6 +91,23 @@ export class Recorder {
 
   constructor(private readonly deps: RecorderDeps, receivedAt: number) {
     this.receivedAt = receivedAt;
+  }
+
+  /**
+   * A row of its own for one attempt of this request (a router deployment that failed before
+   * answering), begun at `startedAt`, linked to this one, with its caller and context.
+   */
+  attempt(startedAt: number): Recorder {
+    const attempt = new Recorder(this.deps, startedAt);
+    attempt.attemptOf = this.id;
+    attempt.proxyId = this.proxyId;
+    attempt.operation = this.operation;
+    attempt.stream = this.stream;
+    attempt.context = this.context;
+    attempt.authMethod = this.authMethod;
+    attempt.virtualKeyId = this.virtualKeyId;
+    attempt.secrets = this.secrets;
+    return attempt;
   }
 
   /** Opens the span once provider, operation and model are known. */
@@ -325,6 +344,7 @@ export class Recorder {
       answerContext: this.answerContext && (this.deps.keepBodies ? this.answerContext : withoutTexts(this.answerContext)),
       upstreamAttempts: this.upstreamAttempts,
       compressedTokensSaved: this.compressedTokensSaved,
+      attemptOf: this.attemptOf,
     };
   }
 

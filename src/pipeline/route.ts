@@ -5,6 +5,8 @@ export const DEFAULT_PROFILE_ID = 'default';
 
 export type RouteResult =
   | { kind: 'match'; adapter: ProviderAdapter; profileId: string; match: RouteMatch }
+  /** The model router (`/router/...`, route-router.ts): OpenAI's format in, the provider the body's `model` names behind. */
+  | { kind: 'router'; adapter: ProviderAdapter; profileId: string; match: RouteMatch }
   | { kind: 'unknown-path'; adapter: ProviderAdapter; profileId: string; message: string }
   | { kind: 'unknown-provider'; message: string };
 

@@ -19,6 +19,8 @@ export interface SelfCallInput {
   /** The client's request: its credentials and context headers go along, its abort stops the call. */
   original: Request;
   query: URLSearchParams;
+  /** How the call is routed, by its path's segments; by the adapter's routes when absent (the model router routes its own). */
+  route?: (segments: string[]) => RouteResult;
 }
 
 /**
@@ -43,7 +45,8 @@ export function selfCaller(input: SelfCallInput): AskThroughProxy {
 
   return async (call, note) => {
     const request = new Request(`http://archestra.internal${call.nativePath}${search}`, { method: 'POST', headers, body: JSON.stringify(call.body), signal: original.signal });
-    const route = routeNative(adapter, 'POST', call.nativePath.split('/').slice(1), profileId);
+    const segments = call.nativePath.split('/').slice(1);
+    const route = input.route ? input.route(segments) : routeNative(adapter, 'POST', segments, profileId);
     const response = await self(request, search, route, note);
     if (!response.ok) {
       await response.body?.cancel();

@@ -132,4 +132,6 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX interactions_user ON interactions (user_id, created_at);
   CREATE INDEX interactions_execution ON interactions (execution_id, created_at);
   CREATE INDEX interactions_outcome ON interactions (outcome, created_at);`,
+  // A fallback attempt's row names the request it was made for (the model router).
+  `ALTER TABLE interactions ADD COLUMN attempt_of TEXT;`,
 ];

@@ -124,6 +124,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   // Model rules and tool-result compression: the model the client asked for (`model` is the one
   // used), and the prompt tokens TOON saved.
   `ALTER TABLE interactions ADD COLUMN requested_model TEXT, ADD COLUMN compressed_tokens_saved BIGINT;`,
+  // A fallback attempt's row names the request it was made for (the model router).
+  `ALTER TABLE interactions ADD COLUMN attempt_of TEXT;`,
 ];
 
 /** Any constant: the advisory lock every host starting at once queues on while one migrates. */

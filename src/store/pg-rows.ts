@@ -6,7 +6,7 @@ export const INTERACTION_COLUMNS = [
   'session_id', 'execution_id', 'status', 'outcome', 'error', 'stream', 'duration_ms', 'ttft_ms',
   'input_tokens', 'output_tokens', 'request_body', 'response_body', 'auth_method', 'virtual_key_id', 'decisions',
   'answer_id', 'answer_context', 'upstream_attempts', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_usd',
-  'requested_model', 'compressed_tokens_saved',
+  'requested_model', 'compressed_tokens_saved', 'attempt_of',
 ] as const;
 
 export const KEY_COLUMNS = ['id', 'name', 'key_hash', 'key_prefix', 'providers', 'proxy_ids', 'sealed_secrets', 'created_at', 'expires_at', 'revoked_at', 'budgets'] as const;
@@ -46,6 +46,7 @@ export function toRow(record: InteractionRecord): Row {
     cache_read_tokens: record.cacheReadTokens ?? null, cache_write_tokens: record.cacheWriteTokens ?? null,
     reasoning_tokens: record.reasoningTokens ?? null, cost_usd: record.costUsd ?? null,
     requested_model: record.requestedModel ?? null, compressed_tokens_saved: record.compressedTokensSaved ?? null,
+    attempt_of: record.attemptOf ?? null,
   };
   for (const [column, value] of Object.entries(row)) if (typeof value === 'string' && column !== 'answer_id') row[column as keyof Row] = pgText(value);
   return row;
@@ -70,6 +71,7 @@ export function fromRow(row: Row): InteractionRecord {
     cacheReadTokens: count(row.cache_read_tokens), cacheWriteTokens: count(row.cache_write_tokens),
     reasoningTokens: count(row.reasoning_tokens), costUsd: row.cost_usd as number | null,
     requestedModel: row.requested_model as string | null, compressedTokensSaved: count(row.compressed_tokens_saved),
+    attemptOf: row.attempt_of as string | null,
   };
 }
 

@@ -47,7 +47,7 @@ describe('the PostgreSQL store', () => {
       agentId: 'agent', userId: 'user', sessionId: 'session', responseModel: 'm-1', error: null, timeToFirstTokenMs: 12.25,
       inputTokens: 100, outputTokens: 20, cacheReadTokens: 5, cacheWriteTokens: 6, reasoningTokens: 7, costUsd: 0.0123,
       requestBody: '{"a":1}', responseBody: '{"b":2}', authMethod: 'virtual_key', virtualKeyId: 'vk_1', upstreamAttempts: 2,
-      requestedModel: 'm-big', compressedTokensSaved: 42,
+      requestedModel: 'm-big', compressedTokensSaved: 42, attemptOf: 'first',
       decisions: [{ rule: 'r', action: 'allow', reason: 'why' }] as unknown as InteractionRecord['decisions'], answerId: 'resp_1', answerContext: context,
     });
     await store.saveInteractions([full]);

@@ -17,6 +17,7 @@ const COLUMNS = [
   'input_tokens', 'output_tokens', 'request_body', 'response_body', 'auth_method', 'virtual_key_id', 'decisions',
   'answer_id', 'answer_context', 'upstream_attempts', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_usd',
   'requested_model', 'compressed_tokens_saved',
+  'attempt_of',
 ] as const;
 
 const KEY_COLUMNS = ['id', 'name', 'key_hash', 'key_prefix', 'providers', 'proxy_ids', 'sealed_secrets', 'created_at', 'expires_at', 'revoked_at', 'budgets'] as const;
@@ -231,6 +232,7 @@ function toRow(record: InteractionRecord): Row {
     cache_read_tokens: record.cacheReadTokens ?? null, cache_write_tokens: record.cacheWriteTokens ?? null,
     reasoning_tokens: record.reasoningTokens ?? null, cost_usd: record.costUsd ?? null,
     requested_model: record.requestedModel ?? null, compressed_tokens_saved: record.compressedTokensSaved ?? null,
+    attempt_of: record.attemptOf ?? null,
   };
 }
 
@@ -272,5 +274,6 @@ function fromRow(row: Row): InteractionRecord {
     cacheReadTokens: row.cache_read_tokens as number | null, cacheWriteTokens: row.cache_write_tokens as number | null,
     reasoningTokens: row.reasoning_tokens as number | null, costUsd: row.cost_usd as number | null,
     requestedModel: row.requested_model as string | null, compressedTokensSaved: row.compressed_tokens_saved as number | null,
+    attemptOf: row.attempt_of as string | null,
   };
 }

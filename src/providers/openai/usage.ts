@@ -12,7 +12,14 @@ export function readOpenAIUsage(usage: unknown): Usage | undefined {
     inputTokens: count(usage.prompt_tokens),
     outputTokens: count(usage.completion_tokens),
     ...details(detail(usage.prompt_tokens_details, 'cached_tokens'), detail(usage.completion_tokens_details, 'reasoning_tokens')),
+    // Prompt-cache writes, where an OpenAI-shaped answer reports them (OpenRouter; the model
+    // router's translation of Anthropic's): part of the prompt, priced at the cache-write rate.
+    ...cacheWrites(detail(usage.prompt_tokens_details, 'cache_write_tokens')),
   };
+}
+
+function cacheWrites(cacheWriteTokens: number | null): Partial<Usage> {
+  return cacheWriteTokens ? { cacheWriteTokens } : {};
 }
 
 /** The Responses API's `usage`: `input_tokens` and `output_tokens`, with the same details under their own names. */
