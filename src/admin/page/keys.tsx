@@ -80,14 +80,16 @@ function describeBudget(key: KeyRecord): string {
 function CreateKey({ profiles, onCreated }: { profiles: Profile[]; onCreated: (key: string, name: string) => Promise<void> }) {
   const [name, setName] = useState('');
   const [proxyId, setProxyId] = useState('');
+  const [budget, setBudget] = useState('');
   const [error, setError] = useState<string | null>(null);
 
   async function submit(event: Event) {
     event.preventDefault();
     setError(null);
     try {
-      const created = await api<{ key: string }>('keys', { method: 'POST', body: { name: name.trim(), ...(proxyId ? { proxyId } : {}) } });
+      const created = await api<{ key: string }>('keys', { method: 'POST', body: { name: name.trim(), ...(proxyId ? { proxyId } : {}), ...(budget.trim() ? { budget: budget.trim() } : {}) } });
       setName('');
+      setBudget('');
       await onCreated(created.key, name.trim());
     } catch (failure) {
       setError(`${(failure as Error).message}${failure instanceof ApiFailure && failure.field ? ` (${failure.field})` : ''}`);
@@ -105,6 +107,7 @@ function CreateKey({ profiles, onCreated }: { profiles: Profile[]; onCreated: (k
             {profiles.map((profile) => <option key={profile.id} value={profile.id}>{profile.id}</option>)}
           </select>
         </label>
+        <label>Budget (optional)<input name="budget" value={budget} onInput={(e) => setBudget(e.currentTarget.value)} placeholder="50usd/month" /></label>
       </div>
       {error && <p class="error" role="alert">{error}</p>}
       <button type="submit" class="primary">Create key</button>
