@@ -15,6 +15,7 @@ import { startServer } from '../../src/cli/server.js';
 import { nodeProxy } from '../../src/ways-in/node.js';
 import { suiteProxies } from '../helpers/proxy.js';
 import { listen } from '../helpers/way-in.js';
+import { startOpenAIUpstream } from '../upstream/openai.js';
 
 const TOKEN = 'admin-token-0123456789abcdef';
 
@@ -69,6 +70,22 @@ describe('admin page: the files', () => {
     }
     expect((await proxy.handle(new Request('http://proxy/admin/', { method: 'POST', body: '{}' }))).status).toBe(405);
     expect((await proxy.handle(new Request('http://proxy/admin/api/approvals'))).status).toBe(401);
+  });
+
+  it('fail closed: no path under /admin/ reaches an upstream, whatever it looks like', async () => {
+    const up = await startOpenAIUpstream();
+    try {
+      const proxy = proxies.create({ admin: { token: TOKEN }, providers: { openai: { baseUrl: up.baseUrl } } });
+      const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      for (const path of ['/admin/openai/chat/completions', '/admin/v1/chat/completions', '/admin/openai/support/chat/completions']) {
+        const post = await proxy.handle(new Request(`http://proxy${path}`, { method: 'POST', headers: { authorization: 'Bearer sk-test', 'content-type': 'application/json' }, body }));
+        expect(post.status).toBe(405);
+        expect((await proxy.handle(new Request(`http://proxy${path}`))).status).toBe(404);
+      }
+      expect(up.requests).toHaveLength(0);
+    } finally {
+      await up.close();
+    }
   });
 
   it('mounted under a prefix, the redirect and the relative links land under it', async () => {
