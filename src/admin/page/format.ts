@@ -7,6 +7,14 @@ export function formatTime(iso: string | null | undefined): string {
   return date.toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
+/** For a log: the time of day, with the date only when it is not today. */
+export function formatLogTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const time = date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  return date.toDateString() === new Date().toDateString() ? time : `${date.toLocaleDateString(undefined, { month: 'short', day: '2-digit' })} ${time}`;
+}
+
 export function formatNumber(value: number | null | undefined): string {
   return value === null || value === undefined ? '–' : value.toLocaleString('en-US');
 }

@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, query } from './api.js';
 import type { InteractionPage, InteractionSummary } from './api-types.js';
-import { formatMs, formatNumber, formatTime, formatUsd } from './format.js';
+import { formatLogTime, formatMs, formatNumber, formatUsd } from './format.js';
 import { FilterBar, type Filters, NO_FILTERS, filterParams } from './interaction-filters.js';
 import { InteractionDetail } from './interaction-detail.js';
 
@@ -109,7 +109,7 @@ export function InteractionsView({ openId }: { openId: string | null }) {
         <tbody>
           {rows.map((row) => (
             <tr key={row.id} data-id={row.id} class={`${row.refused ? 'refused' : ''} ${fresh.has(row.id) ? 'fresh' : ''} ${row.id === openId ? 'selected' : ''}`} onClick={() => { location.hash = `#/interactions/${encodeURIComponent(row.id)}`; }}>
-              <td><a href={`#/interactions/${encodeURIComponent(row.id)}`}>{formatTime(row.startedAt)}</a></td>
+              <td><a href={`#/interactions/${encodeURIComponent(row.id)}`}>{formatLogTime(row.startedAt)}</a></td>
               <td>{row.proxyId}</td>
               <td>{row.agentId ?? ''}</td>
               <td>{row.provider ?? '?'} · {row.model ?? row.operation ?? ''}</td>
