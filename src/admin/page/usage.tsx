@@ -45,7 +45,7 @@ export function UsageView() {
       {error && <p class="error" role="alert">{error}</p>}
       <div class="totals">
         <div class="card stat"><span>Requests</span><b data-total="requests">{formatNumber(total.requests)}</b></div>
-        <div class="card stat"><span>Refused</span><b data-total="refusals">{formatNumber(total.refusals)}</b></div>
+        <div class="card stat" title="Requests the proxy refused outright: rejected, rate-limited or over budget (a blocked tool call inside an answer is counted in the log, not here)"><span>Refused</span><b data-total="refusals">{formatNumber(total.refusals)}</b></div>
         <div class="card stat"><span>Tokens</span><b data-total="tokens">{formatNumber(total.tokens)}</b></div>
         <div class="card stat"><span>Spend</span><b>{formatUsd(total.cost)}</b></div>
       </div>
