@@ -141,6 +141,22 @@ describe('admin page in Chromium', { timeout: 60_000 }, () => {
     await detail.getByRole('button', { name: 'Close' }).click();
   });
 
+  it('a stream in flight shows as started, and its final row replaces it without a reload', async () => {
+    up.reply({ kind: 'chat', content: 'one two three four' }, { hangAfterEvents: 2 });
+    const controller = new AbortController();
+    const client = new OpenAI({ apiKey: 'sk-test', baseURL: connectUrl, maxRetries: 0, defaultHeaders: { 'x-archestra-agent-id': 'stream-bot' } });
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Count' }], stream: true }, { signal: controller.signal });
+    const chunks = stream[Symbol.asyncIterator]();
+    expect((await chunks.next()).done).toBe(false);
+
+    const row = page.locator('table[aria-label="Interactions"] tbody tr', { hasText: 'stream-bot' });
+    await row.getByText('started').waitFor();
+    controller.abort();
+    await chunks.next().catch(() => undefined);
+    await row.getByText('client_aborted').waitFor();
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+  });
+
   it('a refused tool call shows its rule, its reason and where its arguments came from; stored text stays text', async () => {
     expect(connectUrl).toMatch(/^http:\/\/127\.0\.0\.1:/);
     up.reply({ kind: 'chat', toolCalls: [ATTACK] });
@@ -201,7 +217,7 @@ describe('admin page in Chromium', { timeout: 60_000 }, () => {
     const rejected = await fetch(`${connectUrl}/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer sk-test', 'content-type': 'application/json' }, body: '{not json' });
     expect(rejected.status).toBe(400);
     await page.getByRole('link', { name: 'Usage' }).click();
-    await expect.poll(() => page.locator('[data-total="requests"]').textContent()).toBe('3');
+    await expect.poll(() => page.locator('[data-total="requests"]').textContent()).toBe('4');
     expect(await page.locator('[data-total="refusals"]').textContent()).toBe('1');
     expect(await page.locator('svg.chart rect.bar.requests').count()).toBe(7);
     expect(await page.getByRole('table', { name: 'Usage by group' }).textContent()).toContain('billing-bot');
