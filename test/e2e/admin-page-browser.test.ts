@@ -196,6 +196,27 @@ describe('admin page in Chromium', { timeout: 60_000 }, () => {
     await expect.poll(async () => (await rows.allTextContents()).map((text) => text.includes('billing-bot'))).toEqual([true]);
   });
 
+  it('approvals: a held tool call is listed with its arguments and reason, and approved with a note', async () => {
+    const now = new Date();
+    await proxy.store.approvals!.createApproval({
+      id: 'apr_page', proxyId: 'support-bot', scope: 'session:s1', key: 'key-apr_page', tool: 'send_money', arguments: '{"amount":120,"to":"landlord"}',
+      reason: 'payments need a person', ruleId: 'payments', state: 'pending', createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + 3_600_000).toISOString(), decidedAt: null, decidedBy: null, note: null, usedAt: null, interactionId: null,
+    }, 1_000);
+    await page.getByRole('link', { name: 'Approvals' }).click();
+    const row = page.locator('tr[data-approval="apr_page"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('payments need a person');
+    expect(await row.textContent()).toContain('"to": "landlord"');
+    page.once('dialog', (dialog) => void dialog.accept('rent, as every month'));
+    await row.getByRole('button', { name: 'Approve' }).click();
+    await page.getByLabel('State').selectOption('all');
+    await row.getByText('by admin page: rent, as every month').waitFor();
+    const [stored] = await proxy.store.approvals!.listApprovals({ states: ['approved'] });
+    expect(stored).toMatchObject({ id: 'apr_page', state: 'approved', decidedBy: 'admin page', note: 'rent, as every month' });
+    await shot('05-approvals');
+  });
+
   it('keys: a new key is shown once, listed without it, and revoked', async () => {
     await page.getByRole('link', { name: 'Keys' }).click();
     await page.getByLabel('Name').fill('ci-bot');

@@ -99,3 +99,23 @@ export interface UsageRow {
   outputTokens: number;
   costUsd: number | null;
 }
+
+/** A tool call held for a person (the store's record, without its internal key). */
+export interface Approval {
+  id: string;
+  proxyId: string;
+  scope: string;
+  tool: string;
+  /** Canonical JSON. */
+  arguments: string;
+  reason: string;
+  ruleId: string;
+  state: 'pending' | 'approved' | 'denied' | 'used' | 'expired';
+  createdAt: string;
+  expiresAt: string;
+  decidedAt: string | null;
+  decidedBy: string | null;
+  note: string | null;
+  usedAt: string | null;
+  interactionId: string | null;
+}

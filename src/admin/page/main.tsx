@@ -2,6 +2,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { savedToken, saveToken, whenUnauthorized } from './api.js';
+import { ApprovalsView } from './approvals.js';
 import { InteractionsView } from './interactions.js';
 import { KeysView } from './keys.js';
 import { Login } from './login.js';
@@ -12,6 +13,7 @@ import './app.css';
 const TABS = [
   { id: 'proxies', label: 'LLM Proxies' },
   { id: 'interactions', label: 'Interactions' },
+  { id: 'approvals', label: 'Approvals' },
   { id: 'keys', label: 'Keys' },
   { id: 'usage', label: 'Usage' },
 ] as const;
@@ -52,6 +54,7 @@ function App() {
       </header>
       <main>
         {tab === 'interactions' ? <InteractionsView openId={rest[0] ?? null} />
+          : tab === 'approvals' ? <ApprovalsView />
           : tab === 'keys' ? <KeysView />
           : tab === 'usage' ? <UsageView />
           : <ProxiesView />}
