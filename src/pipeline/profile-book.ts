@@ -41,6 +41,8 @@ export function createProfileBook(config: ResolvedConfig, store: ProfileStore | 
   let loadedAt = Number.NEGATIVE_INFINITY;
   let loading: Promise<void> | null = null;
   let failing = false;
+  /** Counts this process's own changes: a load that began before one may hold what it replaced. */
+  let changes = 0;
 
   function put(record: ProfileRecord): void {
     if (configured.has(record.id)) return;
@@ -70,7 +72,13 @@ export function createProfileBook(config: ResolvedConfig, store: ProfileStore | 
   async function load(): Promise<void> {
     if (!store) return;
     try {
+      const before = changes;
       const listed = await store.listProfiles();
+      if (changes !== before) {
+        // Listed before this process's own change: applying it would undo that change. Load again.
+        loadedAt = Number.NEGATIVE_INFINITY;
+        return;
+      }
       const seen = new Set(listed.map((record) => record.id));
       for (const id of [...records.keys()]) if (!seen.has(id)) remove(id);
       for (const record of listed) put(record);
@@ -79,9 +87,8 @@ export function createProfileBook(config: ResolvedConfig, store: ProfileStore | 
       // The profiles last loaded stay served; the next request tries again after the bound.
       if (!failing) console.error('[archestra] the stored profiles could not be loaded; serving those loaded before:', error instanceof Error ? error.message : error);
       failing = true;
-    } finally {
-      loadedAt = performance.now();
     }
+    loadedAt = performance.now();
   }
 
   function refresh(): Promise<void> {
@@ -101,7 +108,13 @@ export function createProfileBook(config: ResolvedConfig, store: ProfileStore | 
       return performance.now() - loadedAt >= refreshMs ? refresh() : null;
     },
     refresh,
-    put,
-    remove,
+    put(record) {
+      changes++;
+      put(record);
+    },
+    remove(id) {
+      changes++;
+      remove(id);
+    },
   };
 }

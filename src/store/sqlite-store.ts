@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
-import type { AnswerContextRecord, InteractionQuery, InteractionRecord, KeyBudget, Store, UsageQuery, UsageSummary, VirtualKeyRecord } from '../types.js';
+import type { AnswerContextRecord, InteractionQuery, InteractionRecord, KeyBudget, ProfileStore, Store, UsageQuery, UsageSummary, VirtualKeyRecord } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 import { sqliteApprovals } from './sqlite-approvals.js';
 import { sqliteBudgetCounters } from './sqlite-budget-counters.js';
@@ -52,6 +52,7 @@ export interface SqliteStoreOptions {
 export interface SqliteStore extends Store {
   saveInteractionsSync(rows: readonly InteractionRecord[]): void;
   summarizeUsage(query: UsageQuery): UsageSummary[];
+  profiles: ProfileStore;
   /** Deletes what `retention` says to; resolves with the number of rows deleted. */
   applyRetention(): Promise<number>;
 }

@@ -89,15 +89,26 @@ for (const kind of ['memory', 'sqlite'] as const) {
       const refused = await billing.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'mail Bob' }], tools });
       expect(refused.choices[0]?.message.tool_calls).toBeUndefined();
       expect(refused.choices[0]?.message.content).toContain('send_email');
+      // Streamed too: the held call never reaches the SDK.
+      const stream = await billing.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'mail Bob' }], tools, stream: true });
+      let streamed = '';
+      let streamedCalls = 0;
+      for await (const chunk of stream) {
+        streamed += chunk.choices[0]?.delta.content ?? '';
+        streamedCalls += chunk.choices[0]?.delta.tool_calls?.length ?? 0;
+      }
+      expect(streamedCalls).toBe(0);
+      expect(streamed).toContain('send_email');
       const plain = new OpenAI({ apiKey: 'sk-test', baseURL: listed.json.profiles[0].connect.openai, maxRetries: 0 });
       expect((await plain.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'mail Bob' }], tools })).choices[0]?.message.tool_calls?.[0]).toMatchObject({ function: { name: 'send_email' } });
       up.reply({ kind: 'chat', content: 'ok' });
 
       const log = await api(running, 'interactions?proxyId=billing');
-      expect(log.json.interactions).toHaveLength(1);
-      expect(log.json.interactions[0]).toMatchObject({ proxyId: 'billing', refused: true, refusalReason: expect.stringContaining('no-send') });
+      expect(log.json.interactions).toHaveLength(2);
+      expect(log.json.interactions[0]).toMatchObject({ proxyId: 'billing', stream: true, refused: true, refusalReason: expect.stringContaining('no-send') });
+      expect(log.json.interactions[1]).toMatchObject({ proxyId: 'billing', stream: false, refused: true, refusalReason: expect.stringContaining('no-send') });
       const refusedOnly = await api(running, 'interactions?refused=true');
-      expect(refusedOnly.json.interactions.map((summary: { id: string }) => summary.id)).toEqual([log.json.interactions[0].id]);
+      expect(refusedOnly.json.interactions.map((summary: { id: string }) => summary.id)).toEqual(log.json.interactions.map((summary: { id: string }) => summary.id));
 
       expect((await api(running, 'profiles', { body: { id: 'billing' } })).status).toBe(409);
       expect((await api(running, 'profiles/fixed', { method: 'PUT', body: {} })).json.error.message).toContain('configuration');
