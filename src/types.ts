@@ -61,8 +61,10 @@ export interface InteractionRecord {
   provider: ProviderName | null;
   /** The provider operation, e.g. `chat`, `models`. */
   operation: string | null;
-  /** The model the client asked for. */
+  /** The model sent upstream: the client's, or the one a model rule (`modelRules`) chose instead. */
   model: string | null;
+  /** The model the client asked for (differs from `model` when a model rule rewrote it). */
+  requestedModel?: string | null;
   /** The model the upstream said it used, when it said. */
   responseModel: string | null;
   agentId: string | null;
@@ -108,6 +110,11 @@ export interface InteractionRecord {
   decisions: PolicyDecision[] | null;
   /** Requests sent upstream for it (more than 1 when retried: `upstream.retries`); null when never forwarded. */
   upstreamAttempts?: number | null;
+  /**
+   * Prompt tokens saved by sending tool results in TOON (`compression.toolResults`), estimated
+   * as one per 4 characters of the difference; null when nothing was compressed.
+   */
+  compressedTokensSaved?: number | null;
 }
 
 /**

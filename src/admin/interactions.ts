@@ -3,31 +3,7 @@ import type { InteractionRecord, Store } from '../types.js';
 import { adminError } from './admin-error.js';
 import { interactionsQuery } from './schemas.js';
 import { parseQuery } from './validate.js';
-
-/** One row of the interactions log, without its bodies and decisions. */
-export interface InteractionSummary {
-  id: string;
-  startedAt: string;
-  durationMs: number;
-  provider: string | null;
-  model: string | null;
-  operation: string | null;
-  proxyId: string;
-  agentId: string | null;
-  userId: string | null;
-  sessionId: string | null;
-  executionId: string | null;
-  outcome: string;
-  status: number;
-  stream: boolean;
-  /** The proxy refused the request, or blocked (or held for approval) something in it or its answer. */
-  refused: boolean;
-  /** Why: the first refusing decision's reason (and rule), else the row's error. */
-  refusalReason: string | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  costUsd: number | null;
-}
+import type { InteractionSummary } from './views.js';
 
 /**
  * `GET /admin/api/interactions?...` (newest first; `nextCursor` pages to older rows, `after`
@@ -59,9 +35,9 @@ export async function handleInteractions(request: Request, segments: readonly st
 export function summary(row: InteractionRecord): InteractionSummary {
   return {
     id: row.id, startedAt: row.createdAt, durationMs: row.durationMs,
-    provider: row.provider, model: row.model, operation: row.operation, proxyId: row.proxyId,
+    provider: row.provider, model: row.model, requestedModel: row.requestedModel ?? null, operation: row.operation, proxyId: row.proxyId,
     agentId: row.agentId, userId: row.userId, sessionId: row.sessionId, executionId: row.executionId,
-    outcome: row.outcome, status: row.status, stream: row.stream,
+    outcome: row.outcome as InteractionSummary['outcome'], status: row.status, stream: row.stream,
     refused: isRefused(row), refusalReason: refusalReason(row),
     inputTokens: row.inputTokens, outputTokens: row.outputTokens, costUsd: row.costUsd ?? null,
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { VERSION } from '../version.js';
 import { createKeyBody, createProfileBody, interactionsQuery, updateProfileBody, usageQuery } from './schemas.js';
+import { interactionPage, interactionSummary, keyView, profileView, usageAnswer } from './views.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -19,7 +20,11 @@ function parametersOf(schema: z.ZodType): JsonSchema[] {
 }
 
 const ERROR = { description: 'An error: `{ "error": { "message", "status", "field"? } }`', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
-const json = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
+const json = (description: string, schema: JsonSchema = { type: 'object' }) => ({ description, content: { 'application/json': { schema } } });
+/** An answer's schema, as the API writes it (the output side). */
+const answer = (schema: z.ZodType): JsonSchema => z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const wrap = (field: string, schema: JsonSchema) => ({ type: 'object', required: [field], properties: { [field]: schema } });
 const body = (schema: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schemaOf(schema) } } });
 const idParameter = (what: string) => ({ name: 'id', in: 'path', required: true, description: `The ${what}'s id.`, schema: { type: 'string' } });
 const errors = { 400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR };
@@ -36,31 +41,36 @@ export function openApiDocument(): JsonSchema {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The admin token (admin.token), or a JWT of auth.jwks carrying admin.jwtClaim. Never in the query string.' } },
       schemas: {
+        Profile: answer(profileView),
+        Key: answer(keyView),
+        InteractionSummary: answer(interactionSummary),
+        InteractionPage: answer(interactionPage),
+        Usage: answer(usageAnswer),
         Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['message', 'status'], properties: { message: { type: 'string' }, status: { type: 'integer' }, field: { type: 'string', description: 'The query or body field at fault (dotted path).' } } } } },
       },
     },
     paths: {
       '/profiles': {
-        get: { summary: 'List the proxy profiles (configured ones read-only) with their connect URLs', responses: { 200: json('`{ profiles: [{ id, source, readOnly, description?, createdAt?, connect, config }] }`'), ...errors } },
-        post: { summary: 'Create a profile, served at once', requestBody: body(createProfileBody), responses: { 201: json('`{ profile }`'), 409: ERROR, ...errors } },
+        get: { summary: 'List the proxy profiles (configured ones read-only) with their connect URLs', responses: { 200: json('Every profile, configured ones first', wrap('profiles', { type: 'array', items: ref('Profile') })), ...errors } },
+        post: { summary: 'Create a profile, served at once', requestBody: body(createProfileBody), responses: { 201: json('The new profile', wrap('profile', ref('Profile'))), 409: ERROR, ...errors } },
       },
       '/profiles/{id}': {
         parameters: [idParameter('profile')],
-        get: { summary: 'One profile', responses: { 200: json('`{ profile }`'), ...errors } },
-        put: { summary: 'Replace a stored profile (409 for a configured one)', requestBody: body(updateProfileBody), responses: { 200: json('`{ profile }`'), 409: ERROR, ...errors } },
+        get: { summary: 'One profile', responses: { 200: json('The profile', wrap('profile', ref('Profile'))), ...errors } },
+        put: { summary: 'Replace a stored profile (409 for a configured one)', requestBody: body(updateProfileBody), responses: { 200: json('The profile as replaced', wrap('profile', ref('Profile'))), 409: ERROR, ...errors } },
         delete: { summary: 'Delete a stored profile (409 for a configured one)', responses: { 204: { description: 'Deleted' }, 409: ERROR, ...errors } },
       },
       '/keys': {
-        get: { summary: 'List the virtual keys (never the key or its hash)', responses: { 200: json('`{ keys: [...] }`'), ...errors } },
-        post: { summary: 'Create a virtual key: the key is shown this once', requestBody: body(createKeyBody), responses: { 201: json('`{ key: "arch_...", record }`'), ...errors } },
+        get: { summary: 'List the virtual keys (never the key or its hash)', responses: { 200: json('Every key, newest first', wrap('keys', { type: 'array', items: ref('Key') })), ...errors } },
+        post: { summary: 'Create a virtual key: the key is shown this once', requestBody: body(createKeyBody), responses: { 201: json('The key (shown this once) and its record', { type: 'object', required: ['key', 'record'], properties: { key: { type: 'string', pattern: '^arch_' }, record: ref('Key') } }), ...errors } },
       },
-      '/keys/{id}': { parameters: [idParameter('key')], delete: { summary: 'Revoke a key', responses: { 200: json('`{ record }`'), ...errors } } },
-      '/keys/{id}/revoke': { parameters: [idParameter('key')], post: { summary: 'Revoke a key', responses: { 200: json('`{ record }`'), ...errors } } },
+      '/keys/{id}': { parameters: [idParameter('key')], delete: { summary: 'Revoke a key', responses: { 200: json('The revoked key', wrap('record', ref('Key'))), ...errors } } },
+      '/keys/{id}/revoke': { parameters: [idParameter('key')], post: { summary: 'Revoke a key', responses: { 200: json('The revoked key', wrap('record', ref('Key'))), ...errors } } },
       '/interactions': {
-        get: { summary: 'The interactions log, newest first, filtered; `nextCursor` pages to older rows, `after` polls newer ones', parameters: parametersOf(interactionsQuery), responses: { 200: json('`{ interactions: [summary], nextCursor: string | null }`'), ...errors } },
+        get: { summary: 'The interactions log, newest first, filtered; `nextCursor` pages to older rows, `after` polls newer ones', parameters: parametersOf(interactionsQuery), responses: { 200: json('A page, newest first', ref('InteractionPage')), ...errors } },
       },
       '/interactions/{id}': { parameters: [idParameter('interaction')], get: { summary: 'One interaction in full: decisions with provenance, tokens, cost, timings, bodies as stored', responses: { 200: json('`{ interaction }`'), ...errors } } },
-      '/usage': { get: { summary: 'Requests, refusals, tokens and spend per group', parameters: parametersOf(usageQuery), responses: { 200: json('`{ by, rows: [{ key, requests, refusals, inputTokens, outputTokens, costUsd, unpriced, ... }] }`'), ...errors } } },
+      '/usage': { get: { summary: 'Requests, refusals, tokens and spend per group', parameters: parametersOf(usageQuery), responses: { 200: json('One row per group', ref('Usage')), ...errors } } },
       '/approvals': { get: { summary: 'Approvals, newest first', responses: { 200: json('`{ approvals }`'), ...errors } } },
       '/approvals/{id}/{decision}': {
         parameters: [idParameter('approval'), { name: 'decision', in: 'path', required: true, schema: { enum: ['approve', 'deny'] } }],

@@ -6,25 +6,12 @@ import { PROVIDER_NAMES, type ProfileRecord, type ProfileStore, type ProviderNam
 import { adminError } from './admin-error.js';
 import { createProfileBody, updateProfileBody } from './schemas.js';
 import { parseBody } from './validate.js';
+import type { ProfileView } from './views.js';
 
 export interface ProfilesDeps {
   config: ResolvedConfig;
   book: ProfileBook;
   store: ProfileStore | undefined;
-}
-
-/** A profile as the API shows it. */
-export interface ProfileView {
-  id: string;
-  source: 'config' | 'store';
-  readOnly: boolean;
-  description?: string;
-  createdAt?: string;
-  updatedAt?: string;
-  /** The base URL to give each provider's SDK. */
-  connect: Partial<Record<ProviderName, string>>;
-  /** Its settings: as stored, or the configuration's (defaults filled in, provider keys left out). */
-  config: Record<string, unknown>;
 }
 
 /**

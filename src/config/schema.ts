@@ -4,6 +4,7 @@ import { policySchema } from '../policy/schema.js';
 import { budgetsSchema } from './budget-schema.js';
 import { rateLimitsSchema } from './rate-limit-schema.js';
 import { pricingSchema } from './pricing-schema.js';
+import { compressionSchema, modelRulesSchema } from './model-rules-schema.js';
 import { MEMORY_DEFAULTS } from '../store/memory-store.js';
 import { AUDIT_QUEUE_DEFAULTS } from '../store/audit-log.js';
 import type { Store } from '../types.js';
@@ -92,6 +93,10 @@ export const profileSchema = z.strictObject({
    * when absent (the other limits are global).
    */
   limits: z.strictObject({ rate: rateLimitsSchema.optional(), budgets: budgetsSchema.optional() }).optional(),
+  /** This profile's model rules; the top-level `modelRules` when absent. */
+  modelRules: modelRulesSchema.optional(),
+  /** This profile's tool-result compression; the top-level `compression` when absent. */
+  compression: compressionSchema.optional(),
 });
 
 export const profileId = z
@@ -305,6 +310,19 @@ export const proxyConfigSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /**
+   * Model rules of the default profile and of every profile without its own ("optimization
+   * rules"): the first rule whose conditions hold (provider, model glob, estimated prompt tokens
+   * at most N, no tools declared) sends the request upstream for its `use` model instead, e.g.
+   * `[{ when: { provider: 'openai', model: 'gpt-4o*', maxPromptTokens: 2000, noTools: true }, use: 'gpt-4o-mini' }]`.
+   * The row records both models; budgets, prices and metrics count the one used. @default []
+   */
+  modelRules: modelRulesSchema.default([]),
+  /**
+   * Tool-result compression of the default profile and of every profile without its own:
+   * `toolResults: 'toon'` sends JSON tool results upstream in TOON when that is shorter.
+   */
+  compression: compressionSchema.prefault({}),
   /** What each model costs: overrides of the bundled price table (`pricing.models`). */
   pricing: pricingSchema.prefault({}),
   metrics: z

@@ -24,7 +24,7 @@ describe('validateConfig (createProxy): unknown fields are errors naming the fie
 
   it('lists the known fields when none is close (the server block belongs to the config file only)', () => {
     const message = refusal({ server: { port: 9000 } });
-    expect(message).toMatch(/^ {2}- server: unknown field; the known ones are providers, auth, policies, masterKey, profiles, store, audit, admin, limits, upstream, pricing, metrics$/m);
+    expect(message).toMatch(/^ {2}- server: unknown field; the known ones are providers, auth, policies, masterKey, profiles, store, audit, admin, limits, upstream, modelRules, compression, pricing, metrics$/m);
   });
 
   it('still names a bad value and what was expected', () => {

@@ -29,6 +29,8 @@ import type { PriceBook } from '../pricing/price-book.js';
 import { type Budgeter, estimateInputTokens } from './budget-stage.js';
 import { keyBudgetRules } from '../policy/key-budgets.js';
 import { requestedMaxTokens } from '../providers/requested-max-tokens.js';
+import { applyModelRules } from './model-rule-stage.js';
+import { compressToolResults } from './compression-stage.js';
 
 export interface DispatchDeps {
   config: ResolvedConfig;
@@ -115,6 +117,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   recorder.setSecrets(credential, key);
 
   let body: Uint8Array | string | null = null;
+  let nativePath = match.nativePath;
   let injectedUsage = false;
   let guard: ToolCallGuard | null = null;
   let tainted = false;
@@ -147,7 +150,12 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     const badModel = refuseModelName(decoded.view.model);
     if (badModel) return reject(recorder, adapter, 400, badModel, 'invalid_request_error');
     recorder.model = decoded.view.model;
+    recorder.requestedModel = decoded.view.model;
     recorder.stream = decoded.view.stream;
+    // Before the limits: they, the price and the metrics count the model that is used.
+    const modelRules = deps.config.profiles[route.profileId]?.modelRules ?? deps.config.modelRules;
+    const rewrite = applyModelRules({ rules: modelRules, adapter, match, view: decoded.view, json: decoded.json, query, recorder });
+    nativePath = rewrite.nativePath;
     // Before any policy work (the quarantine's model calls cost too): a limited request costs little.
     const limited = await deps.rateLimiter.admit(recorder, adapter, rateLimits);
     if (limited) return limited;
@@ -162,7 +170,10 @@ export async function dispatch(request: Request, search: string, route: RouteRes
     guard = stage.guard;
     // A hosted tool (web search, fetch) may bring outside content into the answer itself.
     tainted = stage.tainted || (decoded.view.hostedTools?.length ?? 0) > 0;
-    const changed = stage.changed;
+    // After the policies, which judged the results as the client sent them.
+    const compression = deps.config.profiles[route.profileId]?.compression ?? deps.config.compression;
+    const compressed = compressToolResults(compression, adapter, operation, decoded.json, recorder);
+    const changed = stage.changed || rewrite.bodyChanged || compressed;
     // Streams report usage only when asked; ask, and hide the extra event from the client.
     injectedUsage = decoded.view.stream && adapter.requestStreamUsage(operation, decoded.json);
     // An unchanged request goes upstream as its original bytes.
@@ -175,6 +186,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   if (!match.route.hasBody && operation === 'models' && match.params[0] !== undefined) {
     // Only a models route names a model in its path (a response id must not become a metric label).
     recorder.model = match.params[0];
+    recorder.requestedModel = match.params[0];
   }
   if (!match.route.hasBody) {
     const limited = await deps.rateLimiter.admit(recorder, adapter, rateLimits);
@@ -186,7 +198,7 @@ export async function dispatch(request: Request, search: string, route: RouteRes
   for (const name of adapter.credentialQueryParams) query.delete(name);
   for (const name of CREDENTIAL_QUERY_PARAMS) query.delete(name);
   const upstreamSearch = query.size > 0 ? `?${query.toString()}` : '';
-  const url = `${deps.baseUrls[adapter.name]}${match.nativePath}${upstreamSearch}`;
+  const url = `${deps.baseUrls[adapter.name]}${nativePath}${upstreamSearch}`;
   recorder.startSpan(new URL(url).host);
   const headers = upstreamHeaders(request.headers, adapter.credentialHeaders);
   if (key !== undefined) {

@@ -61,7 +61,10 @@ export class Recorder {
   proxyId = 'default';
   provider: ProviderName | null = null;
   operation: string | null = null;
+  /** The model sent upstream (a model rule may have chosen it). */
   model: string | null = null;
+  /** The model the client asked for. */
+  requestedModel: string | null = null;
   responseModel: string | null = null;
   stream = false;
   context: RequestContext = {};
@@ -74,6 +77,8 @@ export class Recorder {
   readonly decisions: PolicyDecision[] = [];
   /** Requests sent upstream (retries included); null until forwarded. */
   upstreamAttempts: number | null = null;
+  /** Prompt tokens saved by TOON tool results (estimated); null when none were compressed. */
+  compressedTokensSaved: number | null = null;
   /** The cost of the usage reported, in US dollars, once finished: null when none was reported or its price is not known. */
   costUsd: number | null = null;
   private priced = false;
@@ -258,6 +263,7 @@ export class Recorder {
       const seconds = (this.receivedAt + durationMs - this.upstreamStartedAt) / 1000;
       if (seconds > 0) metrics.observeTokensPerSecond(labels, this.usage.outputTokens / seconds);
     }
+    if (this.compressedTokensSaved) metrics.countCompressedTokensSaved(labels, this.compressedTokensSaved);
     if (proven && this.context.executionId) metrics.countExecution(agentId, this.context.executionId);
     for (const decision of this.decisions) {
       if (decision.kind === 'tool_call' && decision.action === 'block') metrics.countBlockedToolCall(labels, decision.ruleId);
@@ -265,6 +271,7 @@ export class Recorder {
       if (decision.kind === 'dual_llm') metrics.countDualLlm(labels, decision.ruleId, decision.outcome);
       if (decision.kind === 'rate_limit' && decision.outcome === 'limited') metrics.countRateLimited(this.provider, decision.ruleId, decision.limit);
       if (decision.kind === 'budget') metrics.countBudgetRefused(this.provider, decision.budgetId, decision.outcome);
+      if (decision.kind === 'model_rule') metrics.countModelRewrite(this.provider, decision.ruleId);
     }
   }
 
@@ -291,6 +298,7 @@ export class Recorder {
       provider: this.provider,
       operation: this.operation,
       model: this.model,
+      requestedModel: this.requestedModel,
       responseModel: this.responseModel,
       agentId: this.context.agentId ?? null,
       userId: this.context.userId ?? null,
@@ -316,6 +324,7 @@ export class Recorder {
       answerId: this.answerId,
       answerContext: this.answerContext && (this.deps.keepBodies ? this.answerContext : withoutTexts(this.answerContext)),
       upstreamAttempts: this.upstreamAttempts,
+      compressedTokensSaved: this.compressedTokensSaved,
     };
   }
 
@@ -348,6 +357,7 @@ function utf8Head(text: string, max: number): string {
 
 /** A decision as span event attributes: what was decided and by which rule, never a value. */
 function decisionAttributes(decision: PolicyDecision): Record<string, string> {
+  if (decision.kind === 'model_rule') return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.action': 'rewrite_model', 'gen_ai.request.model': decision.used };
   if (decision.kind === 'budget') return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.budgetId, 'archestra.policy.action': decision.outcome, 'archestra.budget.unit': decision.unit };
   if (decision.kind === 'data_leak') {
     return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.detector, 'archestra.policy.action': decision.action, 'archestra.policy.direction': decision.direction };

@@ -143,7 +143,18 @@ export interface BudgetDecision {
   roomAt: string | null;
 }
 
-export type PolicyDecision = BudgetDecision | RateLimitDecision | ToolCallDecision | ToolResultDecision | DataLeakDecision | QuarantineDecision | DualLlmDecision | DualLlmCallDecision | HostedToolDecision | ToolScopeDecision;
+/** A model rule (`modelRules`) sent the request upstream for another model than the client asked for. */
+export interface ModelRuleDecision {
+  kind: 'model_rule';
+  /** The rule's id. */
+  ruleId: string;
+  /** The model the client asked for. */
+  requested: string;
+  /** The model sent upstream. */
+  used: string;
+}
+
+export type PolicyDecision = ModelRuleDecision | BudgetDecision | RateLimitDecision | ToolCallDecision | ToolResultDecision | DataLeakDecision | QuarantineDecision | DualLlmDecision | DualLlmCallDecision | HostedToolDecision | ToolScopeDecision;
 
 /** The trust of a request's context, computed from all of it (and the session's history). */
 export interface ContextVerdict {

@@ -283,6 +283,12 @@ export interface ProviderAdapter {
    */
   replaceToolResults?(operation: string, json: Record<string, unknown>, replacements: ReadonlyMap<string, ToolResultReplacement>): boolean;
   /**
+   * Passes the text of each tool result in a request body to `rewrite`, in place: a string it
+   * returns replaces that text (tool-result compression, `compression.toolResults`). Only results
+   * the wire carries as text are visited. Without it, tool results are never rewritten.
+   */
+  rewriteToolResultTexts?(operation: string, json: Record<string, unknown>, rewrite: (text: string) => string | null): void;
+  /**
    * Quarantine: forbids tool calls in a request body, in place (removes the tools, or sets the
    * format's "no tool" choice where the history needs them declared); true when it changed it. Without it (or when it returns false)
    * the request keeps its tools, and the answer's tool calls are still refused by the guard.

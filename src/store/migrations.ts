@@ -117,6 +117,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX budget_holds_owner ON budget_holds (owner);`,
   // A virtual key's own budgets (`keys create --budget`), as JSON.
   `ALTER TABLE virtual_keys ADD COLUMN budgets TEXT;`,
+  // Model rules and tool-result compression: the model the client asked for (`model` is the one
+  // used), and the prompt tokens TOON saved.
+  `ALTER TABLE interactions ADD COLUMN requested_model TEXT;
+  ALTER TABLE interactions ADD COLUMN compressed_tokens_saved INTEGER;`,
   // Proxy profiles created at run time (the admin API), and the indexes of its interaction filters.
   `CREATE TABLE profiles (
     id TEXT PRIMARY KEY,

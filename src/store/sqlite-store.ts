@@ -16,6 +16,7 @@ const COLUMNS = [
   'session_id', 'execution_id', 'status', 'outcome', 'error', 'stream', 'duration_ms', 'ttft_ms',
   'input_tokens', 'output_tokens', 'request_body', 'response_body', 'auth_method', 'virtual_key_id', 'decisions',
   'answer_id', 'answer_context', 'upstream_attempts', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_usd',
+  'requested_model', 'compressed_tokens_saved',
 ] as const;
 
 const KEY_COLUMNS = ['id', 'name', 'key_hash', 'key_prefix', 'providers', 'proxy_ids', 'sealed_secrets', 'created_at', 'expires_at', 'revoked_at', 'budgets'] as const;
@@ -176,8 +177,22 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
 
 /** The native driver is loaded on the first file store: a proxy on the in-memory store never loads it. */
 function openDatabase(path: string): Database.Database {
-  const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
-  return new Driver(path);
+  try {
+    // better-sqlite3 loads its addon in the constructor, on the first database it opens.
+    const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+    return new Driver(path);
+  } catch (error) {
+    if (!isAddonFailure(error)) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`A SQLite file store needs the native module better-sqlite3, which could not be loaded (${reason}). Where native addons cannot load, use the in-memory store (store: ':memory:') or a Store of your own.`, { cause: error });
+  }
+}
+
+/** The driver could not be loaded at all: no addons (`node --no-addons`), or one built for another Node or platform. */
+function isAddonFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_DLOPEN_DISABLED' || code === 'ERR_DLOPEN_FAILED' || code === 'MODULE_NOT_FOUND') return true;
+  return error instanceof Error && /NODE_MODULE_VERSION|native addon|bindings file/.test(error.message);
 }
 
 function migrate(db: Database.Database): void {
@@ -215,6 +230,7 @@ function toRow(record: InteractionRecord): Row {
     upstream_attempts: record.upstreamAttempts ?? null,
     cache_read_tokens: record.cacheReadTokens ?? null, cache_write_tokens: record.cacheWriteTokens ?? null,
     reasoning_tokens: record.reasoningTokens ?? null, cost_usd: record.costUsd ?? null,
+    requested_model: record.requestedModel ?? null, compressed_tokens_saved: record.compressedTokensSaved ?? null,
   };
 }
 
@@ -255,5 +271,6 @@ function fromRow(row: Row): InteractionRecord {
     upstreamAttempts: row.upstream_attempts as number | null,
     cacheReadTokens: row.cache_read_tokens as number | null, cacheWriteTokens: row.cache_write_tokens as number | null,
     reasoningTokens: row.reasoning_tokens as number | null, costUsd: row.cost_usd as number | null,
+    requestedModel: row.requested_model as string | null, compressedTokensSaved: row.compressed_tokens_saved as number | null,
   };
 }

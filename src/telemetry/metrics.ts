@@ -34,6 +34,10 @@ export interface ProxyMetrics extends AuditMetrics {
   countRateLimited(provider: string, limit: string, type: string): void;
   /** A request refused by a budget (`limits.budgets`): by provider, budget id and why (`exceeded`, `unknown_price`, `store_error`). */
   countBudgetRefused(provider: string, budget: string, reason: string): void;
+  /** A request a model rule (`modelRules`) sent upstream for another model: by provider and rule id. */
+  countModelRewrite(provider: string, rule: string): void;
+  /** Prompt tokens saved by sending tool results in TOON (`compression.toolResults`), estimated. */
+  countCompressedTokensSaved(labels: LlmLabels, tokens: number): void;
   /** Tool calls held for approval (`held`), let through once approved (`used`), refused as denied (`denied`), pending approvals pushed out by the bound (`evicted`). */
   countApprovals(event: 'held' | 'used' | 'denied' | 'evicted', count: number): void;
 }
@@ -144,6 +148,18 @@ export function createProxyMetrics(registry: Registry = new Registry(), maxLabel
     labelNames: ['provider', 'budget', 'reason'],
     registers: [registry],
   });
+  const modelRewrites = existing<Counter>(registry, 'llm_model_rewrites_total') ?? new Counter({
+    name: 'llm_model_rewrites_total',
+    help: 'Requests a model rule (modelRules) sent upstream for another model than the client asked for, by provider and rule id',
+    labelNames: ['provider', 'rule'],
+    registers: [registry],
+  });
+  const compressedSaved = existing<Counter>(registry, 'llm_compressed_tokens_saved_total') ?? new Counter({
+    name: 'llm_compressed_tokens_saved_total',
+    help: 'Prompt tokens saved by sending JSON tool results in TOON (compression.toolResults), estimated at 4 characters a token',
+    labelNames: LLM_LABELS,
+    registers: [registry],
+  });
   const seenExecutions = new Set<string>();
 
   return {
@@ -165,6 +181,8 @@ export function createProxyMetrics(registry: Registry = new Registry(), maxLabel
     countUpstreamRetry: (provider, reason) => retries.inc(cap('llm_upstream_retries_total', { provider, reason })),
     countRateLimited: (provider, limit, type) => rateLimited.inc(cap('llm_rate_limited_total', { provider, limit, type })),
     countBudgetRefused: (provider, budget, reason) => budgetRefused.inc(cap('llm_budget_refused_total', { provider, budget, reason })),
+    countModelRewrite: (provider, rule) => modelRewrites.inc(cap('llm_model_rewrites_total', { provider, rule })),
+    countCompressedTokensSaved: (labels, tokens) => compressedSaved.inc(cap('llm_compressed_tokens_saved_total', labels), tokens),
     countApprovals: (event, count) => approvals.inc({ event }, count),
     countExecution(externalAgentId, executionId) {
       const key = `${externalAgentId}\u0000${executionId}`;

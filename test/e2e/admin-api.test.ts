@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/cli/server.js';
 import { createProxy, type Proxy } from '../../src/index.js';
 import type { InteractionRecord } from '../../src/types.js';
+import { interactionSummary, keyView, profileView, usageAnswer } from '../../src/admin/views.js';
 import { type ScriptedOpenAI, startOpenAIUpstream } from '../upstream/openai.js';
 
 const TOKEN = 'admin-token-0123456789abcdef';
@@ -83,6 +84,8 @@ for (const kind of ['memory', 'sqlite'] as const) {
       expect(created.status).toBe(201);
       expect(created.json.profile).toMatchObject({ id: 'billing', source: 'store', readOnly: false, description: 'Billing agents', connect: { openai: `${running.url}/v1/openai/billing` } });
       expect(created.json.profile.config).toEqual({ policies: { tools: [{ id: 'no-send', tool: 'send_email', action: 'block' }] } });
+      // The answers are what the OpenAPI document says they are.
+      for (const profile of [...listed.json.profiles, created.json.profile]) profileView.strict().parse(profile);
 
       up.reply({ kind: 'chat', toolCalls: [SEND] });
       const billing = new OpenAI({ apiKey: 'sk-test', baseURL: created.json.profile.connect.openai, maxRetries: 0 });
@@ -157,6 +160,7 @@ for (const kind of ['memory', 'sqlite'] as const) {
       expect(created.json.record).toMatchObject({ name: 'ci', proxyId: 'fixed', proxyIds: ['fixed'], budget: ['5usd/month'], revokedAt: null });
       expect(JSON.stringify(created.json.record)).not.toContain(created.json.key);
       const listed = await api(running, 'keys');
+      for (const key of listed.json.keys) keyView.strict().parse(key);
       expect(listed.json.keys.map((key: { id: string }) => key.id)).toContain(created.json.record.id);
       expect(JSON.stringify(listed.json)).not.toMatch(/keyHash|sealedSecrets|arch_[A-Za-z0-9_-]{43}/);
 
@@ -210,16 +214,18 @@ for (const kind of ['memory', 'sqlite'] as const) {
 
       const summary = (await api(running, `interactions?${window}&outcome=rate_limited`)).json.interactions[0];
       expect(summary).toEqual({
-        id: 'seed-3', startedAt: at(3), durationMs: 5, provider: 'openai', model: 'gpt-4o-mini', operation: 'chat', proxyId: 'default',
+        id: 'seed-3', startedAt: at(3), durationMs: 5, provider: 'openai', model: 'gpt-4o-mini', requestedModel: null, operation: 'chat', proxyId: 'default',
         agentId: 'odd', userId: 'u0', sessionId: 's1', executionId: 'e3', outcome: 'rate_limited', status: 429, stream: false,
         refused: true, refusalReason: null, inputTokens: 3, outputTokens: 4, costUsd: 0.01,
       });
+      interactionSummary.strict().parse(summary);
       const full = await api(running, 'interactions/seed-3');
       expect(full).toMatchObject({ status: 200, json: { interaction: { id: 'seed-3', requestBody: '{}', responseBody: '{}', decisions: null, refused: true } } });
       expect((await api(running, 'interactions/nope')).status).toBe(404);
 
       const days = await api(running, `usage?${window}&by=day`);
       expect(days.json.rows).toEqual([expect.objectContaining({ key: '2020-01-01', requests: 9, refusals: 1, inputTokens: 27, outputTokens: 36 })]);
+      usageAnswer.strict().parse(days.json);
       const models = await api(running, `usage?${window}&by=model`);
       expect(models.json.rows.map((usage: { key: string; requests: number }) => [usage.key, usage.requests])).toEqual([['gpt-4o-mini', 7], ['gpt-4o', 2]]);
     });
@@ -235,6 +241,8 @@ for (const kind of ['memory', 'sqlite'] as const) {
       expect(profileBody.required).toContain('id');
       expect(Object.keys(profileBody.properties)).toEqual(expect.arrayContaining(['id', 'description', 'auth', 'policies', 'limits']));
       expect(profileBody.properties).not.toHaveProperty('providers');
+      expect(Object.keys(json.components.schemas.InteractionSummary.properties)).toEqual(expect.arrayContaining(['refused', 'refusalReason', 'costUsd', 'startedAt']));
+      expect(json.paths['/interactions'].get.responses[200].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/InteractionPage' });
     });
   });
 }

@@ -8,6 +8,7 @@ import { anthropicErrorBody, anthropicStreamErrorEvent } from './errors.js';
 import { encodeMessagesStreamTails, redactMessagesStreamEvent } from './redact-stream.js';
 import { anthropicRoutes, anthropicAnswerFormat } from './routes.js';
 import { encodeMessagesTextRequest } from './text-request.js';
+import { rewriteMessageToolResultTexts } from './tool-result-texts.js';
 import { forbidMessageToolCalls } from './strip-tools.js';
 
 /** Claude OAuth access tokens (`sk-ant-oat…`) authenticate as a bearer token, never as `x-api-key`. */
@@ -81,4 +82,6 @@ export const anthropicAdapter: ProviderAdapter = {
 
   // count_tokens sends the same messages but nothing reaches a model: redacting there is harmless.
   replaceToolResults: (operation, json, replacements) => (operation === 'chat' || operation === 'count_tokens' ? replaceMessageToolResults(json, replacements) : false),
+
+  rewriteToolResultTexts: (operation, json, rewrite) => (operation === 'chat' ? rewriteMessageToolResultTexts(json, rewrite) : undefined),
 };

@@ -9,6 +9,7 @@ import { encodeOllamaStreamTails, redactOllamaStreamEvent } from './redact-strea
 import { OPENAI_CHAT, ollamaRoutes, ollamaAnswerFormat } from './routes.js';
 import { encodeOllamaTextRequest } from './text-request.js';
 import { stripOllamaTools } from './strip-tools.js';
+import { rewriteChatToolResultTexts } from '../openai/tool-result-texts.js';
 
 /** Ollama's error body: `{ "error": "message" }` (the ollama client raises `ResponseError` with it). */
 export function ollamaErrorBody(message: string) {
@@ -72,4 +73,7 @@ export const ollamaAdapter: ProviderAdapter = {
   refuseToolCallsInStream: (operation, held, blocked) => refuseOllamaToolCallsInStream(operation, held, blocked),
 
   replaceToolResults: (operation, json, replacements) => replaceOllamaToolResults(operation, json, replacements),
+
+  // `/api/chat` keeps a tool result as a `role: 'tool'` message's string content, as Chat Completions does.
+  rewriteToolResultTexts: (operation, json, rewrite) => (operation === 'chat' || operation === OPENAI_CHAT ? rewriteChatToolResultTexts(json, rewrite) : undefined),
 };

@@ -13,6 +13,7 @@ import { encodeResponsesStreamTails, redactResponsesStreamEvent } from './redact
 import { encodeChatStreamTails, redactChatStreamEvent } from './redact-stream.js';
 import { openaiRoutes, openaiAnswerFormat } from './routes.js';
 import { forbidResponsesToolCalls, stripChatTools } from './strip-tools.js';
+import { rewriteChatToolResultTexts, rewriteResponsesToolResultTexts } from './tool-result-texts.js';
 import { encodeChatTextRequest } from './text-request.js';
 
 /** OpenAI's error body: `{ error: { message, type, param, code } }`. */
@@ -97,6 +98,11 @@ export const openaiAdapter: ProviderAdapter = {
     if (operation === 'chat') return replaceChatToolResults(json, replacements);
     if (operation === 'responses') return replaceResponsesToolResults(json, replacements);
     return false;
+  },
+
+  rewriteToolResultTexts(operation, json, rewrite) {
+    if (operation === 'chat') rewriteChatToolResultTexts(json, rewrite);
+    else if (operation === 'responses') rewriteResponsesToolResultTexts(json, rewrite);
   },
 
   stripTools(operation, json) {
