@@ -28,6 +28,9 @@ export function decisionTitle(decision: PolicyDecision): string {
     case 'dual_llm_call': return `The proxy's own ${decision.role} call for ${decision.tool}`;
     case 'hosted_tool': return `Hosted tool ${decision.tool} read outside content`;
     case 'tool_scope': return `Tool scope ${decision.outcome}: ${decision.tools.join(', ') || 'no tools'}`;
+    case 'model_rule': return `Model rule sent ${decision.used} instead of ${decision.requested}`;
+    // A kind this page does not know yet (a newer proxy): named, not hidden.
+    default: return `Decision: ${(decision as { kind?: unknown }).kind}`;
   }
 }
 
