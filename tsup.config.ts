@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+import { writeAdminPage } from './src/admin/page-build.js';
 
 const { version } = JSON.parse(readFileSync('./package.json', 'utf8')) as { version: string };
 
@@ -22,6 +23,11 @@ export default defineConfig([
     shims: true,
     target: 'node20',
     define: { __PACKAGE_VERSION__: JSON.stringify(version) },
+    // Only a source checkout builds the admin page at run time; the package ships it built.
+    external: ['esbuild'],
+    // The admin page, next to the modules that serve it (src/admin/admin-page.ts looks there).
+    // Its sources named from here: this file is bundled elsewhere before it runs.
+    onSuccess: () => writeAdminPage('dist/admin-page', 'src/admin/page'),
   },
   {
     entry: { cli: 'src/cli/main.ts' },
@@ -29,6 +35,7 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
+    external: ['esbuild'],
     define: { __PACKAGE_VERSION__: JSON.stringify(version) },
   },
 ]);

@@ -5,6 +5,7 @@ import { createJwtVerifier } from './auth/jwks.js';
 import { createSecretBox } from './auth/secret-box.js';
 import { type VirtualKeys, createVirtualKeys } from './auth/virtual-key.js';
 import { ADMIN_PREFIX, createAdminApi } from './admin/admin-api.js';
+import { isAdminPagePath, serveAdminPage } from './admin/admin-page.js';
 import { validateConfig } from './config/validate-config.js';
 import { ArchestraError, isStoreUnavailable } from './errors.js';
 import { type DispatchDeps, dispatch } from './pipeline/dispatch.js';
@@ -246,6 +247,8 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
           return Response.json({ error: { message: 'The admin API failed to handle this request.', status: 500 } }, { status: 500 });
         });
       }
+      // The admin page (static files; it asks for the token itself) lives beside its API.
+      if (admin && isAdminPagePath(url.pathname)) return serveAdminPage(request, url.pathname);
       const recorder = new Recorder(recorderDeps, performance.now());
       const serve = () => admit(request, url.search, routeRouter(request.method, url.pathname, profileIds) ?? routePath(request.method, url.pathname, profileIds, providers), recorder);
       // Stored profiles are reloaded at most every `admin.profileRefreshMs`; most requests wait for nothing.

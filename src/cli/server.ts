@@ -57,11 +57,11 @@ export interface RunningServer {
 /** After the proxy has closed, how long clients may take to read their last bytes before their connections are cut. */
 const LAST_BYTES_MS = 1_000;
 
-/** The bundled server: plain `node:http`, the proxy under `/v1`, plus `/healthz`, `/metrics` and `/admin/api/`. */
+/** The bundled server: plain `node:http`, the proxy under `/v1`, plus `/healthz`, `/metrics`, `/admin/` and `/admin/api/`. */
 export async function startServer(proxy: Proxy, host: string, port: number, options: StartServerOptions = {}): Promise<RunningServer> {
   const limits = serverLimits(options);
   const proxyHandler = nodeProxy(proxy, { prefix: MOUNT });
-  // The admin API (approvals) at the root, beside /healthz and /metrics; off without an admin token.
+  // The admin API and page at the root, beside /healthz and /metrics; off without an admin token.
   const adminHandler = nodeProxy(proxy);
   const metrics = options.metrics ?? {};
   const serveMetrics = metricsHandler(proxy.registry, metrics.token);
@@ -94,7 +94,7 @@ export async function startServer(proxy: Proxy, host: string, port: number, opti
         serveMetrics(req, res);
         return;
       }
-      if (path?.startsWith('/admin/api/')) {
+      if (path === '/admin' || path?.startsWith('/admin/')) {
         adminHandler(req, res);
         return;
       }

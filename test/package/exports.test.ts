@@ -44,6 +44,25 @@ describe('the built package', () => {
     expect(output).toBe('true');
   });
 
+  it('the admin page ships built: served from dist/admin-page/ by both builds, esbuild never loaded', () => {
+    const serve = (load: string) => `
+      const { createProxy } = ${load};
+      const proxy = createProxy({ admin: { token: 'admin-token-0123456789abcdef' } });
+      const sizes = [];
+      for (const name of ['', 'app.js', 'app.css']) {
+        const response = await proxy.handle(new Request('http://proxy/admin/' + name));
+        sizes.push(response.status === 200 ? (await response.arrayBuffer()).byteLength : response.status);
+      }
+      await proxy.close();`;
+    const cjs = run(['-e', `(async () => { ${serve("require('@archestra/llm-proxy')")}
+      console.log(JSON.stringify([sizes.every((size) => size > 200), Object.keys(require.cache).some((file) => file.includes('/node_modules/esbuild/'))])); })()`]);
+    expect(JSON.parse(cjs)).toEqual([true, false]);
+    const esm = run(['--input-type=module', '-e', `${serve("await import('@archestra/llm-proxy')")}
+      const { createRequire } = await import('node:module');
+      console.log(JSON.stringify([sizes.every((size) => size > 200), Object.keys(createRequire(import.meta.url).cache).some((file) => file.includes('/node_modules/esbuild/'))]));`]);
+    expect(JSON.parse(esm)).toEqual([true, false]);
+  });
+
   it('the archestra-proxy bin prints its usage', () => {
     expect(run(['dist/cli.js', '--help'])).toContain('Usage: archestra-proxy serve');
   });
