@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
+import { importConfigModule, isConfigModule } from './config-module.js';
 import { findJsonSyntaxError } from './json-syntax-error.js';
 
 const READ_ERRORS: Record<string, string> = {
@@ -9,8 +10,13 @@ const READ_ERRORS: Record<string, string> = {
   EISDIR: 'it is a directory',
 };
 
-/** The JSON object in a config file; a ConfigError says why there is none (with line and column for a syntax error). */
+/**
+ * The object in a config file: JSON, or the default export of a `.ts`/`.mjs`/`.js` module
+ * (`export default defineConfig({...})`). A ConfigError says why there is none (with line and
+ * column for a JSON syntax error).
+ */
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  if (isConfigModule(path)) return importConfigModule(path);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
