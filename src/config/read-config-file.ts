@@ -35,7 +35,10 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigError(`The config file ${path} must hold a JSON object ({ "server": ..., "providers": ... }); it holds ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}.`);
   }
-  return value as Record<string, unknown>;
+  // `"$schema": "./proxy.schema.json"` is for the editor (completion, checks as you type), not a setting.
+  const { $schema, ...config } = value as Record<string, unknown>;
+  if ($schema !== undefined && typeof $schema !== 'string') throw new ConfigError(`The config file ${path} has a "$schema" that is not a string (it names the JSON Schema file, such as "./proxy.schema.json").`);
+  return config;
 }
 
 function whereAndWhy(text: string, parseError: unknown): string {
