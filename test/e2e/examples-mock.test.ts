@@ -15,13 +15,15 @@ const EXAMPLES = readdirSync('examples').filter((file) => file.endsWith('.ts') &
 
 describe('npm run example -- <name> --mock', () => {
   it('runs every example offline against the built-in mock upstream', async () => {
-    expect(EXAMPLES).toEqual(expect.arrayContaining(['bundled-server', 'express', 'fastify', 'in-process-fetch', 'koa', 'poisoned-email', 'with-archestra']));
+    expect(EXAMPLES).toEqual(expect.arrayContaining(['bundled-server', 'express', 'fastify', 'in-process-fetch', 'koa', 'poisoned-email', 'virtual-keys', 'with-archestra']));
     const outputs = await Promise.all(EXAMPLES.map(async (name) => [name, (await runExample(name, '--mock')).stdout] as const));
     for (const [name, stdout] of outputs) {
       if (name === 'poisoned-email') {
         expect(stdout).toContain('tool calls: []');
         expect(stdout).toMatch(/decision: \{"kind":"tool_call","toolCallId":"call_mock_send","tool":"send_email","action":"block"/);
       } else expect(stdout, name).toMatch(/Hello\s*from\s*the\s*mock\s*upstream\./);
+      // The key made in the store file answers, and once revoked is refused.
+      if (name === 'virtual-keys') expect(stdout).toContain('after revoke: 401');
     }
   }, 180_000);
 
