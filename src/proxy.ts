@@ -15,6 +15,7 @@ import { createInFlight, refuseForLackOfRoom } from './pipeline/admission.js';
 import { createAnswerMemory } from './pipeline/answer-memory.js';
 import { AUDIT_UNAVAILABLE, createAuditAlerts } from './pipeline/audit-alerts.js';
 import { createApprovalBook } from './pipeline/approval-book.js';
+import { createProfileBook } from './pipeline/profile-book.js';
 import { createTaintTracker } from './pipeline/taint-tracker.js';
 import { createRateLimiter } from './pipeline/rate-limit-stage.js';
 import { createBudgeter } from './pipeline/budget-stage.js';
@@ -110,7 +111,6 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
   });
   metrics.watchAuditQueue(() => auditLog.queuedRows);
   const upstream = createUpstreamClient(config.upstream);
-  const profileIds = new Set(Object.keys(config.profiles));
   // The price table loads now, in the background: the first answer waits for it only if it comes first.
   const prices = createPriceBook(config.pricing);
   const recorderDeps = { metrics, auditLog, keepBodies: config.audit.bodies, maxBodyBytes: config.audit.maxBodyBytes, onAuditFailure: config.audit.onFailure, prices };
@@ -124,7 +124,18 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
   const sanitizeCaches = new Map<string, SanitizeCache>();
   const scopeBooks = new Map<string, ScopeBook>();
   const approvals = createApprovalBook(store, (event, count) => metrics.countApprovals(event, count));
-  const admin = createAdminApi(config.admin.token, approvals);
+  // Profiles created at run time (the admin API) are served beside the configured ones.
+  const profiles = createProfileBook(config, store.profiles, config.admin.profileRefreshMs, {
+    changed(id, profile) {
+      jwtVerifiers.delete(id);
+      sanitizeCaches.delete(id);
+      scopeBooks.delete(id);
+      const jwks = profile && (profile.auth ?? config.auth).jwks;
+      if (jwks) jwtVerifiers.set(id, createJwtVerifier(jwks));
+    },
+  });
+  const profileIds = profiles.ids;
+  void profiles.refresh();
   const rateLimiter = createRateLimiter(store, options.now);
   const budgeter = createBudgeter(store, options.now, prices);
   const deps: DispatchDeps = {
@@ -165,6 +176,7 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
     },
   };
   const keys = createVirtualKeys(store, secretBox);
+  const admin = createAdminApi({ config, store, approvals, keys, profiles, jwt: jwtVerifiers.get(DEFAULT_PROFILE_ID) });
   const baseUrlMatches = upstreamBaseUrls(baseUrls);
   const inFlight = createInFlight(config.limits.maxInFlight);
   let closing: Promise<void> | null = null;
@@ -208,7 +220,9 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
     store,
     keys,
     registry: metrics.registry,
-    profileIds: [DEFAULT_PROFILE_ID, ...profileIds],
+    get profileIds() {
+      return [DEFAULT_PROFILE_ID, ...profileIds];
+    },
     handle(request) {
       const url = new URL(request.url);
       // The admin API comes before the provider routes; without an admin token it does not exist.
@@ -220,9 +234,13 @@ export function createProxy(input: ProxyConfig = {}, options: ProxyOptions = {})
         });
       }
       const recorder = new Recorder(recorderDeps, performance.now());
-      return admit(request, url.search, routePath(request.method, url.pathname, profileIds), recorder);
+      const serve = () => admit(request, url.search, routePath(request.method, url.pathname, profileIds), recorder);
+      // Stored profiles are reloaded at most every `admin.profileRefreshMs`; most requests wait for nothing.
+      const loading = closing ? null : profiles.refreshIfStale();
+      return loading ? loading.then(serve) : serve();
     },
-    [IN_PROCESS](request, target) {
+    async [IN_PROCESS](request, target) {
+      if (!closing) await profiles.refreshIfStale();
       const recorder = new Recorder(recorderDeps, performance.now());
       const url = new URL(request.url);
       const profileId = target.proxyId ?? DEFAULT_PROFILE_ID;

@@ -222,3 +222,31 @@ export interface UsageSummary {
   cacheReadTokens: number;
   reasoningTokens: number;
 }
+
+/**
+ * A proxy profile created at run time (`POST /admin/api/profiles`), served like a configured one
+ * at `/<provider>/<id>/...`. Its settings never hold provider keys: those stay in the configuration.
+ */
+export interface ProfileRecord {
+  /** The profile id, as `profiles.<id>` in the configuration. */
+  id: string;
+  description: string | null;
+  /** Its settings as written (`auth`, `policies`, `limits`: the configuration's profile fields, defaults not filled in). */
+  config: Record<string, unknown>;
+  /** ISO-8601 times. */
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Proxy profiles created at run time. Every method may answer synchronously or with a promise. */
+export interface ProfileStore {
+  /** Every stored profile, oldest first. */
+  listProfiles(): ProfileRecord[] | Promise<ProfileRecord[]>;
+  findProfile(id: string): ProfileRecord | undefined | Promise<ProfileRecord | undefined>;
+  /** Saves a new profile; false (nothing saved) when one has its id already. */
+  createProfile(record: ProfileRecord): boolean | Promise<boolean>;
+  /** Replaces a profile's description and settings; undefined when none has that id. */
+  updateProfile(id: string, change: Pick<ProfileRecord, 'description' | 'config' | 'updatedAt'>): ProfileRecord | undefined | Promise<ProfileRecord | undefined>;
+  /** false when none has that id. */
+  deleteProfile(id: string): boolean | Promise<boolean>;
+}

@@ -3,7 +3,8 @@ import type { ContextVerdict, PolicyDecision } from './policy/types.js';
 import type { BlockedCall } from './policy/refusal.js';
 
 export type { PolicyDecision } from './policy/types.js';
-import type { ApprovalStore, BudgetCounters, RateCounters, UsageQuery, UsageSummary } from './store-state-types.js';
+import type { ApprovalStore, BudgetCounters, ProfileStore, RateCounters, UsageQuery, UsageSummary } from './store-state-types.js';
+export type { ProfileRecord, ProfileStore } from './store-state-types.js';
 export type { ApprovalState, ApprovalRecord, ApprovalQuery, ApprovalDecisionResult, ApprovalDecisionInput, ApprovalStore, RateBucket, RateHold, RateAdmission, RateVerdict, RateCounters, BudgetCounter, BudgetReservation, BudgetVerdict, BudgetSpend, BudgetCounters, UsageDimension, UsageQuery, UsageSummary } from './store-state-types.js';
 export { USAGE_DIMENSIONS } from './store-state-types.js';
 
@@ -109,11 +110,41 @@ export interface InteractionRecord {
   upstreamAttempts?: number | null;
 }
 
+/**
+ * Which rows `listInteractions` gives, newest first (by arrival, then by insertion). Every filter
+ * given must match. `before` and `after` page by an anchor row's position, so paging is stable
+ * while new rows arrive.
+ */
 export interface InteractionQuery {
+  /** @default 100 */
   limit?: number;
+  /** The one row with this id. */
+  id?: string;
   agentId?: string;
   sessionId?: string;
   proxyId?: string;
+  userId?: string;
+  executionId?: string;
+  provider?: ProviderName;
+  /** The model the client asked for. */
+  model?: string;
+  outcome?: Outcome;
+  /**
+   * Only rows the proxy refused (outcome `rejected`, `rate_limited`, `over_budget`) or whose
+   * request or answer had something blocked (a tool call, leaked data) or held for approval.
+   */
+  refused?: boolean;
+  /** ISO-8601: rows that arrived at or after it. */
+  since?: string;
+  /** ISO-8601: rows that arrived before it. */
+  until?: string;
+  /** The next page: rows listed after the row with this id (older). An id no longer stored gives none (older rows leave first). */
+  before?: string;
+  /**
+   * Live polling: rows newer than the row with this id, the oldest `limit` of them (still listed
+   * newest first), so polling again with the newest id misses none. An id no longer stored: the newest rows.
+   */
+  after?: string;
 }
 
 /**
@@ -184,6 +215,11 @@ export interface Store {
   rateCounters?: RateCounters;
   /** Budget counters; a store without them keeps them in this process's memory only. */
   budgetCounters?: BudgetCounters;
+  /**
+   * Proxy profiles created at run time (the admin API); served beside the configured ones. A
+   * store without them serves the configured profiles only.
+   */
+  profiles?: ProfileStore;
   /** Usage summed per group over a window, without loading the rows (`archestra-proxy usage`). */
   summarizeUsage?(query: UsageQuery): UsageSummary[] | Promise<UsageSummary[]>;
   close(): void | Promise<void>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ApprovalBook } from '../pipeline/approval-book.js';
 import type { ApprovalRecord, ApprovalState } from '../types.js';
 import { adminError } from './admin-error.js';
+import { readJson } from './validate.js';
 
 const STATES = ['pending', 'approved', 'denied', 'used', 'expired'] as const satisfies readonly ApprovalState[];
 
@@ -17,9 +18,6 @@ const decisionBody = z.strictObject({
   by: z.string().trim().min(1).max(200).default('admin-token'),
   note: z.string().max(1_000).optional(),
 });
-
-/** Largest approve/deny body read. */
-const MAX_BODY_BYTES = 16 * 1024;
 
 /**
  * `GET /admin/api/approvals[?state=pending&proxyId=&limit=]`: approvals newest first.
@@ -51,19 +49,9 @@ export async function handleApprovals(request: Request, segments: readonly strin
 }
 
 async function readDecision(request: Request): Promise<z.output<typeof decisionBody> | { error: Response }> {
-  const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > MAX_BODY_BYTES) return { error: adminError(413, `The body may hold at most ${MAX_BODY_BYTES} bytes.`) };
-  const text = await request.text();
-  if (text.length > MAX_BODY_BYTES) return { error: adminError(413, `The body may hold at most ${MAX_BODY_BYTES} bytes.`) };
-  let json: unknown = {};
-  if (text.trim() !== '') {
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return { error: adminError(400, 'The body is not valid JSON: send nothing, or { "by": "...", "note": "..." }.') };
-    }
-  }
-  const parsed = decisionBody.safeParse(json);
+  const json = await readJson(request);
+  if ('error' in json) return json;
+  const parsed = decisionBody.safeParse(json.value ?? {});
   return parsed.success ? parsed.data : { error: adminError(400, `Bad body: ${issues(parsed.error)}`) };
 }
 

@@ -1,4 +1,4 @@
-import { type FetchImplementation, createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify } from 'jose';
+import { type FetchImplementation, type JWTPayload, createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify } from 'jose';
 
 export interface JwksOptions {
   url: string;
@@ -13,7 +13,7 @@ export interface JwksOptions {
   cooldownMs: number;
 }
 
-export type JwtResult = { success: true; userId: string | undefined; subject: string | undefined } | { success: false; status: 401 | 503; message: string };
+export type JwtResult = { success: true; userId: string | undefined; subject: string | undefined; claims: JWTPayload } | { success: false; status: 401 | 503; message: string };
 
 /**
  * Verifies JWTs against an identity provider's JWKS with jose. Keys come only from the configured
@@ -37,7 +37,7 @@ export function createJwtVerifier(options: JwksOptions): (token: string) => Prom
         requiredClaims: ['exp'],
       });
       const claim = payload[options.userClaim];
-      return { success: true, userId: typeof claim === 'string' ? claim : undefined, subject: payload.sub };
+      return { success: true, userId: typeof claim === 'string' ? claim : undefined, subject: payload.sub, claims: payload };
     } catch (error) {
       // The identity provider being unreachable is not the caller's fault, and never an open door.
       if (isKeySetUnavailable(error)) return { success: false, status: 503, message: 'The identity provider could not be reached, or sent no usable key set, to verify the token.' };

@@ -78,7 +78,7 @@ const authSchema = z.strictObject({
   jwks: jwksSchema.optional(),
 });
 
-const profileSchema = z.strictObject({
+export const profileSchema = z.strictObject({
   /** How callers of this profile authenticate; the top-level `auth` when absent. */
   auth: authSchema.optional(),
   /** This profile's security policies; the top-level `policies` when absent. */
@@ -94,7 +94,7 @@ const profileSchema = z.strictObject({
   limits: z.strictObject({ rate: rateLimitsSchema.optional(), budgets: budgetsSchema.optional() }).optional(),
 });
 
-const profileId = z
+export const profileId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected 1-64 letters, digits, "_" or "-"')
   .refine((id) => !RESERVED_PROFILE_IDS.has(id) && id !== 'default', {
@@ -195,7 +195,7 @@ export const proxyConfigSchema = z.strictObject({
         .optional(),
     })
     .prefault({}),
-  /** The admin API (`/admin/api/...`: approvals). */
+  /** The admin API (`/admin/api/...`: profiles, keys, interactions, usage, approvals). */
   admin: z
     .strictObject({
       /**
@@ -204,6 +204,29 @@ export const proxyConfigSchema = z.strictObject({
        * `ARCHESTRA_ADMIN_TOKEN`. @default none: off
        */
       token: adminTokenSchema.optional(),
+      /**
+       * Also let in a JWT from the identity provider of `auth.jwks` (verified as for a proxy
+       * request) whose claim `claim` (a dotted path for a nested one, e.g. `realm_access.roles`)
+       * is `value`, or is a list holding it. The admin API is on when this or `token` is set.
+       * @default none: only the token
+       */
+      jwtClaim: z.strictObject({ claim: z.string().min(1), value: z.string().min(1) }).optional(),
+      /**
+       * Where clients reach the proxy, for the connect URLs the admin API shows: a path on the
+       * admin request's origin (the bundled server mounts the proxy at `/v1`), or an absolute URL
+       * (behind a reverse proxy). @default '/v1'
+       */
+      proxyUrl: z
+        .string()
+        .refine((value) => /^\/[^?#]*$/.test(value) || (/^https?:\/\/[^/?#]+/.test(value) && URL.canParse(value)), { message: 'expected a path such as /v1 or an http(s) URL' })
+        .transform((value) => value.replace(/\/+$/, ''))
+        .default('/v1'),
+      /**
+       * How long a profile created, changed or deleted by another process sharing the store may
+       * take to be served (or no longer served) here; this process's own changes apply at once.
+       * @default 1000 @unit ms
+       */
+      profileRefreshMs: z.number().int().nonnegative().default(1_000),
     })
     .prefault({}),
   limits: z

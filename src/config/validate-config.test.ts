@@ -39,7 +39,7 @@ describe('validateConfig (createProxy): unknown fields are errors naming the fie
   it('approvals: pending ones wait an hour, at most 1,000 per profile; the admin API is off without a token, and a short token is refused', () => {
     const config = validateConfig({});
     expect(config.policies.approvals).toEqual({ expiresAfterMs: 3_600_000, maxPending: 1_000 });
-    expect(config.admin).toEqual({});
+    expect(config.admin).toEqual({ proxyUrl: '/v1', profileRefreshMs: 1_000 });
     expect(refusal({ admin: { token: 'short' } })).toContain('  - admin.token: expected at least 16 printable ASCII characters without spaces');
     expect(refusal({ policies: { approvals: { expiresAfterMs: 0 } } })).toContain('  - policies.approvals.expiresAfterMs:');
   });

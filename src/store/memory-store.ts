@@ -2,6 +2,8 @@ import { createMemoryApprovals } from './memory-approvals.js';
 import { createMemoryBudgetCounters } from './memory-budget-counters.js';
 import { createMemoryRateCounters } from './memory-rate-counters.js';
 import { summarizeRows } from './usage-summary.js';
+import { matchesInteraction } from './interaction-filter.js';
+import { createMemoryProfiles } from './memory-profiles.js';
 import type { AnswerContextRecord, InteractionQuery, InteractionRecord, Store, VirtualKeyRecord } from '../types.js';
 
 export interface MemoryStoreOptions {
@@ -106,18 +108,28 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     approvals: createMemoryApprovals(),
     rateCounters: createMemoryRateCounters(),
     budgetCounters: createMemoryBudgetCounters(),
+    profiles: createMemoryProfiles(),
     saveInteractions(rows) {
       for (const row of rows) keep(row);
     },
     async listInteractions(query: InteractionQuery = {}) {
+      const limit = query.limit ?? 100;
+      const before = query.before === undefined ? undefined : byId.get(query.before);
+      // Older rows leave first: an anchor no longer kept has nothing older left.
+      if (query.before !== undefined && !before) return [];
+      const after = query.after === undefined ? undefined : byId.get(query.after);
       const found: Kept[] = [];
       for (let index = 0; index < size; index++) {
         const kept = ring[(head + index) % maxRows];
-        if (kept && matches(kept.row, query)) found.push(kept);
+        if (!kept || !matchesInteraction(kept.row, query)) continue;
+        if (before && newestFirst(kept, before) <= 0) continue;
+        if (after && newestFirst(kept, after) >= 0) continue;
+        found.push(kept);
       }
       // Newest first, as the SQLite store orders them: by arrival time, then by insertion.
-      found.sort((a, b) => (a.row.createdAt === b.row.createdAt ? b.seq - a.seq : a.row.createdAt < b.row.createdAt ? 1 : -1));
-      return found.slice(0, query.limit ?? 100).map((kept) => kept.row);
+      found.sort(newestFirst);
+      // After an anchor, the oldest `limit` rows newer than it.
+      return (after ? found.slice(-limit) : found.slice(0, limit)).map((kept) => kept.row);
     },
     summarizeUsage(query) {
       const rows: InteractionRecord[] = [];
@@ -161,8 +173,7 @@ function answerKey(row: InteractionRecord): string | null {
   return row.answerId ? `${row.proxyId}\u0000${row.answerId}` : null;
 }
 
-function matches(row: InteractionRecord, query: InteractionQuery): boolean {
-  return (query.agentId === undefined || row.agentId === query.agentId)
-    && (query.sessionId === undefined || row.sessionId === query.sessionId)
-    && (query.proxyId === undefined || row.proxyId === query.proxyId);
+/** Negative when `a` is newer: by arrival time, then by insertion. */
+function newestFirst(a: Kept, b: Kept): number {
+  return a.row.createdAt === b.row.createdAt ? b.seq - a.seq : a.row.createdAt < b.row.createdAt ? 1 : -1;
 }

@@ -117,4 +117,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX budget_holds_owner ON budget_holds (owner);`,
   // A virtual key's own budgets (`keys create --budget`), as JSON.
   `ALTER TABLE virtual_keys ADD COLUMN budgets TEXT;`,
+  // Proxy profiles created at run time (the admin API), and the indexes of its interaction filters.
+  `CREATE TABLE profiles (
+    id TEXT PRIMARY KEY,
+    description TEXT,
+    config TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX interactions_user ON interactions (user_id, created_at);
+  CREATE INDEX interactions_execution ON interactions (execution_id, created_at);
+  CREATE INDEX interactions_outcome ON interactions (outcome, created_at);`,
 ];

@@ -1,11 +1,13 @@
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
-import type { AnswerContextRecord, InteractionQuery, InteractionRecord, KeyBudget, Store, UsageQuery, UsageSummary, VirtualKeyRecord } from '../types.js';
+import type { AnswerContextRecord, InteractionQuery, InteractionRecord, KeyBudget, ProfileStore, Store, UsageQuery, UsageSummary, VirtualKeyRecord } from '../types.js';
 import { MIGRATIONS } from './migrations.js';
 import { sqliteApprovals } from './sqlite-approvals.js';
 import { sqliteBudgetCounters } from './sqlite-budget-counters.js';
 import { sqliteRateCounters } from './sqlite-rate-counters.js';
 import { sqliteSummarizeUsage } from './sqlite-usage.js';
+import { interactionSelect } from './sqlite-interactions.js';
+import { sqliteProfiles } from './sqlite-profiles.js';
 import { PRUNE_INTERVAL_MS, type Retention, pruneSteps, runPruneSteps } from './retention.js';
 import { createSqliteWriter } from './sqlite-writer.js';
 
@@ -50,6 +52,7 @@ export interface SqliteStoreOptions {
 export interface SqliteStore extends Store {
   saveInteractionsSync(rows: readonly InteractionRecord[]): void;
   summarizeUsage(query: UsageQuery): UsageSummary[];
+  profiles: ProfileStore;
   /** Deletes what `retention` says to; resolves with the number of rows deleted. */
   applyRetention(): Promise<number>;
 }
@@ -119,6 +122,7 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
     approvals: sqliteApprovals(db),
     rateCounters: sqliteRateCounters(rateDb),
     budgetCounters: sqliteBudgetCounters(rateDb),
+    profiles: sqliteProfiles(db),
     saveVirtualKey(record) {
       insertKey.run(toKeyRow(record));
     },
@@ -152,13 +156,8 @@ export function createSqliteStore(path = ':memory:', options: SqliteStoreOptions
     },
     applyRetention,
     async listInteractions(query: InteractionQuery = {}) {
-      const where: string[] = [];
-      const params: Record<string, string | number> = { limit: query.limit ?? 100 };
-      if (query.agentId !== undefined) { where.push('agent_id = @agentId'); params.agentId = query.agentId; }
-      if (query.sessionId !== undefined) { where.push('session_id = @sessionId'); params.sessionId = query.sessionId; }
-      if (query.proxyId !== undefined) { where.push('proxy_id = @proxyId'); params.proxyId = query.proxyId; }
-      const sql = `SELECT * FROM interactions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
-      return (db.prepare(sql).all(params) as Row[]).map(fromRow);
+      const select = interactionSelect(db, query);
+      return select ? (db.prepare(select.sql).all(select.params) as Row[]).map(fromRow) : [];
     },
     summarizeUsage(query) {
       return sqliteSummarizeUsage(db, query);
