@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { cleanCliEnv } from '../helpers/cli-server.js';
 
 const run = promisify(execFile);
-const runExample = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'examples/run.ts', ...args], { env: { ...cleanCliEnv(), OPENAI_API_KEY: '' }, timeout: 120_000 });
+const runExample = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'examples/run.ts', ...args], { env: { ...cleanCliEnv(), OPENAI_API_KEY: '' }, timeout: 240_000 });
 const EXAMPLES = readdirSync('examples').filter((file) => file.endsWith('.ts') && !['run.ts', 'mock-upstream.ts'].includes(file)).map((file) => file.slice(0, -3));
 
 describe('npm run example -- <name> --mock', () => {
@@ -25,7 +25,7 @@ describe('npm run example -- <name> --mock', () => {
       // The key made in the store file answers, and once revoked is refused.
       if (name === 'virtual-keys') expect(stdout).toContain('after revoke: 401');
     }
-  }, 180_000);
+  }, 300_000);
 
   it('an unknown name lists the examples and names the closest; exit 2', async () => {
     const failed = await runExample('with-archestr', '--mock').then(() => undefined, (error: { code: number; stderr: string }) => error);
