@@ -1,15 +1,17 @@
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { ConfigError } from '../errors.js';
 import { openCliStore } from './cli-store.js';
 import type { ApprovalRecord, ApprovalState } from '../types.js';
+import { actionOf, parseCommand } from './parse-command.js';
+import { EXIT, EXIT_CODES_HELP, UsageError } from './usage-error.js';
 
 export const APPROVALS_USAGE = `Usage: archestra-proxy approvals list [--state pending|approved|denied|used|expired] [--limit 100] [--json]
        archestra-proxy approvals approve ID [--by NAME] [--note TEXT]
        archestra-proxy approvals deny ID [--by NAME] [--note TEXT]
 Common: [--config proxy.json] [--db archestra.db]. --by defaults to cli:<your user name>.
-An approved call passes once: the agent's next identical call (same tool, same arguments, same session).`;
+An approved call passes once: the agent's next identical call (same tool, same arguments, same session).
+${EXIT_CODES_HELP}`;
 
 export const APPROVALS_FLAGS = {
   config: { type: 'string', short: 'c' },
@@ -25,17 +27,21 @@ const STATES: readonly ApprovalState[] = ['pending', 'approved', 'denied', 'used
 
 /** `archestra-proxy approvals ...`: lists and decides held tool calls in the store the server uses. */
 export async function approvalsCommand(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: APPROVALS_FLAGS });
-  const [action, id, extra] = positionals;
+  const { positionals, values, help } = parseCommand('approvals', argv, APPROVALS_FLAGS);
+  const action = actionOf('approvals', positionals[0], ['list', 'approve', 'deny']);
+  if (help) {
+    console.log(APPROVALS_USAGE);
+    return EXIT.ok;
+  }
+  const [, id, extra] = positionals;
   const deciding = action === 'approve' || action === 'deny';
   if (!(action === 'list' && id === undefined) && !(deciding && id !== undefined && extra === undefined)) {
-    console.error(APPROVALS_USAGE);
-    return 2;
+    throw new UsageError(`${action === undefined ? 'approvals needs list, approve or deny' : deciding ? `approvals ${action} takes one approval id` : 'approvals list takes no arguments'}.\n\n${APPROVALS_USAGE}`);
   }
   const state = values.state;
-  if (state !== undefined && !(STATES as readonly string[]).includes(state)) throw new ConfigError(`--state must be one of ${STATES.join(', ')}; got "${state}".`);
+  if (state !== undefined && !(STATES as readonly string[]).includes(state)) throw new UsageError(`--state must be one of ${STATES.join(', ')}; got "${state}".`);
   const limit = values.limit === undefined ? 100 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new ConfigError(`--limit must be a whole number, 1 or more; got "${values.limit}".`);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number, 1 or more; got "${values.limit}".`);
   const loaded = await loadConfig({ ...(values.config ? { configPath: values.config } : {}), flags: { db: values.db } });
   const storePath = typeof loaded.proxy.store === 'string' ? loaded.proxy.store : 'archestra.db';
   if (storePath === ':memory:') throw new ConfigError('approvals work on the store file the server uses: give it with --db (a server on ":memory:" is decided through its admin API).');

@@ -5,109 +5,57 @@
  * @example
  * npx archestra-proxy serve --config proxy.json --port 9000
  */
-import { parseArgs } from 'node:util';
 import { closestName } from '../config/closest-name.js';
-import { loadConfig } from '../config/load-config.js';
 import { isArchestraError } from '../errors.js';
-import { withoutPassword } from '../store/pg-client.js';
-import { createProxy } from '../proxy.js';
-import { createProviderSet } from '../providers/provider-set.js';
-import { validateConfig } from '../config/validate-config.js';
 import { PROVIDER_NAMES } from '../types.js';
 import { KNOWN_COMPATIBLE_APIS } from '../providers/known-compatible.js';
 import { VERSION } from '../version.js';
-import { flagError } from './flag-error.js';
-import { APPROVALS_FLAGS, APPROVALS_USAGE, approvalsCommand } from './approvals.js';
-import { KEYS_USAGE, keysCommand } from './keys.js';
-import { MOUNT, startServer } from './server.js';
-import { USAGE_FLAGS, USAGE_USAGE, usageCommand } from './usage.js';
+import { approvalsCommand } from './approvals.js';
+import { interactionsCommand } from './interactions.js';
+import { keysCommand } from './keys.js';
+import { serveCommand } from './serve.js';
+import { usageCommand } from './usage.js';
+import { EXIT, EXIT_CODES_HELP, isUsageError } from './usage-error.js';
 
-const USAGE = `Usage: archestra-proxy serve [--config proxy.json] [--host 127.0.0.1] [--port 9000] [--db archestra.db]
-${KEYS_USAGE.replace('Usage: ', '       ')}
-${APPROVALS_USAGE.replace('Usage: ', '       ')}
-${USAGE_USAGE.replace('Usage: ', '       ')}
+/** Each command, what it does in a few words, and what runs it. */
+const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
+  serve: { summary: 'run the proxy server (the audit log in a SQLite file)', run: serveCommand },
+  interactions: { summary: 'list, filter and follow the audit trail (--follow, --json)', run: interactionsCommand },
+  usage: { summary: 'spend, requests, refusals and tokens per agent, key, model or day', run: usageCommand },
+  keys: { summary: 'create, list and revoke virtual keys', run: keysCommand },
+  approvals: { summary: 'list, approve and deny tool calls held for a person', run: approvalsCommand },
+};
 
+const HELP = `Usage: archestra-proxy <command> [flags]      archestra-proxy <command> --help shows a command's flags
+
+Commands:
+${Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(14)}${summary}`).join('\n')}
+
+Every command reads the config the server uses: --config proxy.json (or .ts/.mjs), --db archestra.db, and the
 Environment: ARCHESTRA_PORT, ARCHESTRA_HOST, ARCHESTRA_DB, ARCHESTRA_MASTER_KEY, ARCHESTRA_METRICS_TOKEN, ARCHESTRA_ADMIN_TOKEN,
              ARCHESTRA_<PROVIDER>_BASE_URL, ARCHESTRA_<PROVIDER>_API_KEY
-             (PROVIDER: ${[...PROVIDER_NAMES, ...KNOWN_COMPATIBLE_APIS.keys()].map((name) => name.toUpperCase()).join(', ')})`;
+             (PROVIDER: ${[...PROVIDER_NAMES, ...KNOWN_COMPATIBLE_APIS.keys()].map((name) => name.toUpperCase()).join(', ')})
+Flags win over the environment, the environment over the config file.
 
-const SERVE_FLAGS = {
-  config: { type: 'string', short: 'c' },
-  host: { type: 'string' },
-  port: { type: 'string', short: 'p' },
-  db: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'v' },
-} as const;
+${EXIT_CODES_HELP}
+archestra-proxy --version prints the version.`;
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'keys') return keysCommand(argv.slice(1));
-  if (argv[0] === 'approvals') return approvalsCommand(argv.slice(1));
-  if (argv[0] === 'usage') return usageCommand(argv.slice(1));
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: SERVE_FLAGS });
-  if (values.version) return print(VERSION);
-  if (values.help || positionals[0] === undefined) return print(USAGE);
-  if (positionals[0] !== 'serve') {
-    const guess = closestName(positionals[0], ['serve', 'keys', 'approvals', 'usage']);
-    return print(`Unknown command "${positionals[0]}"${guess ? `; did you mean "${guess}"?` : ''}\n\n${USAGE}`, 2);
-  }
-
-  const loaded = await loadConfig({
-    ...(values.config !== undefined ? { configPath: values.config } : {}),
-    flags: { port: values.port, host: values.host, db: values.db },
-  });
-  const proxy = createProxy(loaded.proxy);
-  // A database store migrates its schema first: a server that cannot use its store does not start.
-  try {
-    await proxy.store.ready;
-  } catch (error) {
-    await proxy.close().catch(() => undefined);
-    throw new Error(`The store could not be prepared (${error instanceof Error ? error.message : String(error)}); nothing was started.`);
-  }
-  const { host, port, ...options } = loaded.server;
-  const running = await startServer(proxy, host, port, options).catch(async (error: unknown) => {
-    // Nothing is left listening (startServer sees to that); the store is closed cleanly too.
-    await proxy.close();
-    throw error;
-  });
-
-  const served = createProviderSet(validateConfig(loaded.proxy).providers);
-  const lines = [
-    `Archestra LLM proxy ${VERSION} listening on ${running.url}`,
-    `  store: ${typeof loaded.proxy.store === 'string' ? withoutPassword(loaded.proxy.store) : 'custom'}   metrics: ${running.metricsUrl}${loaded.server.metrics.token ? ' (token required)' : ''}   health: ${running.url}/healthz`,
-    '',
-    'Point your SDK at these URLs (what the "Connect" button shows):',
-  ];
-  for (const proxyId of proxy.profileIds) {
-    for (const [provider, { baseUrl: upstream }] of served) {
-      const path = proxyId === 'default' ? `${MOUNT}/${provider}` : `${MOUNT}/${provider}/${proxyId}`;
-      lines.push(`  ${proxyId.padEnd(14)} ${provider.padEnd(10)} ${`${running.url}${path}`.padEnd(48)} -> ${upstream}`);
-    }
-  }
-  // One write, so whoever reads the banner gets it whole.
-  console.log(lines.join('\n'));
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: finishing in-flight requests (up to ${options.drainTimeoutMs} ms) and flushing the audit log...`);
-    running.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('Shutdown failed:', error instanceof Error ? error.message : error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  return -1;
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h') return print(HELP);
+  if (first === '--version' || first === '-v') return print(VERSION);
+  if (first === 'help') return rest[0] === undefined ? print(HELP) : main([rest[0], '--help']);
+  const command = COMMANDS[first];
+  if (command) return command.run(rest);
+  const guess = closestName(first.replace(/^-+/, ''), Object.keys(COMMANDS));
+  const what = first.startsWith('-') ? `Unknown flag ${first} before a command` : `Unknown command "${first}"`;
+  console.error(`${what}${guess ? `; did you mean "${guess}"?` : ''}\n\n${HELP}`);
+  return EXIT.usage;
 }
 
-function print(text: string, code = 0): number {
-  (code === 0 ? console.log : console.error)(text);
-  return code;
+function print(text: string): number {
+  console.log(text);
+  return EXIT.ok;
 }
 
 main(process.argv.slice(2)).then(
@@ -115,15 +63,13 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    // Configuration mistakes are the user's to fix: show the message, not a stack trace.
-    const command = process.argv[2];
-    const usage = flagError(error, command === 'keys' ? [] : command === 'approvals' ? Object.keys(APPROVALS_FLAGS) : command === 'usage' ? Object.keys(USAGE_FLAGS) : Object.keys(SERVE_FLAGS));
-    if (usage !== undefined) {
-      console.error(usage);
-      process.exitCode = 2;
+    // The user's mistakes are theirs to fix: the message, not a stack trace.
+    if (isUsageError(error)) {
+      console.error(error.message);
+      process.exitCode = EXIT.usage;
       return;
     }
     console.error(isArchestraError(error) ? error.message : `archestra-proxy: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
+    process.exitCode = EXIT.failure;
   },
 );

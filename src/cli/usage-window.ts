@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { UsageError } from './usage-error.js';
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
 
@@ -13,5 +13,5 @@ export function parseWindowEdge(flag: string, text: string, now: number): string
     const at = new Date(text.length === 10 ? `${text}T00:00:00Z` : text);
     if (!Number.isNaN(at.getTime())) return at.toISOString();
   }
-  throw new ConfigError(`--${flag} must be a span back from now (30m, 24h, 7d, 2w), a day (2026-12-01, UTC) or a time (2026-12-01T12:00:00Z); got "${text}".`);
+  throw new UsageError(`--${flag} must be a span back from now (30m, 24h, 7d, 2w), a day (2026-12-01, UTC) or a time (2026-12-01T12:00:00Z); got "${text}".`);
 }

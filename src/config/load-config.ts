@@ -22,7 +22,10 @@ export interface ConfigFlags {
 }
 
 export interface LoadConfigOptions {
-  /** Path of a JSON config file: `{ "server": { "host", "port", "metrics" }, ...ProxyConfig }`. */
+  /**
+   * Path of a config file: JSON (`{ "server": { "host", "port", "metrics" }, ...ProxyConfig }`),
+   * or a `.ts`/`.mjs`/`.js` module whose default export is that object (`defineConfig()`).
+   */
   configPath?: string;
   env?: NodeJS.ProcessEnv;
   flags?: ConfigFlags;
@@ -76,7 +79,7 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
   const file = options.configPath === undefined ? {} : await readConfigFile(options.configPath);
   parseConfig(configFileSchema, file, `Invalid config file ${options.configPath}:`);
 
-  const merged = structuredClone(file);
+  const merged = clonePlain(file);
   const problems: string[] = [];
   const given: [TextSetting, string | undefined][] = [
     ...ENVIRONMENT.map((setting): [TextSetting, string | undefined] => [setting, env[setting.name]]),
@@ -102,6 +105,17 @@ function readText(setting: TextSetting, text: string): { value: unknown } | { pr
   if (result.success) return { value: result.data };
   const expected = result.error.issues[0]?.message ?? 'invalid';
   return { problem: setting.secret ? expected : `${expected}; got ${JSON.stringify(text)}` };
+}
+
+/**
+ * A copy of the config's plain objects and arrays (the environment and flags are written into
+ * it); anything else a `.ts`/`.mjs` config may hold (a prom-client Registry, a Store, a
+ * function) is kept as it is, which `structuredClone` would refuse or strip.
+ */
+function clonePlain<Value>(value: Value): Value {
+  if (Array.isArray(value)) return value.map(clonePlain) as Value;
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, clonePlain(inner)])) as Value;
 }
 
 function setIn(target: Record<string, unknown>, path: readonly string[], value: unknown): void {

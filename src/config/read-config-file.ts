@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
+import { importConfigModule, isConfigModule } from './config-module.js';
 import { findJsonSyntaxError } from './json-syntax-error.js';
 
 const READ_ERRORS: Record<string, string> = {
@@ -9,8 +10,13 @@ const READ_ERRORS: Record<string, string> = {
   EISDIR: 'it is a directory',
 };
 
-/** The JSON object in a config file; a ConfigError says why there is none (with line and column for a syntax error). */
+/**
+ * The object in a config file: JSON, or the default export of a `.ts`/`.mjs`/`.js` module
+ * (`export default defineConfig({...})`). A ConfigError says why there is none (with line and
+ * column for a JSON syntax error).
+ */
 export async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  if (isConfigModule(path)) return importConfigModule(path);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -29,7 +35,10 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigError(`The config file ${path} must hold a JSON object ({ "server": ..., "providers": ... }); it holds ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}.`);
   }
-  return value as Record<string, unknown>;
+  // `"$schema": "./proxy.schema.json"` is for the editor (completion, checks as you type), not a setting.
+  const { $schema, ...config } = value as Record<string, unknown>;
+  if ($schema !== undefined && typeof $schema !== 'string') throw new ConfigError(`The config file ${path} has a "$schema" that is not a string (it names the JSON Schema file, such as "./proxy.schema.json").`);
+  return config;
 }
 
 function whereAndWhy(text: string, parseError: unknown): string {

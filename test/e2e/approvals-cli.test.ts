@@ -87,7 +87,7 @@ describe('archestra-proxy approvals list | approve | deny, against a running ser
     expect(decidedTwice.stderr).toContain(`Approval ${second} is denied`);
   }, 60_000);
 
-  it('errors: an unknown id exits 1, a missing id or action prints the usage and exits 2, a bad --state names the choices', async () => {
+  it('errors: an unknown id exits 1, a missing id or action prints the usage and exits 2, a bad --state names the choices and exits 2', async () => {
     const [unknown, missing, state] = await Promise.all([
       runCli(['approvals', 'approve', 'apr_nope', '--db', db]),
       runCli(['approvals', 'deny', '--db', db]),
@@ -96,7 +96,7 @@ describe('archestra-proxy approvals list | approve | deny, against a running ser
     expect(unknown).toMatchObject({ code: 1, stderr: 'No approval has the id apr_nope.\n' });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('Usage: archestra-proxy approvals list');
-    expect(state.code).toBe(1);
+    expect(state.code).toBe(2);
     expect(state.stderr).toContain('--state must be one of pending, approved, denied, used, expired; got "maybe"');
   }, 30_000);
 });

@@ -58,6 +58,6 @@ describe('archestra-proxy serve refuses bad configuration, naming it', () => {
       stdout: '',
       stderr: 'Invalid configuration:\n  - ARCHESTRA_PORT: expected a port number from 0 to 65535 (0 picks a free port); got "abc"\n  - ARCHESTRA_HOST: is set but empty (unset it, or give it a value)\n',
     });
-    expect(flag).toEqual({ code: 2, stdout: '', stderr: 'Unknown flag --prot; did you mean --port? (archestra-proxy --help lists the flags).\n' });
+    expect(flag).toEqual({ code: 2, stdout: '', stderr: 'Unknown flag --prot for serve; did you mean --port? (archestra-proxy serve --help lists the flags).\n' });
   }, 30_000);
 });

@@ -65,9 +65,9 @@ describe('keys create --budget', () => {
     ]);
   }, 30_000);
 
-  it('keys list shows the budget; a bad --budget is explained, exit 1, and no key is made', async () => {
+  it('keys list shows the budget; a bad --budget is a usage error (exit 2), and no key is made', async () => {
     const bad = await runCli(['keys', 'create', '--name', 'typo', '--budget', '50usd/fortnight', '--db', db]);
-    expect(bad).toMatchObject({ code: 1, stdout: '' });
+    expect(bad).toMatchObject({ code: 2, stdout: '' });
     expect(bad.stderr).toContain('--budget\'s window must be one of 1h, 24h, 7d, 30d, day, week, month; got "fortnight" in "50usd/fortnight".');
     const list = await runCli(['keys', 'list', '--db', db]);
     expect(list.code, list.stderr).toBe(0);

@@ -82,12 +82,12 @@ describe('archestra-proxy usage, on a file filled by real requests', () => {
     ]);
   });
 
-  it('a bad --by, or a store file that is not there, is explained; exit 1 (and no file is made)', async () => {
+  it('a bad --by is a usage error (exit 2), a store file that is not there a failure (exit 1, and no file is made)', async () => {
     const missing = join(dir, 'typo.db');
     const [bad, absent] = await Promise.all([runCli(['usage', '--db', db, '--by', 'colour']), runCli(['usage', '--db', missing])]);
     expect(absent).toMatchObject({ code: 1, stdout: '', stderr: `No store file at ${missing}: give the file the server writes with --db or the config's store.\n` });
     expect(existsSync(missing)).toBe(false);
-    expect(bad).toMatchObject({ code: 1, stdout: '' });
+    expect(bad).toMatchObject({ code: 2, stdout: '' });
     expect(bad.stderr).toContain('--by must be one or more of agent, key, model, day, user, session, provider; got "colour".');
   });
 });
