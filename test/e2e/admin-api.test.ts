@@ -1,6 +1,6 @@
 /**
- * The admin API's profiles, keys, interactions, usage and OpenAPI routes, on the in-memory and the
- * SQLite store, through the bundled server and the real openai SDK: a profile created through the
+ * The admin API's profiles, keys, interactions, usage and OpenAPI routes, on the in-memory, the
+ * SQLite and the PostgreSQL store, through the bundled server and the real openai SDK: a profile created through the
  * API serves at once, a key created through it works and stops working once revoked.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { createProxy, type Proxy } from '../../src/index.js';
 import type { InteractionRecord } from '../../src/types.js';
 import { interactionSummary, keyView, profileView, usageAnswer } from '../../src/admin/views.js';
 import { type ScriptedOpenAI, startOpenAIUpstream } from '../upstream/openai.js';
+import { createTestDatabase } from '../helpers/postgres.js';
 
 const TOKEN = 'admin-token-0123456789abcdef';
 const SEND = { id: 'call_send', name: 'send_email', arguments: JSON.stringify({ to: 'someone@example.test', body: 'hi' }) };
@@ -36,7 +37,7 @@ function row(id: string, createdAt: string, extra: Partial<InteractionRecord> = 
   };
 }
 
-for (const kind of ['memory', 'sqlite'] as const) {
+for (const kind of ['memory', 'sqlite', 'postgres'] as const) {
   describe(`admin API (${kind} store)`, () => {
     let up: ScriptedOpenAI;
     let proxy: Proxy;
@@ -48,7 +49,7 @@ for (const kind of ['memory', 'sqlite'] as const) {
       dir = mkdtempSync(join(tmpdir(), 'admin-api-'));
       proxy = createProxy({
         providers: { openai: { baseUrl: up.baseUrl, apiKey: 'sk-configured' } },
-        store: kind === 'memory' ? ':memory:' : join(dir, 'proxy.db'),
+        store: kind === 'memory' ? ':memory:' : kind === 'sqlite' ? join(dir, 'proxy.db') : await createTestDatabase('admin_api'),
         admin: { token: TOKEN },
         audit: { durability: 'commit' },
         profiles: { fixed: {} },

