@@ -111,7 +111,7 @@ function unframed(body: Upstream['body'], decoded: AsyncIterable<Uint8Array>): A
 }
 
 /** The body as text, or null (and the connection closed) once it passes `limit` bytes. */
-async function readWhole(body: Upstream['body'], limit: number): Promise<string | null> {
+export async function readWhole(body: Upstream['body'], limit: number): Promise<string | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {

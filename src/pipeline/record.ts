@@ -5,6 +5,7 @@ import type { Usage } from '../providers/types.js';
 import type { AuditLog } from '../store/audit-log.js';
 import type { ProxyMetrics } from '../telemetry/metrics.js';
 import * as semconv from '../telemetry/semconv.js';
+import { decisionAttributes } from '../telemetry/decision-attributes.js';
 import { endLlmSpan, startLlmSpan } from '../telemetry/tracing.js';
 import type { AnswerContextRecord, InteractionRecord, Outcome, PolicyDecision, ProviderName, RequestContext } from '../types.js';
 
@@ -373,31 +374,6 @@ function utf8Head(text: string, max: number): string {
   if (text.length * 3 <= max || Buffer.byteLength(text) <= max) return text;
   // Only the first `max` units can fit: the rest is never copied (a long held stream is released at once).
   return Buffer.from(text.slice(0, max)).subarray(0, max).toString('utf8').replace(/\uFFFD$/, '');
-}
-
-/** A decision as span event attributes: what was decided and by which rule, never a value. */
-function decisionAttributes(decision: PolicyDecision): Record<string, string> {
-  if (decision.kind === 'model_rule') return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.action': 'rewrite_model', 'gen_ai.request.model': decision.used };
-  if (decision.kind === 'budget') return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.budgetId, 'archestra.policy.action': decision.outcome, 'archestra.budget.unit': decision.unit };
-  if (decision.kind === 'data_leak') {
-    return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.detector, 'archestra.policy.action': decision.action, 'archestra.policy.direction': decision.direction };
-  }
-  if (decision.kind === 'quarantine') {
-    return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.action': 'strip_tools' };
-  }
-  if (decision.kind === 'dual_llm') {
-    return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': decision.outcome };
-  }
-  if (decision.kind === 'dual_llm_call') {
-    return { 'archestra.policy.kind': decision.kind, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': decision.role };
-  }
-  if (decision.kind === 'hosted_tool') return { 'archestra.policy.kind': decision.kind, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': 'taint' };
-  if (decision.kind === 'rate_limit') {
-    return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.action': decision.outcome, 'archestra.rate_limit.limit': decision.limit };
-  }
-  if (decision.kind === 'tool_scope') return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': 'tool_scope', 'archestra.policy.action': decision.outcome };
-  const action = decision.kind === 'tool_call' ? decision.action : decision.trust;
-  return { 'archestra.policy.kind': decision.kind, 'archestra.policy.rule': decision.ruleId, 'archestra.policy.tool': decision.tool, 'archestra.policy.action': action };
 }
 
 /** Without bodies in the audit trail, no conversation text is kept for a read-back answer either. */

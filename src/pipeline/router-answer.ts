@@ -10,6 +10,7 @@ import { errorEvent } from '../router/openai-answer.js';
 import type { StreamTranslator } from '../router/stream-translator.js';
 import { TranslateError } from '../router/translate-error.js';
 import type { ForwardResult } from './forward.js';
+import { readWhole } from './read-answer.js';
 import type { PreparedAttempt } from './router-forward.js';
 import { sseSplitter } from './stream-splitters.js';
 
@@ -114,17 +115,3 @@ async function* translateStream(body: Upstream['body'], translator: StreamTransl
   }
 }
 
-/** The body as text, or null (and the connection closed) once it passes `limit` bytes. */
-async function readWhole(body: Upstream['body'], limit: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > limit) {
-      body.destroy();
-      return null;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
-}
